@@ -1,0 +1,9 @@
+//! `chaosc`: chaos experiments as code.
+//!
+//! The pipeline is `syntax` → `check` → `plan` → `runtime`; see `ARCHITECTURE.md`.
+
+pub mod check;
+pub mod diag;
+pub mod fmt;
+pub mod stdlib;
+pub mod syntax;
