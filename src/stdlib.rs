@@ -10,5 +10,8 @@ pub const MODULES: &[(&str, &str)] = &[
 
 /// The source of `std/NAME`.
 pub fn module(name: &str) -> Option<&'static str> {
-    MODULES.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
+    MODULES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
 }

@@ -10,7 +10,10 @@ fn examples() -> Vec<(String, String)> {
         for e in entries.flatten() {
             let path = e.path();
             if path.extension().is_some_and(|x| x == "chaos") {
-                out.push((path.display().to_string(), std::fs::read_to_string(&path).unwrap()));
+                out.push((
+                    path.display().to_string(),
+                    std::fs::read_to_string(&path).unwrap(),
+                ));
             }
         }
     }
@@ -21,7 +24,11 @@ fn examples() -> Vec<(String, String)> {
 fn shared_examples_parse() {
     for (name, text) in examples() {
         let parsed = parse(&text, SourceId(0));
-        assert!(parsed.diagnostics.is_empty(), "{name}: {:#?}", parsed.diagnostics);
+        assert!(
+            parsed.diagnostics.is_empty(),
+            "{name}: {:#?}",
+            parsed.diagnostics
+        );
         assert!(parsed.file.is_some(), "{name}");
     }
 }

@@ -65,7 +65,11 @@ pub struct JsonLabel<'a> {
 }
 
 /// Builds the `--format json` document for diagnostics over `files` checked files.
-pub fn json<'a>(diagnostics: &'a [Diagnostic], sources: &'a Sources, files: usize) -> JsonReport<'a> {
+pub fn json<'a>(
+    diagnostics: &'a [Diagnostic],
+    sources: &'a Sources,
+    files: usize,
+) -> JsonReport<'a> {
     let mut out = Vec::with_capacity(diagnostics.len());
     for d in diagnostics {
         let source = sources.get(d.source);

@@ -246,7 +246,7 @@ pub enum SafetyEntry {
     MaxDuration(Expr, Span),
     Cooldown(Expr, Span),
     Confirm(Vec<Ident>, Span),
-    Abort(Abort),
+    Abort(Box<Abort>),
     AllowTargets(Vec<StringLit>, Span),
 }
 

@@ -27,8 +27,54 @@ fn is_token(rule: Rule) -> bool {
     use Rule::*;
     matches!(
         rule,
-        lparen | rparen | lbrace | rbrace | lbracket | rbracket | comma | colon | assign | EOI
-            | kw_import | kw_as | kw_param | kw_const | kw_service | kw_target | kw_probe | kw_fault | kw_template | kw_scenario | kw_scenarios | kw_suite | kw_environment | kw_safety | kw_slo | kw_timeline | kw_at | kw_then | kw_after | kw_for | kw_within | kw_recover | kw_checks | kw_baseline | kw_steady_state | kw_abort | kw_when | kw_over | kw_warn | kw_during | kw_description | kw_tags | kw_allow | kw_allow_targets | kw_confirm | kw_cooldown | kw_max_duration | kw_set
+        lparen
+            | rparen
+            | lbrace
+            | rbrace
+            | lbracket
+            | rbracket
+            | comma
+            | colon
+            | assign
+            | EOI
+            | kw_import
+            | kw_as
+            | kw_param
+            | kw_const
+            | kw_service
+            | kw_target
+            | kw_probe
+            | kw_fault
+            | kw_template
+            | kw_scenario
+            | kw_scenarios
+            | kw_suite
+            | kw_environment
+            | kw_safety
+            | kw_slo
+            | kw_timeline
+            | kw_at
+            | kw_then
+            | kw_after
+            | kw_for
+            | kw_within
+            | kw_recover
+            | kw_checks
+            | kw_baseline
+            | kw_steady_state
+            | kw_abort
+            | kw_when
+            | kw_over
+            | kw_warn
+            | kw_during
+            | kw_description
+            | kw_tags
+            | kw_allow
+            | kw_allow_targets
+            | kw_confirm
+            | kw_cooldown
+            | kw_max_duration
+            | kw_set
     )
 }
 
@@ -138,9 +184,10 @@ impl<'a> Builder<'a> {
                             Rule::description_entry => SuiteEntry::Description(
                                 self.string(children(p).next().expect("grammar: text")),
                             ),
-                            Rule::scenarios_entry => {
-                                SuiteEntry::Scenarios(children(p).map(|p| self.string(p)).collect(), s)
-                            }
+                            Rule::scenarios_entry => SuiteEntry::Scenarios(
+                                children(p).map(|p| self.string(p)).collect(),
+                                s,
+                            ),
                             _ => SuiteEntry::Cooldown(self.first_expr(p), s),
                         }
                     })
@@ -184,7 +231,10 @@ impl<'a> Builder<'a> {
         Item { doc, kind, span }
     }
 
-    fn base_and_body<'p>(&mut self, rest: impl Iterator<Item = Pair<'p, Rule>>) -> (Option<Call>, Option<Body>) {
+    fn base_and_body<'p>(
+        &mut self,
+        rest: impl Iterator<Item = Pair<'p, Rule>>,
+    ) -> (Option<Call>, Option<Body>) {
         let mut base = None;
         let mut body = None;
         for p in rest {
@@ -222,15 +272,19 @@ impl<'a> Builder<'a> {
             .map(|p| {
                 let span = span_of(&p);
                 let kind = match p.as_rule() {
-                    Rule::description_entry => {
-                        BodyEntryKind::Description(self.string(children(p).next().expect("grammar: text")))
+                    Rule::description_entry => BodyEntryKind::Description(
+                        self.string(children(p).next().expect("grammar: text")),
+                    ),
+                    Rule::tags_entry => {
+                        BodyEntryKind::Tags(children(p).map(|p| self.ident(p)).collect())
                     }
-                    Rule::tags_entry => BodyEntryKind::Tags(children(p).map(|p| self.ident(p)).collect()),
                     Rule::baseline_entry => BodyEntryKind::Baseline(self.first_expr(p)),
                     Rule::steady_state_block => {
                         BodyEntryKind::SteadyState(children(p).map(|p| self.assertion(p)).collect())
                     }
-                    Rule::timeline_block => BodyEntryKind::Timeline(children(p).map(|p| self.step(p)).collect()),
+                    Rule::timeline_block => {
+                        BodyEntryKind::Timeline(children(p).map(|p| self.step(p)).collect())
+                    }
                     Rule::recover_entry => {
                         let mut it = children(p);
                         let within = self.expr(it.next().expect("grammar: recover within"));
@@ -268,7 +322,9 @@ impl<'a> Builder<'a> {
                     });
                 }
                 Rule::step_for => duration = Some(self.first_expr(p)),
-                Rule::step_as => alias = Some(self.ident(children(p).next().expect("grammar: alias"))),
+                Rule::step_as => {
+                    alias = Some(self.ident(children(p).next().expect("grammar: alias")))
+                }
                 other => unreachable!("grammar: unexpected step part {other:?}"),
             }
         }
@@ -302,9 +358,13 @@ impl<'a> Builder<'a> {
                 match p.as_rule() {
                     Rule::max_duration_entry => SafetyEntry::MaxDuration(self.first_expr(p), s),
                     Rule::cooldown_entry => SafetyEntry::Cooldown(self.first_expr(p), s),
-                    Rule::confirm_entry => SafetyEntry::Confirm(children(p).map(|p| self.ident(p)).collect(), s),
-                    Rule::abort_entry => SafetyEntry::Abort(self.abort(p)),
-                    _ => SafetyEntry::AllowTargets(children(p).map(|p| self.string(p)).collect(), s),
+                    Rule::confirm_entry => {
+                        SafetyEntry::Confirm(children(p).map(|p| self.ident(p)).collect(), s)
+                    }
+                    Rule::abort_entry => SafetyEntry::Abort(Box::new(self.abort(p))),
+                    _ => {
+                        SafetyEntry::AllowTargets(children(p).map(|p| self.string(p)).collect(), s)
+                    }
                 }
             })
             .collect();
@@ -316,12 +376,19 @@ impl<'a> Builder<'a> {
         let mut it = children(pair);
         let condition = self.condition(it.next().expect("grammar: abort condition"));
         let over = it.next().map(|p| self.expr(p));
-        Abort { condition, over, span }
+        Abort {
+            condition,
+            over,
+            span,
+        }
     }
 
     fn assertion(&mut self, pair: Pair<Rule>) -> Assertion {
         let span = span_of(&pair);
-        let warn = pair.clone().into_inner().any(|p| p.as_rule() == Rule::kw_warn);
+        let warn = pair
+            .clone()
+            .into_inner()
+            .any(|p| p.as_rule() == Rule::kw_warn);
         let condition = self.condition_parts(span, children(pair.clone()));
         let window = children(pair)
             .filter(|p| p.as_rule() == Rule::ident)
@@ -341,9 +408,16 @@ impl<'a> Builder<'a> {
     }
 
     /// Reads `metric compare_op expr` from the children of an assertion or condition.
-    fn condition_parts<'p>(&mut self, span: Span, mut it: impl Iterator<Item = Pair<'p, Rule>>) -> Condition {
+    fn condition_parts<'p>(
+        &mut self,
+        span: Span,
+        mut it: impl Iterator<Item = Pair<'p, Rule>>,
+    ) -> Condition {
         let metric_pair = it.next().expect("grammar: metric");
-        let has_parens = metric_pair.clone().into_inner().any(|p| p.as_rule() == Rule::lparen);
+        let has_parens = metric_pair
+            .clone()
+            .into_inner()
+            .any(|p| p.as_rule() == Rule::lparen);
         let mut metric_parts = children(metric_pair);
         let metric = self.ident(metric_parts.next().expect("grammar: metric name"));
         let args: Vec<Expr> = metric_parts.map(|p| self.expr(p)).collect();
@@ -438,8 +512,14 @@ impl<'a> Builder<'a> {
                 let lo = self.integer(&lo_pair);
                 let hi = self.integer(&hi_pair);
                 if lo > hi {
-                    self.error(Code::OutOfRange, span, format!("the range `{}` is empty", inner_text(span, self.text)))
-                        .help = Some(format!("ranges are inclusive and ascending: write `{hi}..{lo}`"));
+                    self.error(
+                        Code::OutOfRange,
+                        span,
+                        format!("the range `{}` is empty", inner_text(span, self.text)),
+                    )
+                    .help = Some(format!(
+                        "ranges are inclusive and ascending: write `{hi}..{lo}`"
+                    ));
                 }
                 ExprKind::Range(lo, hi)
             }
@@ -452,7 +532,8 @@ impl<'a> Builder<'a> {
                         span,
                         format!("the percentile `{}` is out of range", inner.as_str()),
                     )
-                    .help = Some("percentiles go from `p0` to `p100`, e.g. `p99` or `p99.9`".into());
+                    .help =
+                        Some("percentiles go from `p0` to `p100`, e.g. `p99` or `p99.9`".into());
                 }
                 ExprKind::Percentile(value)
             }
@@ -516,13 +597,15 @@ impl<'a> Builder<'a> {
                 };
             };
             if segments > 1 {
-                if known.dimension != Dimension::Duration || dimension != Some(Dimension::Duration) {
+                if known.dimension != Dimension::Duration || dimension != Some(Dimension::Duration)
+                {
                     self.error(
                         Code::BadCompoundDuration,
                         span,
                         format!("`{text}` joins units that cannot be combined"),
                     )
-                    .help = Some("only durations combine, largest unit first, as in `1m30s`".into());
+                    .help =
+                        Some("only durations combine, largest unit first, as in `1m30s`".into());
                     break;
                 }
                 if known.factor >= previous_factor {
@@ -531,7 +614,10 @@ impl<'a> Builder<'a> {
                         span,
                         format!("the units of `{text}` are not in descending order"),
                     )
-                    .help = Some("write the largest unit first, each at most once, as in `1h30m` or `1m30s`".into());
+                    .help = Some(
+                        "write the largest unit first, each at most once, as in `1h30m` or `1m30s`"
+                            .into(),
+                    );
                     break;
                 }
             }
@@ -557,7 +643,10 @@ impl<'a> Builder<'a> {
             match part.as_rule() {
                 Rule::string_text => push_text(&mut parts, part.as_str()),
                 Rule::interpolation => {
-                    let path_pair = part.into_inner().next().expect("grammar: interpolated path");
+                    let path_pair = part
+                        .into_inner()
+                        .next()
+                        .expect("grammar: interpolated path");
                     parts.push(StringPart::Interpolation(self.path(path_pair)));
                 }
                 Rule::escape => {
@@ -592,8 +681,12 @@ impl<'a> Builder<'a> {
                 } else {
                     "the escapes are `\\\"`, `\\\\`, `\\n`, `\\t`, `\\$` and `\\u{HEX}`; write a literal backslash as `\\\\`"
                 };
-                self.error(Code::InvalidEscape, span_of(pair), format!("unknown escape `{text}`"))
-                    .help = Some(help.into());
+                self.error(
+                    Code::InvalidEscape,
+                    span_of(pair),
+                    format!("unknown escape `{text}`"),
+                )
+                .help = Some(help.into());
                 text.to_string()
             }
         }
@@ -603,4 +696,3 @@ impl<'a> Builder<'a> {
 fn inner_text(span: Span, text: &str) -> &str {
     &text[span.start..span.end]
 }
-

@@ -52,7 +52,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         kw_during => "`during`",
         assertion | condition | metric => "a metric such as `availability`",
         compare_op => "a comparison (`<`, `<=`, `>`, `>=`, `==`, `!=`)",
-        expr | list | map | range | quantity | percentile | number | unsigned | integer | boolean => "a value",
+        expr | list | map | range | quantity | percentile | number | unsigned | integer
+        | boolean => "a value",
         call | fault_use => "a call such as `cpu_stress(workers: 2)`",
         arg | named_arg => "an argument",
         path | ident | type_name => "a name",
@@ -89,11 +90,18 @@ fn found_at(text: &str, offset: usize) -> (String, Span) {
     } else {
         first.len_utf8()
     };
-    (format!("`{}`", &rest[..len]), Span::new(offset, offset + len))
+    (
+        format!("`{}`", &rest[..len]),
+        Span::new(offset, offset + len),
+    )
 }
 
 /// Turns a pest failure into one diagnostic with a hint for common slips.
-pub(super) fn from_pest(error: &pest::error::Error<Rule>, text: &str, source: SourceId) -> Diagnostic {
+pub(super) fn from_pest(
+    error: &pest::error::Error<Rule>,
+    text: &str,
+    source: SourceId,
+) -> Diagnostic {
     let offset = match error.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
@@ -134,7 +142,11 @@ fn list(items: &[&str]) -> String {
     let extra = items.len().saturating_sub(MAX_EXPECTED);
     match (shown.as_slice(), extra) {
         ([one], 0) => one.to_string(),
-        (many, 0) => format!("{} or {}", many[..many.len() - 1].join(", "), many[many.len() - 1]),
+        (many, 0) => format!(
+            "{} or {}",
+            many[..many.len() - 1].join(", "),
+            many[many.len() - 1]
+        ),
         (many, n) => format!("{}, or one of {n} more", many.join(", ")),
     }
 }
@@ -196,7 +208,13 @@ fn unterminated(text: &str, offset: usize) -> Option<&'static str> {
 }
 
 /// Advice for the slips people make most: YAML habits, `#` comments, keywords as names.
-fn hint(text: &str, offset: usize, found: &str, expected: &[&str], unterminated: bool) -> Option<String> {
+fn hint(
+    text: &str,
+    offset: usize,
+    found: &str,
+    expected: &[&str],
+    unterminated: bool,
+) -> Option<String> {
     if unterminated {
         return Some("close it: strings end with `\"` and block comments with `*/`".into());
     }
@@ -207,7 +225,10 @@ fn hint(text: &str, offset: usize, found: &str, expected: &[&str], unterminated:
     if rest.starts_with("- ") || rest.starts_with("-\n") {
         return Some("lists are written `[a, b, c]`, not as YAML `- item` lines".into());
     }
-    let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
     let after_word = rest[word.len()..].trim_start_matches([' ', '\t']);
     if !word.is_empty() && after_word.starts_with(':') && !expected.contains(&"`:`") {
         return Some(format!(
@@ -230,10 +251,43 @@ fn hint(text: &str, offset: usize, found: &str, expected: &[&str], unterminated:
 }
 
 const KEYWORDS: &[&str] = &[
-    "import", "as", "param", "const", "service", "target", "probe", "fault", "template", "scenario",
-    "suite", "environment", "safety", "slo", "timeline", "at", "then", "after", "for", "within", "recover",
-    "baseline", "steady_state", "abort", "when", "over", "warn", "during", "description", "tags",
-    "scenarios", "allow", "confirm", "cooldown", "max_duration", "true", "false",
+    "import",
+    "as",
+    "param",
+    "const",
+    "service",
+    "target",
+    "probe",
+    "fault",
+    "template",
+    "scenario",
+    "suite",
+    "environment",
+    "safety",
+    "slo",
+    "timeline",
+    "at",
+    "then",
+    "after",
+    "for",
+    "within",
+    "recover",
+    "baseline",
+    "steady_state",
+    "abort",
+    "when",
+    "over",
+    "warn",
+    "during",
+    "description",
+    "tags",
+    "scenarios",
+    "allow",
+    "confirm",
+    "cooldown",
+    "max_duration",
+    "true",
+    "false",
 ];
 
 fn is_keyword(word: &str) -> bool {
@@ -245,7 +299,10 @@ pub(super) fn too_deep(source: SourceId, offset: usize) -> Diagnostic {
         Code::Syntax,
         source,
         Span::new(offset, offset + 1),
-        format!("nesting deeper than {} levels", super::comments::MAX_NESTING),
+        format!(
+            "nesting deeper than {} levels",
+            super::comments::MAX_NESTING
+        ),
     )
     .with_label("too deep")
     .with_help("flatten the value: lists, maps, calls and comments nest at most 64 deep")
