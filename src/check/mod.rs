@@ -2,9 +2,23 @@
 //! rules. Collects every diagnostic; never stops at the first.
 //!
 //! No IO of its own: imported files are read through the [`Loader`] the caller gives.
+//!
+//! - [`modules`]: loading the root file and its imports (std and relative), cycles;
+//! - [`scope`]: the names each module defines and how a name is resolved;
+//! - [`expr`]: typing values, calls and their arguments against [`signatures`];
+//! - [`body`]: scenarios and templates: bodies, template expansion, timelines, assertions;
+//! - [`items`]: suites, environments, safety blocks and the warnings about the whole file.
+
+mod body;
+mod expr;
+mod items;
+mod modules;
+mod scope;
+pub mod signatures;
+pub mod types;
 
 use crate::diag::{self, Diagnostic, Sources};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Reads imported files for the checker (the CLI reads the file system; tests use memory).
 pub trait Loader {
@@ -26,19 +40,29 @@ impl Checked {
     }
 }
 
-/// Checks the file `path` whose text is `text`.
-pub fn check(path: &Path, text: &str, _loader: &dyn Loader) -> Checked {
-    let mut sources = Sources::default();
-    let id = sources.add(display_name(path), text);
-    let parsed = crate::syntax::parse(text, id);
-    let mut diagnostics = parsed.diagnostics;
+/// Checks the file `path` whose text is `text`, and everything it imports.
+pub fn check(path: &Path, text: &str, loader: &dyn Loader) -> Checked {
+    let mut loaded = modules::load(path, text, loader);
+    let mut diagnostics = std::mem::take(&mut loaded.diagnostics);
+    if loaded.modules.iter().all(|m| m.file.is_some()) {
+        let mut checker = scope::Checker::new(&loaded.modules);
+        checker.run();
+        diagnostics.extend(checker.into_diagnostics());
+    }
+    dedup(&mut diagnostics);
     diag::sort(&mut diagnostics);
     Checked {
-        sources,
+        sources: loaded.sources,
         diagnostics,
     }
 }
 
-fn display_name(path: &Path) -> String {
-    PathBuf::from(path).display().to_string()
+/// Template bodies are checked once on their own and again for each scenario built on
+/// them; the same finding at the same place is reported once.
+fn dedup(diagnostics: &mut Vec<Diagnostic>) {
+    let mut seen = std::collections::HashSet::new();
+    diagnostics.retain(|d| {
+        let span = d.span();
+        seen.insert((d.code, d.source, span.start, span.end, d.message.clone()))
+    });
 }

@@ -1,0 +1,847 @@
+//! Typing values, strings and calls.
+
+use super::scope::{Checker, Def, Local, Resolved};
+use super::signatures::{self, CallClass, CallSpec, Limit, ParamSpec};
+use super::types::{ParamTy, TargetKind, Ty, Val};
+use crate::diag::{suggest, Code, Span};
+use crate::syntax::ast::*;
+use std::collections::HashMap;
+
+/// Where a call's arguments are written: a call, or a bare preset name (no arguments).
+#[derive(Clone, Copy)]
+pub struct CallSite<'a> {
+    pub args: &'a [Arg],
+    pub span: Span,
+}
+
+/// A call whose arguments have been bound to its parameters and typed.
+pub struct BoundCall {
+    pub spec: &'static CallSpec,
+    /// Parameter name → (value, span of the argument).
+    pub args: HashMap<&'static str, (Val, Span)>,
+}
+
+impl BoundCall {
+    pub fn has(&self, name: &str) -> bool {
+        self.args.contains_key(name)
+    }
+
+    /// The target the fault acts on: the `target` argument, or the host.
+    pub fn target(&self) -> Val {
+        match self.args.get("target") {
+            Some((v, _)) => v.clone(),
+            None => Val::Target {
+                kind: TargetKind::Host,
+                key: "host".into(),
+            },
+        }
+    }
+}
+
+impl<'a> Checker<'a> {
+    /// The value of an expression, typed as far as can be known statically.
+    pub fn infer(&mut self, expr: &'a Expr) -> Val {
+        match &expr.kind {
+            ExprKind::Int(i) => Val::Int(*i),
+            ExprKind::Float(f) => Val::Float(*f),
+            ExprKind::Bool(b) => Val::Bool(*b),
+            ExprKind::String(s) => Val::Str(self.string(s)),
+            ExprKind::Quantity(q) => Val::Quantity(q.dimension, q.value),
+            ExprKind::Percentile(_) => {
+                let d = self
+                    .error(
+                        Code::TypeMismatch,
+                        expr.span,
+                        "a percentile is not a value here",
+                    )
+                    .with_label("percentiles are only metric arguments")
+                    .with_help("use a percentile as in `latency(health, p95)`");
+                self.emit(d);
+                Val::Error
+            }
+            ExprKind::Range(lo, hi) => Val::Range(*lo, *hi),
+            ExprKind::List(items) => Val::List(items.iter().map(|e| self.infer(e)).collect()),
+            ExprKind::Map(pairs) => {
+                for (key, value) in pairs {
+                    self.string(key);
+                    self.expect(value, Ty::Str, "map value");
+                }
+                Val::Map
+            }
+            ExprKind::Path(path) => self.path_value(path),
+            ExprKind::Call(call) => self.call_value(call),
+        }
+    }
+
+    /// The value a name stands for.
+    fn path_value(&mut self, path: &'a Path) -> Val {
+        let Some(resolved) = self.lookup(path) else {
+            self.unknown_name(path, "name", |r| {
+                matches!(
+                    r.def(),
+                    Some(Def::Param(_) | Def::Const(_)) | Some(Def::Decl(_))
+                ) || r.def().is_none()
+            });
+            return Val::Error;
+        };
+        match resolved {
+            Resolved::Local(Local::Param(bound)) => bound.value,
+            Resolved::Local(Local::Def(def)) | Resolved::Top(super::scope::TopDef { def, .. }) => {
+                self.def_value(def, path)
+            }
+        }
+    }
+
+    pub fn def_value(&mut self, def: Def<'a>, path: &Path) -> Val {
+        match def {
+            Def::Param(param) => match super::types::param_type(&param.ty.name) {
+                Some(ParamTy::Value(ty)) => Val::Opaque(ty),
+                Some(ParamTy::Service) => Val::Target {
+                    kind: TargetKind::Process,
+                    key: param.name.name.clone(),
+                },
+                None => Val::Error,
+            },
+            Def::Const(c) => {
+                let key = c as *const Const;
+                if self.evaluating.contains(&key) {
+                    let d = self
+                        .error(
+                            Code::UnknownName,
+                            path.span,
+                            format!("`{}` is defined in terms of itself", c.name.name),
+                        )
+                        .with_label("refers back to itself")
+                        .with_help("give the const a literal value");
+                    self.emit(d);
+                    return Val::Error;
+                }
+                self.evaluating.push(key);
+                // Evaluate in the const's own module, where its names are.
+                let module = self.module_of_const(c).unwrap_or(self.module);
+                let saved = std::mem::replace(&mut self.module, module);
+                let frames = if module == saved {
+                    Vec::new()
+                } else {
+                    std::mem::take(&mut self.frames)
+                };
+                let quiet = self.diagnostics.len();
+                let value = self.infer(&c.value);
+                // Problems inside the const are reported where it is defined, once.
+                self.diagnostics.truncate(quiet);
+                if !frames.is_empty() {
+                    self.frames = frames;
+                }
+                self.module = saved;
+                self.evaluating.pop();
+                value
+            }
+            Def::Decl(decl) => match decl.kind {
+                DeclKind::Target => Val::Target {
+                    kind: target_kind(&decl.call.callee.name.name),
+                    key: decl.name.name.clone(),
+                },
+                DeclKind::Service => Val::Target {
+                    kind: TargetKind::Process,
+                    key: decl.name.name.clone(),
+                },
+                DeclKind::Probe => Val::Probe {
+                    kind: decl.call.callee.name.name.clone(),
+                },
+                DeclKind::Fault => {
+                    let d = self
+                        .error(
+                            Code::WrongKindOfName,
+                            path.span,
+                            format!("`{}` is a fault preset, not a value", path.display()),
+                        )
+                        .with_help("use fault presets as timeline steps: `at 0s NAME for 30s`");
+                    self.emit(d);
+                    Val::Error
+                }
+            },
+            Def::Template(_) => {
+                let d = self
+                    .error(
+                        Code::WrongKindOfName,
+                        path.span,
+                        format!("`{}` is a template, not a value", path.display()),
+                    )
+                    .with_help("build a scenario on it: `scenario \"NAME\" = TEMPLATE(…)`");
+                self.emit(d);
+                Val::Error
+            }
+        }
+    }
+
+    fn module_of_const(&self, c: &Const) -> Option<usize> {
+        (0..self.modules.len()).find(|&m| {
+            self.defs
+                .get(m)
+                .and_then(|defs| defs.get(c.name.name.as_str()))
+                .is_some_and(|d| matches!(d.def, Def::Const(x) if std::ptr::eq(x, c)))
+        })
+    }
+
+    /// A call used as a value: an inline target, a probe, or `env("NAME")`.
+    fn call_value(&mut self, call: &'a Call) -> Val {
+        let name = call.callee.name.name.as_str();
+        if call.callee.namespace.is_none() && name == "env" {
+            match call.args.as_slice() {
+                [Arg {
+                    name: None, value, ..
+                }] => {
+                    self.expect(value, Ty::Str, "variable name");
+                }
+                _ => {
+                    let d = self
+                        .error(
+                            Code::MisplacedArgument,
+                            call.span,
+                            "`env` takes exactly one argument, the variable's name",
+                        )
+                        .with_help("write `env(\"NAME\")`");
+                    self.emit(d);
+                }
+            }
+            return Val::Str(None);
+        }
+        if call.callee.namespace.is_none() && signatures::lookup(CallClass::Target, name).is_some()
+        {
+            return match self.check_call(call, CallClass::Target, false) {
+                Some(_) => Val::Target {
+                    kind: target_kind(name),
+                    key: format!("{name}(…)@{}", call.span.start),
+                },
+                None => Val::Error,
+            };
+        }
+        if call.callee.namespace.is_none() && signatures::lookup(CallClass::Probe, name).is_some() {
+            return match self.check_call(call, CallClass::Probe, false) {
+                Some(_) => Val::Probe {
+                    kind: name.to_string(),
+                },
+                None => Val::Error,
+            };
+        }
+        let candidates: Vec<&str> = signatures::names(CallClass::Target)
+            .chain(signatures::names(CallClass::Probe))
+            .chain(["env"])
+            .collect();
+        let help = suggest::did_you_mean(name, candidates.iter().copied())
+            .unwrap_or_else(|| "only targets (`container(…)`, `proxy(…)` …), probes and `env(\"NAME\")` can be called here".into());
+        let d = self
+            .error(
+                Code::UnknownKind,
+                call.callee.span,
+                format!("unknown call `{}`", call.callee.display()),
+            )
+            .with_label("not a target kind, probe kind or `env`")
+            .with_help(help);
+        self.emit(d);
+        Val::Error
+    }
+
+    /// Checks interpolations; the text when it is known statically.
+    pub fn string(&mut self, s: &'a StringLit) -> Option<String> {
+        let mut out = String::new();
+        let mut known = true;
+        for part in &s.parts {
+            match part {
+                StringPart::Text(t) => out.push_str(t),
+                StringPart::Interpolation(path) => match self.interpolate(path) {
+                    Some(text) => out.push_str(&text),
+                    None => known = false,
+                },
+            }
+        }
+        known.then_some(out)
+    }
+
+    fn interpolate(&mut self, path: &'a Path) -> Option<String> {
+        let Some(resolved) = self.lookup(path) else {
+            let shown = path.display();
+            let candidates = self.visible_names(|r| {
+                matches!(r, Resolved::Local(Local::Param(_)))
+                    || matches!(r.def(), Some(Def::Param(_) | Def::Const(_)))
+            });
+            let help = suggest::did_you_mean(&shown, candidates.iter().map(String::as_str))
+                .unwrap_or_else(|| "only params, consts and template parameters can be interpolated; write a literal `$` as `\\$`".into());
+            let d = self
+                .error(
+                    Code::UnknownInterpolation,
+                    path.span,
+                    format!("`${{{shown}}}` names nothing in scope"),
+                )
+                .with_label("unknown name")
+                .with_help(help);
+            self.emit(d);
+            return None;
+        };
+        let value = match &resolved {
+            Resolved::Local(Local::Param(b)) => b.value.clone(),
+            _ => match resolved.def() {
+                Some(def @ (Def::Param(_) | Def::Const(_))) => self.def_value(def, path),
+                _ => {
+                    self.non_scalar(path, resolved.noun());
+                    return None;
+                }
+            },
+        };
+        match value {
+            Val::Int(i) => Some(i.to_string()),
+            Val::Float(f) => Some(f.to_string()),
+            Val::Bool(b) => Some(b.to_string()),
+            Val::Str(s) => s,
+            Val::Quantity(..) | Val::Opaque(_) | Val::Error => None,
+            Val::Word(w) => Some(w),
+            Val::List(_) => self.non_scalar(path, "a list"),
+            Val::Map => self.non_scalar(path, "a map"),
+            Val::Range(..) => self.non_scalar(path, "a range"),
+            Val::Target { .. } => self.non_scalar(path, "a target"),
+            Val::Probe { .. } => self.non_scalar(path, "a probe"),
+        }
+    }
+
+    fn non_scalar(&mut self, path: &Path, noun: &str) -> Option<String> {
+        let d = self
+            .error(
+                Code::NonScalarInterpolation,
+                path.span,
+                format!(
+                    "`${{{}}}` is {noun}, which cannot be put in a string",
+                    path.display()
+                ),
+            )
+            .with_label("not text, a number or a quantity")
+            .with_help("interpolate a param, a const or a template parameter that holds a scalar");
+        self.emit(d);
+        None
+    }
+
+    /// Checks `expr` against `ty`; `what` names the slot in messages.
+    pub fn expect(&mut self, expr: &'a Expr, ty: Ty, what: &str) -> Val {
+        match ty {
+            Ty::Word(words) => {
+                if let ExprKind::Path(Path {
+                    namespace: None,
+                    name,
+                    ..
+                }) = &expr.kind
+                {
+                    if words.contains(&name.name.as_str()) {
+                        return Val::Word(name.name.clone());
+                    }
+                    let help = suggest::did_you_mean(&name.name, words.iter().copied())
+                        .unwrap_or_else(|| format!("expected {}", super::types::one_of(words)));
+                    let d = self
+                        .error(
+                            Code::UnknownOption,
+                            expr.span,
+                            format!("unknown {what} `{}`", name.name),
+                        )
+                        .with_label(format!("not a valid {what}"))
+                        .with_help(help);
+                    self.emit(d);
+                    return Val::Error;
+                }
+                if let ExprKind::String(s) = &expr.kind {
+                    if let Some(text) = s.as_plain() {
+                        if words.contains(&text.as_str()) {
+                            let d = self
+                                .error(
+                                    Code::TypeMismatch,
+                                    expr.span,
+                                    format!("expected {}, found a string", ty.describe()),
+                                )
+                                .with_label("a string")
+                                .with_help(format!("write the word without quotes: `{text}`"));
+                            self.emit(d);
+                            return Val::Error;
+                        }
+                    }
+                }
+            }
+            Ty::Target(_) => {
+                if let ExprKind::Path(path) = &expr.kind {
+                    match self.lookup(path) {
+                        None => {
+                            self.unknown_name(path, "target", |r| {
+                                matches!(r.def(), Some(Def::Decl(d)) if matches!(d.kind, DeclKind::Target | DeclKind::Service))
+                                    || matches!(r, Resolved::Local(Local::Param(b)) if matches!(b.ty, ParamTy::Service | ParamTy::Value(Ty::Target(_))))
+                            });
+                            return Val::Error;
+                        }
+                        Some(resolved) => {
+                            let is_target = match &resolved {
+                                Resolved::Local(Local::Param(b)) => {
+                                    matches!(b.ty, ParamTy::Service | ParamTy::Value(Ty::Target(_)))
+                                }
+                                other => match other.def() {
+                                    Some(Def::Decl(d)) => {
+                                        matches!(d.kind, DeclKind::Target | DeclKind::Service)
+                                    }
+                                    Some(Def::Param(p)) => matches!(
+                                        super::types::param_type(&p.ty.name),
+                                        Some(ParamTy::Service | ParamTy::Value(Ty::Target(_)))
+                                    ),
+                                    _ => false,
+                                },
+                            };
+                            if !is_target {
+                                let d = self
+                                    .error(
+                                        Code::WrongKindOfName,
+                                        path.span,
+                                        format!(
+                                            "`{}` is {}, not a target",
+                                            path.display(),
+                                            resolved.noun()
+                                        ),
+                                    )
+                                    .with_label(format!("expected a target for `{what}`"))
+                                    .with_help("name a `target` or a `service` here");
+                                self.emit(d);
+                                return Val::Error;
+                            }
+                        }
+                    }
+                }
+            }
+            Ty::StrList => {
+                if let ExprKind::List(items) = &expr.kind {
+                    let values = items
+                        .iter()
+                        .map(|e| self.expect(e, Ty::Str, what))
+                        .collect();
+                    return Val::List(values);
+                }
+            }
+            Ty::Status => {
+                let value = self.infer(expr);
+                return match value {
+                    Val::Int(code) => {
+                        if !(100..=599).contains(&code) {
+                            self.out_of_range(
+                                expr.span,
+                                what,
+                                &code.to_string(),
+                                "an HTTP status from 100 to 599",
+                            );
+                        }
+                        value
+                    }
+                    Val::Range(lo, hi) => {
+                        if lo < 100 || hi > 599 {
+                            self.out_of_range(
+                                expr.span,
+                                what,
+                                &format!("{lo}..{hi}"),
+                                "HTTP statuses from 100 to 599",
+                            );
+                        }
+                        value
+                    }
+                    Val::Error | Val::Opaque(Ty::Int) => value,
+                    other => self.mismatch(expr, ty, &other),
+                };
+            }
+            Ty::Ready => {
+                let value = self.infer(expr);
+                return match value {
+                    Val::Str(_) | Val::Probe { .. } | Val::Error | Val::Opaque(Ty::Str) => value,
+                    other => self.mismatch(expr, ty, &other),
+                };
+            }
+            _ => {}
+        }
+        let value = self.infer(expr);
+        if compatible(&value, &ty) {
+            value
+        } else {
+            self.mismatch(expr, ty, &value)
+        }
+    }
+
+    /// E0401, with a hint for the usual slips (a number without its unit).
+    pub fn mismatch(&mut self, expr: &Expr, ty: Ty, found: &Val) -> Val {
+        if matches!(found, Val::Error) {
+            return Val::Error;
+        }
+        let mut d = self
+            .error(
+                Code::TypeMismatch,
+                expr.span,
+                format!("expected {}, found {}", ty.describe(), found.describe()),
+            )
+            .with_label(format!("this is {}", found.describe()));
+        let written = match &expr.kind {
+            ExprKind::Int(i) => Some(i.to_string()),
+            ExprKind::Float(f) => Some(f.to_string()),
+            _ => None,
+        };
+        let help = match (ty, written) {
+            (Ty::Quantity(dim), Some(n)) => {
+                let unit = match dim {
+                    crate::syntax::ast::Dimension::Duration => "s",
+                    crate::syntax::ast::Dimension::Percent => "%",
+                    crate::syntax::ast::Dimension::Size => "MiB",
+                    crate::syntax::ast::Dimension::Rate => "/s",
+                    crate::syntax::ast::Dimension::Bandwidth => "Mbps",
+                };
+                Some(format!("add a unit: `{n}{unit}`"))
+            }
+            (Ty::Quantity(dim), None) => match &expr.kind {
+                ExprKind::String(s) if s.as_plain().is_some() => Some(format!(
+                    "write the {} without quotes, e.g. `30s`",
+                    dim.name()
+                )),
+                _ => Some(format!(
+                    "write {} such as `{}`",
+                    super::types::a(dim.name()),
+                    example(dim)
+                )),
+            },
+            (Ty::Int, None) if matches!(found, Val::Quantity(..)) => {
+                Some("write a plain integer, without a unit".into())
+            }
+            (Ty::Target(_), _) => Some(
+                "name a `target` (or a `service`), or write one inline such as `container(\"db\")`"
+                    .into(),
+            ),
+            _ => None,
+        };
+        if let Some(help) = help {
+            d = d.with_help(help);
+        }
+        self.emit(d);
+        Val::Error
+    }
+
+    pub fn out_of_range(&mut self, span: Span, what: &str, written: &str, allowed: &str) {
+        let d = self
+            .error(
+                Code::OutOfRange,
+                span,
+                format!("`{written}` is out of range for `{what}`"),
+            )
+            .with_label("out of range")
+            .with_help(format!("`{what}` takes {allowed}"));
+        self.emit(d);
+    }
+
+    fn check_limit(&mut self, spec: &ParamSpec, value: &Val, expr: &Expr) {
+        let Some(n) = value.number() else { return };
+        let allowed = match spec.limit {
+            Limit::None => return,
+            Limit::Positive if n <= 0.0 => "a value above zero",
+            Limit::NonNegative if n < 0.0 => "zero or more",
+            Limit::Percent if !(0.0..=100.0).contains(&n) => "a percentage from 0% to 100%",
+            Limit::PositivePercent if !(n > 0.0 && n <= 100.0) => {
+                "a percentage above 0% and at most 100%"
+            }
+            Limit::Port if !(1.0..=65535.0).contains(&n) => "a port from 1 to 65535",
+            _ => return,
+        };
+        let written = expr_text(expr);
+        self.out_of_range(expr.span, spec.name, &written, allowed);
+    }
+
+    /// Binds and types a call's arguments. `partial` allows missing required ones (presets).
+    pub fn check_call(
+        &mut self,
+        call: &'a Call,
+        class: CallClass,
+        partial: bool,
+    ) -> Option<BoundCall> {
+        let name = call.callee.name.name.as_str();
+        let Some(spec) = (call.callee.namespace.is_none())
+            .then(|| signatures::lookup(class, name))
+            .flatten()
+        else {
+            self.unknown_kind(&call.callee, class);
+            return None;
+        };
+        self.check_call_with(
+            CallSite {
+                args: &call.args,
+                span: call.span,
+            },
+            spec,
+            partial,
+            None,
+        )
+    }
+
+    /// Binds `site`'s arguments to `spec`, on top of a preset's arguments if any.
+    pub fn check_call_with(
+        &mut self,
+        call: CallSite<'a>,
+        spec: &'static CallSpec,
+        partial: bool,
+        preset: Option<&'a Decl>,
+    ) -> Option<BoundCall> {
+        let mut bound = BoundCall {
+            spec,
+            args: HashMap::new(),
+        };
+        // The preset's own arguments first; the use may override them.
+        let mut preset_given: Vec<&'static str> = Vec::new();
+        if let Some(decl) = preset {
+            let saved = self.diagnostics.len();
+            if let Some(base) = self.bind_args(&decl.call.args, spec) {
+                preset_given = base.keys().copied().collect();
+                bound.args = base;
+            }
+            self.diagnostics.truncate(saved);
+        }
+        let own = self.bind_args(call.args, spec)?;
+        let given_here: Vec<&'static str> = own.keys().copied().collect();
+        bound.args.extend(own);
+        if !partial {
+            for param in spec.params.iter().filter(|p| p.required) {
+                if !bound.args.contains_key(param.name) {
+                    let d = self
+                        .error(
+                            Code::MissingArgument,
+                            call.span,
+                            format!("`{}` needs the argument `{}`", spec.name, param.name),
+                        )
+                        .with_label(format!("`{}` is missing", param.name))
+                        .with_help(format!("add `{}: …` ({})", param.name, param.ty.describe()));
+                    self.emit(d);
+                }
+            }
+        }
+        if !spec.exclusive.is_empty() {
+            let given: Vec<&str> = spec
+                .exclusive
+                .iter()
+                .copied()
+                .filter(|n| bound.args.contains_key(n))
+                .collect();
+            let listed = spec
+                .exclusive
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            if given.len() > 1 {
+                let second = given
+                    .iter()
+                    .filter(|n| given_here.contains(n) || !preset_given.contains(n))
+                    .nth(1)
+                    .or(given.get(1))
+                    .copied()
+                    .unwrap_or(given[1]);
+                let span = bound.args.get(second).map_or(call.span, |(_, s)| *s);
+                let d = self
+                    .error(
+                        Code::ConflictingArguments,
+                        span,
+                        format!("`{}` takes only one of {listed}", spec.name),
+                    )
+                    .with_label(format!("`{second}` conflicts with `{}`", given[0]))
+                    .with_help(format!("keep one of {listed}"));
+                self.emit(d);
+            } else if given.is_empty() && spec.exactly_one && !partial {
+                let d = self
+                    .error(
+                        Code::MissingArgument,
+                        call.span,
+                        format!("`{}` needs one of {listed}", spec.name),
+                    )
+                    .with_help(format!("add one of {listed}"));
+                self.emit(d);
+            }
+        }
+        Some(bound)
+    }
+
+    /// Matches arguments to parameters: types, duplicates, unknown names, positions.
+    fn bind_args(
+        &mut self,
+        call_args: &'a [Arg],
+        spec: &'static CallSpec,
+    ) -> Option<HashMap<&'static str, (Val, Span)>> {
+        let mut args: HashMap<&'static str, (Val, Span)> = HashMap::new();
+        let mut seen_named = false;
+        for (index, arg) in call_args.iter().enumerate() {
+            let param = match &arg.name {
+                Some(name) => {
+                    seen_named = true;
+                    match spec.params.iter().find(|p| p.name == name.name) {
+                        Some(p) => p,
+                        None => {
+                            let help = suggest::did_you_mean(
+                                &name.name,
+                                spec.params.iter().map(|p| p.name),
+                            )
+                            .unwrap_or_else(|| match spec.params {
+                                [] => format!("`{}` takes no arguments", spec.name),
+                                params => format!(
+                                    "`{}` takes {}",
+                                    spec.name,
+                                    params
+                                        .iter()
+                                        .map(|p| format!("`{}`", p.name))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ),
+                            });
+                            let d = self
+                                .error(
+                                    Code::UnknownArgument,
+                                    name.span,
+                                    format!("`{}` has no argument `{}`", spec.name, name.name),
+                                )
+                                .with_label("unknown argument")
+                                .with_help(help);
+                            self.emit(d);
+                            self.infer(&arg.value);
+                            continue;
+                        }
+                    }
+                }
+                None => {
+                    let problem = if seen_named {
+                        Some("a positional argument cannot follow named ones".to_string())
+                    } else if index > 0 {
+                        Some(format!(
+                            "`{}` takes at most one positional argument",
+                            spec.name
+                        ))
+                    } else if spec.params.is_empty() {
+                        Some(format!("`{}` takes no arguments", spec.name))
+                    } else {
+                        None
+                    };
+                    if let Some(message) = problem {
+                        let help = match spec
+                            .params
+                            .get(index.min(spec.params.len().saturating_sub(1)))
+                        {
+                            Some(p) if index > 0 => format!("name it, e.g. `{}: …`", p.name),
+                            _ => "name the argument: `name: value`".into(),
+                        };
+                        let d = self
+                            .error(Code::MisplacedArgument, arg.span, message)
+                            .with_label("positional argument")
+                            .with_help(help);
+                        self.emit(d);
+                        self.infer(&arg.value);
+                        continue;
+                    }
+                    &spec.params[0]
+                }
+            };
+            if let Some((_, first)) = args.get(param.name) {
+                let first = *first;
+                let d = self
+                    .error(
+                        Code::DuplicateArgument,
+                        arg.span,
+                        format!("`{}` is given twice", param.name),
+                    )
+                    .with_label("second value")
+                    .with_secondary(first, "first value")
+                    .with_help("keep one of them");
+                self.emit(d);
+                continue;
+            }
+            let value = self.expect(&arg.value, param.ty, param.name);
+            self.check_limit(param, &value, &arg.value);
+            args.insert(param.name, (value, arg.span));
+        }
+        Some(args)
+    }
+
+    pub fn unknown_kind(&mut self, callee: &Path, class: CallClass) {
+        let name = callee.display();
+        let candidates: Vec<String> = match class {
+            CallClass::Fault => signatures::fault_kinds()
+                .map(str::to_string)
+                .chain(self.visible_names(
+                    |r| matches!(r.def(), Some(Def::Decl(d)) if d.kind == DeclKind::Fault),
+                ))
+                .collect(),
+            _ => signatures::names(class).map(str::to_string).collect(),
+        };
+        let help = suggest::did_you_mean(&name, candidates.iter().map(String::as_str))
+            .unwrap_or_else(|| {
+                format!(
+                    "the {}s are {}",
+                    class.noun(),
+                    signatures::names(class)
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            });
+        let d = self
+            .error(
+                Code::UnknownKind,
+                callee.span,
+                format!("unknown {} `{name}`", class.noun()),
+            )
+            .with_label(format!("not a {}", class.noun()))
+            .with_help(help);
+        self.emit(d);
+    }
+}
+
+/// The kind of target a target call makes.
+pub fn target_kind(call_name: &str) -> TargetKind {
+    match call_name {
+        "process" => TargetKind::Process,
+        "container" => TargetKind::Container,
+        "proxy" => TargetKind::Proxy,
+        "interface" => TargetKind::Interface,
+        _ => TargetKind::Host,
+    }
+}
+
+/// Whether a value fits a type (errors fit everything: they are reported already).
+pub fn compatible(value: &Val, ty: &Ty) -> bool {
+    match (value, ty) {
+        (Val::Error, _) => true,
+        (Val::Opaque(have), want) => have == want || (*have == Ty::Int && *want == Ty::Float),
+        (Val::Int(_), Ty::Int | Ty::Float) => true,
+        (Val::Float(_), Ty::Float) => true,
+        (Val::Bool(_), Ty::Bool) => true,
+        (Val::Str(_), Ty::Str) => true,
+        (Val::Quantity(d, _), Ty::Quantity(want)) => d == want,
+        (Val::List(items), Ty::StrList) => items.iter().all(|v| compatible(v, &Ty::Str)),
+        (Val::Map, Ty::Map) => true,
+        (Val::Target { kind, .. }, Ty::Target(kinds)) => kinds.contains(kind),
+        (Val::Word(_), Ty::Word(_)) => true,
+        _ => false,
+    }
+}
+
+/// An expression as written, for messages: literals are short enough.
+pub fn expr_text(expr: &Expr) -> String {
+    match &expr.kind {
+        ExprKind::Int(i) => i.to_string(),
+        ExprKind::Float(f) => f.to_string(),
+        ExprKind::Quantity(q) => q.text.clone(),
+        ExprKind::Path(p) => p.display(),
+        ExprKind::Range(a, b) => format!("{a}..{b}"),
+        ExprKind::Percentile(p) => format!("p{p}"),
+        ExprKind::Bool(b) => b.to_string(),
+        ExprKind::String(s) => format!("\"{}\"", s.display()),
+        _ => "value".into(),
+    }
+}
+
+/// A typical value of a dimension, for help texts.
+pub fn example(dimension: crate::syntax::ast::Dimension) -> &'static str {
+    use crate::syntax::ast::Dimension::*;
+    match dimension {
+        Duration => "30s",
+        Percent => "99%",
+        Size => "256MiB",
+        Rate => "100/s",
+        Bandwidth => "10Mbps",
+    }
+}

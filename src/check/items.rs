@@ -1,0 +1,342 @@
+//! Top-level items: params, consts, declarations, suites, environments, `slo` and
+//! `safety` blocks, and the rules about a whole run (scenario names).
+
+use super::scope::{Checker, Def};
+use super::signatures;
+use super::types::{param_type, ParamTy, Ty};
+use crate::diag::{suggest, Code, Span};
+use crate::syntax::ast::*;
+
+impl<'a> Checker<'a> {
+    pub fn check_module(&mut self) {
+        let file = self.file(self.module);
+        for item in &file.items {
+            match &item.kind {
+                ItemKind::Import(_) => {}
+                ItemKind::Param(param) => match param_type(&param.ty.name) {
+                    None => self.unknown_type(&param.ty),
+                    Some(ty) => {
+                        if let Some(default) = &param.default {
+                            let ty = match ty {
+                                ParamTy::Value(ty) => ty,
+                                ParamTy::Service => {
+                                    Ty::Target(&[super::types::TargetKind::Process])
+                                }
+                            };
+                            self.expect(default, ty, &param.name.name);
+                        }
+                    }
+                },
+                ItemKind::Const(c) => {
+                    self.infer(&c.value);
+                }
+                ItemKind::Decl(decl) => self.decl(decl),
+                ItemKind::Template(template) => self.check_template(template),
+                ItemKind::Scenario(scenario) => self.check_scenario(scenario),
+                ItemKind::Suite(suite) => self.suite(suite),
+                ItemKind::Environment(environment) => self.environment(environment),
+                ItemKind::Slo(block) => {
+                    for assertion in &block.assertions {
+                        self.condition(&assertion.condition);
+                        if let Some(window) = &assertion.window {
+                            self.window(window);
+                        }
+                    }
+                }
+                ItemKind::Safety(block) => {
+                    self.safety(block);
+                }
+            }
+        }
+    }
+
+    fn window(&mut self, window: &Ident) {
+        if !signatures::WINDOWS.contains(&window.name.as_str()) {
+            let help = suggest::did_you_mean(&window.name, signatures::WINDOWS.iter().copied())
+                .unwrap_or_else(|| {
+                    format!("windows are {}", super::types::one_of(signatures::WINDOWS))
+                });
+            let d = self
+                .error(
+                    Code::UnknownOption,
+                    window.span,
+                    format!("unknown window `{}`", window.name),
+                )
+                .with_label("not a window")
+                .with_help(help);
+            self.emit(d);
+        }
+    }
+
+    /// Checks a safety block; returns its `max_duration` (ns) and whether it has `allow_targets`.
+    pub fn safety(&mut self, block: &'a SafetyBlock) -> (Option<f64>, bool) {
+        let mut max = None;
+        let mut allow = false;
+        let mut seen: Vec<(&str, Span)> = Vec::new();
+        for entry in &block.entries {
+            let (key, span) = match entry {
+                SafetyEntry::MaxDuration(_, s) => ("max_duration", *s),
+                SafetyEntry::Cooldown(_, s) => ("cooldown", *s),
+                SafetyEntry::Confirm(_, s) => ("confirm", *s),
+                SafetyEntry::AllowTargets(_, s) => ("allow_targets", *s),
+                SafetyEntry::Abort(_) => ("", Span::default()),
+            };
+            if !key.is_empty() {
+                if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+                    let d = self
+                        .error(
+                            Code::DuplicateEntry,
+                            span,
+                            format!("`{key}` is given twice in this safety block"),
+                        )
+                        .with_secondary(*first, "first entry")
+                        .with_help(format!("keep one `{key}` entry"));
+                    self.emit(d);
+                    continue;
+                }
+                seen.push((key, span));
+            }
+            match entry {
+                SafetyEntry::MaxDuration(expr, _) => {
+                    max = self.duration(expr, "max_duration", false)
+                }
+                SafetyEntry::Cooldown(expr, _) => {
+                    self.duration(expr, "cooldown", true);
+                }
+                SafetyEntry::Confirm(kinds, _) => self.fault_kinds(kinds),
+                SafetyEntry::Abort(abort) => self.abort(abort),
+                SafetyEntry::AllowTargets(patterns, _) => {
+                    allow = true;
+                    for pattern in patterns {
+                        self.string(pattern);
+                    }
+                }
+            }
+        }
+        (max, allow)
+    }
+
+    fn fault_kinds(&mut self, kinds: &[Ident]) {
+        for kind in kinds {
+            if signatures::lookup(signatures::CallClass::Fault, &kind.name).is_none() {
+                let help = suggest::did_you_mean(&kind.name, signatures::fault_kinds())
+                    .unwrap_or_else(|| {
+                        "list fault kinds such as `container_stop` or `process_kill`".into()
+                    });
+                let d = self
+                    .error(
+                        Code::UnknownOption,
+                        kind.span,
+                        format!("unknown fault kind `{}`", kind.name),
+                    )
+                    .with_label("not a fault kind")
+                    .with_help(help);
+                self.emit(d);
+            }
+        }
+    }
+
+    /// The file-level `max_duration` and whether the file limits targets (`allow_targets`).
+    pub fn file_safety(&self, module: usize) -> (Option<f64>, bool) {
+        let mut max = None;
+        let mut allow = false;
+        for item in &self.file(module).items {
+            if let ItemKind::Safety(block) = &item.kind {
+                for entry in &block.entries {
+                    match entry {
+                        SafetyEntry::MaxDuration(expr, _) => {
+                            if let ExprKind::Quantity(q) = &expr.kind {
+                                if q.dimension == Dimension::Duration {
+                                    max = Some(q.value);
+                                }
+                            }
+                        }
+                        SafetyEntry::AllowTargets(..) => allow = true,
+                        _ => {}
+                    }
+                }
+            }
+        }
+        (max, allow)
+    }
+
+    /// Blocking assertions in the file's `slo` defaults and in the modules it imports.
+    pub fn file_blocking_assertions(&self) -> usize {
+        let mut modules = vec![self.module];
+        modules.extend(
+            self.modules[self.module]
+                .imports
+                .iter()
+                .filter_map(|(m, _)| *m),
+        );
+        modules
+            .into_iter()
+            .flat_map(|m| self.file(m).items.iter())
+            .filter_map(|item| match &item.kind {
+                ItemKind::Slo(block) => Some(block.assertions.iter().filter(|a| !a.warn).count()),
+                _ => None,
+            })
+            .sum()
+    }
+
+    fn suite(&mut self, suite: &'a Suite) {
+        let mut seen: Vec<(&str, Span)> = Vec::new();
+        for entry in &suite.entries {
+            let (key, span) = match entry {
+                SuiteEntry::Description(s) => ("description", s.span),
+                SuiteEntry::Scenarios(_, s) => ("scenarios", *s),
+                SuiteEntry::Cooldown(_, s) => ("cooldown", *s),
+            };
+            if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+                let d = self
+                    .error(
+                        Code::DuplicateEntry,
+                        span,
+                        format!("`{key}` is given twice in suite `{}`", suite.name.name),
+                    )
+                    .with_secondary(*first, "first entry")
+                    .with_help(format!("keep one `{key}` entry"));
+                self.emit(d);
+                continue;
+            }
+            seen.push((key, span));
+            match entry {
+                SuiteEntry::Description(s) => {
+                    self.string(s);
+                }
+                SuiteEntry::Scenarios(names, _) => self.scenario_names(names),
+                SuiteEntry::Cooldown(expr, _) => {
+                    self.duration(expr, "cooldown", true);
+                }
+            }
+        }
+    }
+
+    fn environment(&mut self, environment: &'a Environment) {
+        for entry in &environment.entries {
+            match entry {
+                EnvEntry::Slo(block) => {
+                    for assertion in &block.assertions {
+                        self.condition(&assertion.condition);
+                        if let Some(window) = &assertion.window {
+                            self.window(window);
+                        }
+                    }
+                }
+                EnvEntry::Allow(names, _) => self.scenario_names(names),
+                EnvEntry::Confirm(kinds, _) => self.fault_kinds(kinds),
+                EnvEntry::Set(pairs, _) => {
+                    for (name, value) in pairs {
+                        let path = Path {
+                            namespace: None,
+                            name: name.clone(),
+                            span: name.span,
+                        };
+                        match self.lookup(&path).and_then(|r| r.def()) {
+                            Some(Def::Param(param)) => {
+                                if let Some(ParamTy::Value(ty)) = param_type(&param.ty.name) {
+                                    self.expect(value, ty, &name.name);
+                                }
+                            }
+                            Some(other) => {
+                                let d = self
+                                    .error(
+                                        Code::WrongKindOfName,
+                                        name.span,
+                                        format!("`{}` is {}, not a param", name.name, other.noun()),
+                                    )
+                                    .with_help("`set` gives values to `param`s");
+                                self.emit(d);
+                            }
+                            None => {
+                                self.unknown_name(&path, "param", |r| {
+                                    matches!(r.def(), Some(Def::Param(_)))
+                                });
+                                self.infer(value);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every scenario name of the run: the root file and what it imports.
+    fn run_scenarios(&self) -> Vec<(usize, &'a StringLit)> {
+        let mut out = Vec::new();
+        for module in 0..self.modules.len() {
+            for item in &self.file(module).items {
+                if let ItemKind::Scenario(s) = &item.kind {
+                    out.push((module, &s.name));
+                }
+            }
+        }
+        out
+    }
+
+    fn scenario_names(&mut self, names: &'a [StringLit]) {
+        // A library (a module without scenarios) names scenarios of the files that will
+        // import it: its lists are policies over names and cannot be checked here.
+        let has_scenarios = self
+            .file(self.module)
+            .items
+            .iter()
+            .any(|i| matches!(i.kind, ItemKind::Scenario(_)));
+        if !has_scenarios {
+            for name in names {
+                self.string(name);
+            }
+            return;
+        }
+        let known: Vec<String> = self
+            .run_scenarios()
+            .iter()
+            .map(|(_, s)| s.display())
+            .collect();
+        for name in names {
+            let Some(text) = self.string(name) else {
+                continue;
+            };
+            if !known.contains(&text) {
+                let help = suggest::did_you_mean(&text, known.iter().map(String::as_str))
+                    .unwrap_or_else(|| {
+                        "name a scenario defined in this file or one it imports".into()
+                    });
+                let d = self
+                    .error(
+                        Code::UnknownName,
+                        name.span,
+                        format!("unknown scenario `{text}`"),
+                    )
+                    .with_label("no scenario with this name")
+                    .with_help(help);
+                self.emit(d);
+            }
+        }
+    }
+
+    /// E0203: scenario names are unique across a run.
+    pub fn check_run_wide(&mut self) {
+        let mut seen: Vec<(String, usize, Span)> = Vec::new();
+        for (module, name) in self.run_scenarios() {
+            let text = name.display();
+            if let Some((_, first_module, first_span)) = seen.iter().find(|(n, _, _)| *n == text) {
+                let (first_module, first_span) = (*first_module, *first_span);
+                self.in_module(module, |c| {
+                    let mut d = c
+                        .error(Code::DuplicateScenario, name.span, format!("scenario `{text}` is defined twice in this run"))
+                        .with_label("second scenario with this name")
+                        .with_help("give each scenario its own name; reports and `--scenario` select by name");
+                    if c.modules[first_module].source == c.source() {
+                        d = d.with_secondary(first_span, "first defined here");
+                    } else {
+                        d = d.with_note("the first one is in an imported file");
+                    }
+                    c.emit(d);
+                });
+                continue;
+            }
+            seen.push((text, module, name.span));
+        }
+    }
+}

@@ -1,0 +1,428 @@
+//! The checker's state: what each module defines, local scopes, and name resolution.
+
+use super::modules::Module;
+use super::types::{ParamTy, Ty, Val};
+use crate::diag::{suggest, Code, Diagnostic, SourceId, Span};
+use crate::syntax::ast::*;
+use std::collections::{HashMap, HashSet};
+
+/// Something a top-level or local name stands for.
+#[derive(Clone, Copy)]
+pub enum Def<'a> {
+    Param(&'a Param),
+    Const(&'a Const),
+    Decl(&'a Decl),
+    Template(&'a Template),
+}
+
+impl Def<'_> {
+    /// "a probe", "a template": for "is X, not Y" messages.
+    pub fn noun(&self) -> &'static str {
+        match self {
+            Def::Param(_) => "a param",
+            Def::Const(_) => "a const",
+            Def::Decl(d) => match d.kind {
+                DeclKind::Service => "a service",
+                DeclKind::Target => "a target",
+                DeclKind::Probe => "a probe",
+                DeclKind::Fault => "a fault preset",
+            },
+            Def::Template(_) => "a template",
+        }
+    }
+
+    pub fn name_span(&self) -> Span {
+        match self {
+            Def::Param(p) => p.name.span,
+            Def::Const(c) => c.name.span,
+            Def::Decl(d) => d.name.span,
+            Def::Template(t) => t.name.span,
+        }
+    }
+}
+
+/// A name defined at the top of a module.
+#[derive(Clone, Copy)]
+pub struct TopDef<'a> {
+    pub def: Def<'a>,
+    pub module: usize,
+}
+
+/// A template parameter bound while checking a template body.
+#[derive(Clone)]
+pub struct Bound {
+    pub ty: ParamTy,
+    pub value: Val,
+}
+
+/// A name in a scenario or template body (local items and template parameters).
+#[derive(Clone)]
+pub enum Local<'a> {
+    Def(Def<'a>),
+    Param(Bound),
+}
+
+pub struct Frame<'a> {
+    pub names: HashMap<String, (Local<'a>, Span)>,
+    pub used: HashSet<String>,
+    /// Whether to report unused names when the frame is popped.
+    pub report_unused: bool,
+}
+
+/// What a name resolved to.
+#[derive(Clone)]
+pub enum Resolved<'a> {
+    Top(TopDef<'a>),
+    Local(Local<'a>),
+}
+
+impl<'a> Resolved<'a> {
+    pub fn def(&self) -> Option<Def<'a>> {
+        match self {
+            Resolved::Top(t) => Some(t.def),
+            Resolved::Local(Local::Def(d)) => Some(*d),
+            Resolved::Local(Local::Param(_)) => None,
+        }
+    }
+
+    pub fn noun(&self) -> &'static str {
+        match self {
+            Resolved::Local(Local::Param(b)) => match b.ty {
+                ParamTy::Service => "a service",
+                ParamTy::Value(Ty::Target(_)) => "a target",
+                _ => "a template parameter",
+            },
+            other => other.def().map_or("a name", |d| d.noun()),
+        }
+    }
+}
+
+pub struct Checker<'a> {
+    pub modules: &'a [Module],
+    /// Per module: its own top-level names.
+    pub defs: Vec<HashMap<&'a str, TopDef<'a>>>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Top-level names that something refers to: (module, name).
+    pub used: HashSet<(usize, &'a str)>,
+    /// The module whose items are being checked.
+    pub module: usize,
+    pub frames: Vec<Frame<'a>>,
+    /// Consts being evaluated, to stop on `const a = b  const b = a`.
+    pub evaluating: Vec<*const Const>,
+    /// Set while re-checking a template body for one scenario: its name, for notes.
+    pub expanding: Option<String>,
+}
+
+impl<'a> Checker<'a> {
+    pub fn new(modules: &'a [Module]) -> Self {
+        Checker {
+            modules,
+            defs: Vec::new(),
+            diagnostics: Vec::new(),
+            used: HashSet::new(),
+            module: 0,
+            frames: Vec::new(),
+            evaluating: Vec::new(),
+            expanding: None,
+        }
+    }
+
+    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.diagnostics
+    }
+
+    pub fn source(&self) -> SourceId {
+        self.modules[self.module].source
+    }
+
+    pub fn file(&self, module: usize) -> &'a File {
+        self.modules[module]
+            .file
+            .as_ref()
+            .expect("checked modules parsed")
+    }
+
+    /// Reports a diagnostic in the current module.
+    pub fn emit(&mut self, mut diagnostic: Diagnostic) {
+        if let Some(name) = &self.expanding {
+            if diagnostic.note.is_none() {
+                diagnostic.note = Some(format!(
+                    "while expanding the template for scenario `{name}`"
+                ));
+            }
+        }
+        self.diagnostics.push(diagnostic);
+    }
+
+    pub fn error(&mut self, code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(code, self.source(), span, message)
+    }
+
+    pub fn run(&mut self) {
+        for module in 0..self.modules.len() {
+            self.module = module;
+            let defs = self.collect_defs(module);
+            self.defs.push(defs);
+        }
+        for module in 0..self.modules.len() {
+            self.module = module;
+            self.check_module();
+        }
+        self.check_run_wide();
+        for module in 0..self.modules.len() {
+            self.module = module;
+            self.report_unused_top_level();
+        }
+    }
+
+    /// The module's own top-level names; reports duplicates.
+    fn collect_defs(&mut self, module: usize) -> HashMap<&'a str, TopDef<'a>> {
+        let mut defs: HashMap<&'a str, TopDef<'a>> = HashMap::new();
+        for item in &self.file(module).items {
+            let def = match &item.kind {
+                ItemKind::Param(p) => Def::Param(p),
+                ItemKind::Const(c) => Def::Const(c),
+                ItemKind::Decl(d) => Def::Decl(d),
+                ItemKind::Template(t) => Def::Template(t),
+                _ => continue,
+            };
+            let name = match def {
+                Def::Param(p) => &p.name,
+                Def::Const(c) => &c.name,
+                Def::Decl(d) => &d.name,
+                Def::Template(t) => &t.name,
+            };
+            if let Some(first) = defs.get(name.name.as_str()) {
+                let first_span = first.def.name_span();
+                let d = self
+                    .error(Code::DuplicateDefinition, name.span, format!("`{}` is defined twice", name.name))
+                    .with_label(format!("second definition of `{}`", name.name))
+                    .with_secondary(first_span, "first defined here")
+                    .with_help("rename one of them; names are shared by params, consts, targets, probes, services, presets and templates");
+                self.emit(d);
+                continue;
+            }
+            defs.insert(&name.name, TopDef { def, module });
+        }
+        defs
+    }
+
+    /// Looks a path up: local frames (innermost first), the module, then its imports.
+    pub fn lookup(&mut self, path: &Path) -> Option<Resolved<'a>> {
+        if let Some(ns) = &path.namespace {
+            let module = self.modules[self.module]
+                .imports
+                .iter()
+                .find(|(_, alias)| alias.as_deref() == Some(ns.name.as_str()))
+                .and_then(|(m, _)| *m)?;
+            let def = *self.defs[module].get(path.name.name.as_str())?;
+            self.used.insert((module, self.name_of(def)));
+            return Some(Resolved::Top(def));
+        }
+        let name = path.name.name.as_str();
+        for frame in self.frames.iter_mut().rev() {
+            if let Some((local, _)) = frame.names.get(name) {
+                frame.used.insert(name.to_string());
+                return Some(Resolved::Local(local.clone()));
+            }
+        }
+        let found = self.defs[self.module].get(name).copied().or_else(|| {
+            self.modules[self.module]
+                .imports
+                .iter()
+                .filter(|(_, alias)| alias.is_none())
+                .filter_map(|(m, _)| *m)
+                .find_map(|m| self.defs[m].get(name).copied())
+        })?;
+        self.used.insert((found.module, self.name_of(found)));
+        Some(Resolved::Top(found))
+    }
+
+    fn name_of(&self, def: TopDef<'a>) -> &'a str {
+        match def.def {
+            Def::Param(p) => &p.name.name,
+            Def::Const(c) => &c.name.name,
+            Def::Decl(d) => &d.name.name,
+            Def::Template(t) => &t.name.name,
+        }
+    }
+
+    /// Every name visible here that `accept` likes: for "did you mean".
+    pub fn visible_names(&self, accept: impl Fn(&Resolved<'a>) -> bool) -> Vec<String> {
+        let mut out = Vec::new();
+        for frame in &self.frames {
+            for (name, (local, _)) in &frame.names {
+                if accept(&Resolved::Local(local.clone())) {
+                    out.push(name.clone());
+                }
+            }
+        }
+        let mut modules = vec![(self.module, None)];
+        for (m, alias) in &self.modules[self.module].imports {
+            if let Some(m) = m {
+                modules.push((*m, alias.clone()));
+            }
+        }
+        for (m, alias) in modules {
+            for (name, def) in &self.defs[m] {
+                if accept(&Resolved::Top(*def)) {
+                    out.push(match &alias {
+                        Some(ns) => format!("{ns}.{name}"),
+                        None => name.to_string(),
+                    });
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// E0201 for `path`, with a suggestion among the names `accept` likes.
+    pub fn unknown_name(
+        &mut self,
+        path: &Path,
+        what: &str,
+        accept: impl Fn(&Resolved<'a>) -> bool,
+    ) {
+        let shown = path.display();
+        let candidates = self.visible_names(accept);
+        let help = suggest::did_you_mean(&shown, candidates.iter().map(String::as_str))
+            .unwrap_or_else(|| match candidates.len() {
+                0 => format!("no {what} is defined; declare one first"),
+                n if n <= 6 => format!(
+                    "defined {what}s: {}",
+                    candidates
+                        .iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                _ => format!("declare the {what} before using it"),
+            });
+        let d = self
+            .error(
+                Code::UnknownName,
+                path.span,
+                format!("unknown {what} `{shown}`"),
+            )
+            .with_label(format!("no {what} named `{shown}`"))
+            .with_help(help);
+        self.emit(d);
+    }
+
+    pub fn push_frame(&mut self, report_unused: bool) {
+        self.frames.push(Frame {
+            names: HashMap::new(),
+            used: HashSet::new(),
+            report_unused,
+        });
+    }
+
+    /// Adds a local name; reports duplicates in the frame and shadowing of file names.
+    pub fn define_local(&mut self, name: &Ident, local: Local<'a>) {
+        let frame = self.frames.last().expect("a frame is pushed");
+        if let Some((_, first)) = frame.names.get(&name.name) {
+            let first = *first;
+            let d = self
+                .error(
+                    Code::DuplicateDefinition,
+                    name.span,
+                    format!("`{}` is defined twice", name.name),
+                )
+                .with_label(format!("second definition of `{}`", name.name))
+                .with_secondary(first, "first defined here")
+                .with_help("rename one of them");
+            self.emit(d);
+            return;
+        }
+        if let Some(top) = self.defs[self.module].get(name.name.as_str()).copied() {
+            if matches!(local, Local::Def(_)) && self.modules[top.module].source == self.source() {
+                let d = self
+                    .error(
+                        Code::Shadowing,
+                        name.span,
+                        format!(
+                            "`{}` hides the file-level {} of the same name",
+                            name.name,
+                            top.def.noun().trim_start_matches("a ")
+                        ),
+                    )
+                    .with_label("this local definition")
+                    .with_secondary(top.def.name_span(), "file-level definition")
+                    .with_help("rename the local item so both stay reachable");
+                self.emit(d);
+            }
+        }
+        let frame = self.frames.last_mut().expect("a frame is pushed");
+        frame.names.insert(name.name.clone(), (local, name.span));
+    }
+
+    /// Pops a frame, reporting unused local definitions.
+    pub fn pop_frame(&mut self) {
+        let frame = self.frames.pop().expect("a frame is pushed");
+        if !frame.report_unused {
+            return;
+        }
+        let mut unused: Vec<(Span, String, &'static str)> = frame
+            .names
+            .iter()
+            .filter(|(name, _)| !frame.used.contains(*name))
+            .filter_map(|(name, (local, span))| match local {
+                Local::Def(def) if !runs_unnamed(def) => Some((*span, name.clone(), def.noun())),
+                Local::Def(_) => None,
+                Local::Param(_) => None,
+            })
+            .collect();
+        unused.sort_by_key(|(span, _, _)| span.start);
+        for (span, name, noun) in unused {
+            let d = self
+                .error(
+                    Code::Unused,
+                    span,
+                    format!("{} `{name}` is never used", noun.trim_start_matches("a ")),
+                )
+                .with_label("defined here")
+                .with_help("use it in the scenario or remove it");
+            self.emit(d);
+        }
+    }
+
+    /// W0001 for top-level names nothing refers to, in files that have scenarios.
+    fn report_unused_top_level(&mut self) {
+        let file = self.file(self.module);
+        if self.modules[self.module].is_std
+            || !file
+                .items
+                .iter()
+                .any(|i| matches!(i.kind, ItemKind::Scenario(_)))
+        {
+            return;
+        }
+        let mut unused: Vec<(Span, &'a str, &'static str)> = self.defs[self.module]
+            .iter()
+            .filter(|(name, _)| !self.used.contains(&(self.module, **name)))
+            // Templates are a library's exports; services run whether referenced or not.
+            .filter(|(_, def)| !matches!(def.def, Def::Template(_)) && !runs_unnamed(&def.def))
+            .map(|(name, def)| (def.def.name_span(), *name, def.def.noun()))
+            .collect();
+        unused.sort_by_key(|(span, _, _)| span.start);
+        for (span, name, noun) in unused {
+            let d = self
+                .error(
+                    Code::Unused,
+                    span,
+                    format!("{} `{name}` is never used", noun.trim_start_matches("a ")),
+                )
+                .with_label("defined here")
+                .with_help("use it in a scenario or remove it");
+            self.emit(d);
+        }
+    }
+}
+
+/// Services and probes run in every scenario in their scope whether or not anything
+/// names them, so they are never unused.
+fn runs_unnamed(def: &Def) -> bool {
+    matches!(def, Def::Decl(d) if matches!(d.kind, DeclKind::Service | DeclKind::Probe))
+}

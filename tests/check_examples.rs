@@ -1,0 +1,65 @@
+//! The shared examples and the language overview check clean.
+
+use chaosc::check::{check, Loader};
+use std::path::{Path, PathBuf};
+
+struct Fs;
+impl Loader for Fs {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        std::fs::read_to_string(path)
+    }
+}
+
+fn render(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let checked = check(path, &text, &Fs);
+    checked
+        .diagnostics
+        .iter()
+        .map(|d| {
+            chaosc::diag::render::short(d, &checked.sources)
+                + &d.help
+                    .clone()
+                    .map(|h| format!(" (help: {h})"))
+                    .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn examples() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/examples");
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "chaos"))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+#[test]
+fn shared_examples_check_clean() {
+    let mut problems = Vec::new();
+    for path in examples() {
+        problems.extend(render(&path));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn stdlib_modules_check_clean_when_imported() {
+    let text: String = chaosc::stdlib::MODULES
+        .iter()
+        .map(|(name, _)| format!("import \"std/{name}\"\n"))
+        .collect();
+    let checked = check(Path::new("all-std.chaos"), &text, &Fs);
+    let problems: Vec<String> = checked
+        .diagnostics
+        .iter()
+        .map(|d| chaosc::diag::render::short(d, &checked.sources))
+        .collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
