@@ -710,7 +710,27 @@ impl<'a> Checker<'a> {
         {
             Some(spec) => self.check_call_with(site, spec, false, None),
             None => {
-                self.unknown_kind(path, CallClass::Fault);
+                let presets = self.visible_names(
+                    |r| matches!(r.def(), Some(Def::Decl(d)) if d.kind == DeclKind::Fault),
+                );
+                let shown = path.display();
+                // Closer to a preset than to any fault kind: it is a misspelt preset.
+                let near_preset = suggest::closest(&shown, presets.iter().map(String::as_str))
+                    .filter(|_| suggest::closest(&shown, signatures::fault_kinds()).is_none());
+                match near_preset {
+                    Some(preset) => {
+                        let d = self
+                            .error(
+                                Code::UnknownName,
+                                path.span,
+                                format!("unknown fault preset `{shown}`"),
+                            )
+                            .with_label("no fault preset or fault kind with this name")
+                            .with_help(format!("did you mean `{preset}`?"));
+                        self.emit(d);
+                    }
+                    None => self.unknown_kind(path, CallClass::Fault),
+                }
                 for arg in site.args {
                     self.infer(&arg.value);
                 }
@@ -863,7 +883,7 @@ impl<'a> Checker<'a> {
                     _ => {
                         let d = self
                             .error(
-                                Code::WrongKindOfName,
+                                Code::BadMetricArguments,
                                 path.span,
                                 format!("`{}` is {}, not a probe", path.display(), resolved.noun()),
                             )

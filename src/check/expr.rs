@@ -271,7 +271,7 @@ impl<'a> Checker<'a> {
                 .error(
                     Code::UnknownInterpolation,
                     path.span,
-                    format!("`${{{shown}}}` names nothing in scope"),
+                    format!("unknown name `{shown}` in interpolation"),
                 )
                 .with_label("unknown name")
                 .with_help(help);
@@ -309,7 +309,7 @@ impl<'a> Checker<'a> {
                 Code::NonScalarInterpolation,
                 path.span,
                 format!(
-                    "`${{{}}}` is {noun}, which cannot be put in a string",
+                    "`{}` is {noun} and cannot be interpolated into a string",
                     path.display()
                 ),
             )
@@ -595,7 +595,13 @@ impl<'a> Checker<'a> {
             }
             self.diagnostics.truncate(saved);
         }
+        let before = self.diagnostics.len();
         let own = self.bind_args(call.args, spec)?;
+        // A misplaced argument may be the "missing" one: do not report it twice.
+        let misplaced = self.diagnostics[before..]
+            .iter()
+            .any(|d| d.code == Code::MisplacedArgument);
+        let partial = partial || misplaced;
         let given_here: Vec<&'static str> = own.keys().copied().collect();
         bound.args.extend(own);
         if !partial {

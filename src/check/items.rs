@@ -264,7 +264,8 @@ impl<'a> Checker<'a> {
     /// Every scenario name of the run: the root file and what it imports.
     fn run_scenarios(&self) -> Vec<(usize, &'a StringLit)> {
         let mut out = Vec::new();
-        for module in 0..self.modules.len() {
+        // Imported modules first, so that a clash is reported in the importing file.
+        for module in (1..self.modules.len()).chain([0]) {
             for item in &self.file(module).items {
                 if let ItemKind::Scenario(s) = &item.kind {
                     out.push((module, &s.name));

@@ -34,8 +34,10 @@ struct State<'l> {
     loader: &'l dyn Loader,
     loaded: Loaded,
     by_key: HashMap<Key, usize>,
-    /// Modules being loaded, for cycle detection.
+    /// Modules being loaded, for cycle detection, and the import (source, span) by which
+    /// each module after the first was entered.
     stack: Vec<usize>,
+    entered_by: Vec<(SourceId, crate::diag::Span)>,
     names: Vec<String>,
 }
 
@@ -49,6 +51,7 @@ pub fn load(path: &Path, text: &str, loader: &dyn Loader) -> Loaded {
         },
         by_key: HashMap::new(),
         stack: Vec::new(),
+        entered_by: Vec::new(),
         names: Vec::new(),
     };
     let key = Key::File(normalize(path));
@@ -146,14 +149,20 @@ impl State<'_> {
                     .map(|n| format!("`{n}`"))
                     .collect::<Vec<_>>()
                     .join(" → ");
+                // Report at the import that starts the cycle, in the outermost file of it.
+                let (at_source, at_span) = self
+                    .entered_by
+                    .get(position)
+                    .copied()
+                    .unwrap_or((source, span));
                 self.error(
                     Diagnostic::new(
                         Code::ImportCycle,
-                        source,
-                        span,
+                        at_source,
+                        at_span,
                         format!("import cycle: {shown}"),
                     )
-                    .with_label("this import closes the cycle")
+                    .with_label("this import starts the cycle")
                     .with_help("move what both files need into a third file that imports neither"),
                 );
                 return None;
@@ -189,7 +198,12 @@ impl State<'_> {
                 }
             },
             Key::File(path) => match self.loader.read(path) {
-                Ok(text) => Some(self.module(key.clone(), name, text, false)),
+                Ok(text) => {
+                    self.entered_by.push((source, span));
+                    let module = self.module(key.clone(), name, text, false);
+                    self.entered_by.pop();
+                    Some(module)
+                }
                 Err(error) => {
                     let reason = match error.kind() {
                         std::io::ErrorKind::NotFound => "no such file".to_string(),
