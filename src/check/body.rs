@@ -1,7 +1,7 @@
 //! Scenarios and templates: bodies, template expansion, timelines and assertions.
 
 use super::expr::CallSite;
-use super::scope::{Bound, Checker, Def, Local, Resolved};
+use super::scope::{Bound, Checker, Def, Local};
 use super::signatures::{self, CallClass, Sustain};
 use super::types::{param_type, ParamTy, TargetKind, Ty, Val};
 use crate::diag::{suggest, Code, Span};
@@ -994,7 +994,8 @@ impl<'a> Checker<'a> {
             .map(|s| s.start.zip(s.length).map(|(a, b)| a + b))
             .collect::<Option<Vec<f64>>>()
             .map(|ends| ends.into_iter().fold(0.0, f64::max));
-        let (file_max, file_allow) = self.file_safety(self.module);
+        let facts = self.file_facts();
+        let (file_max, file_allow) = (facts.max_duration, facts.allow_targets);
         let max = merged.max_duration.or(file_max);
         if let (Some(max), Some(end), Some((module, span))) = (max, steps_end, merged.timeline_span)
         {
@@ -1019,7 +1020,7 @@ impl<'a> Checker<'a> {
             }
         }
         let name_span = scenario.name.span;
-        if !merged.has_local_probe && !self.has_probe_in_scope() {
+        if !merged.has_local_probe && !facts.has_probe {
             let d = self
                 .error(
                     Code::ScenarioWithoutProbe,
@@ -1032,7 +1033,7 @@ impl<'a> Checker<'a> {
                 );
             self.emit(d);
         }
-        if merged.blocking == 0 && self.file_blocking_assertions() == 0 {
+        if merged.blocking == 0 && facts.blocking == 0 {
             let d = self
                 .error(
                     Code::NoBlockingAssertion,
@@ -1073,15 +1074,6 @@ impl<'a> Checker<'a> {
         let saved = std::mem::replace(&mut self.module, module);
         f(self);
         self.module = saved;
-    }
-
-    fn has_probe_in_scope(&mut self) -> bool {
-        !self
-            .visible_names(|r| {
-                matches!(r, Resolved::Top(_))
-                    && matches!(r.def(), Some(Def::Decl(d)) if d.kind == DeclKind::Probe)
-            })
-            .is_empty()
     }
 }
 

@@ -1,7 +1,7 @@
 //! Top-level items: params, consts, declarations, suites, environments, `slo` and
 //! `safety` blocks, and the rules about a whole run (scenario names).
 
-use super::scope::{Checker, Def};
+use super::scope::{Checker, Def, FileFacts};
 use super::signatures;
 use super::types::{param_type, ParamTy, Ty};
 use crate::diag::{suggest, Code, Span};
@@ -136,32 +136,34 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// The file-level `max_duration` and whether the file limits targets (`allow_targets`).
-    pub fn file_safety(&self, module: usize) -> (Option<f64>, bool) {
-        let mut max = None;
-        let mut allow = false;
-        for item in &self.file(module).items {
+    /// What the scenarios of the current file inherit from it (computed once per file).
+    pub fn file_facts(&mut self) -> FileFacts {
+        if let Some(facts) = self.facts[self.module] {
+            return facts;
+        }
+        let mut facts = FileFacts {
+            max_duration: None,
+            allow_targets: false,
+            blocking: 0,
+            has_probe: false,
+        };
+        for item in &self.file(self.module).items {
             if let ItemKind::Safety(block) = &item.kind {
                 for entry in &block.entries {
                     match entry {
                         SafetyEntry::MaxDuration(expr, _) => {
                             if let ExprKind::Quantity(q) = &expr.kind {
                                 if q.dimension == Dimension::Duration {
-                                    max = Some(q.value);
+                                    facts.max_duration = Some(q.value);
                                 }
                             }
                         }
-                        SafetyEntry::AllowTargets(..) => allow = true,
+                        SafetyEntry::AllowTargets(..) => facts.allow_targets = true,
                         _ => {}
                     }
                 }
             }
         }
-        (max, allow)
-    }
-
-    /// Blocking assertions in the file's `slo` defaults and in the modules it imports.
-    pub fn file_blocking_assertions(&self) -> usize {
         let mut modules = vec![self.module];
         modules.extend(
             self.modules[self.module]
@@ -169,14 +171,19 @@ impl<'a> Checker<'a> {
                 .iter()
                 .filter_map(|(m, _)| *m),
         );
-        modules
-            .into_iter()
-            .flat_map(|m| self.file(m).items.iter())
-            .filter_map(|item| match &item.kind {
-                ItemKind::Slo(block) => Some(block.assertions.iter().filter(|a| !a.warn).count()),
-                _ => None,
-            })
-            .sum()
+        for module in modules {
+            for item in &self.file(module).items {
+                match &item.kind {
+                    ItemKind::Slo(block) => {
+                        facts.blocking += block.assertions.iter().filter(|a| !a.warn).count()
+                    }
+                    ItemKind::Decl(d) if d.kind == DeclKind::Probe => facts.has_probe = true,
+                    _ => {}
+                }
+            }
+        }
+        self.facts[self.module] = Some(facts);
+        facts
     }
 
     fn suite(&mut self, suite: &'a Suite) {

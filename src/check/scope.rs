@@ -111,6 +111,21 @@ pub struct Checker<'a> {
     pub evaluating: Vec<*const Const>,
     /// Set while re-checking a template body for one scenario: its name, for notes.
     pub expanding: Option<String>,
+    /// Facts about each module that every scenario in it needs, computed once.
+    pub facts: Vec<Option<FileFacts>>,
+}
+
+/// What the scenarios of a file inherit from it.
+#[derive(Clone, Copy)]
+pub struct FileFacts {
+    /// `safety { max_duration … }`, in nanoseconds.
+    pub max_duration: Option<f64>,
+    /// Whether a file-level `safety` block has `allow_targets`.
+    pub allow_targets: bool,
+    /// Blocking assertions in the file's `slo` defaults and in those of its imports.
+    pub blocking: usize,
+    /// Whether a probe is declared at the top of the file or of an import.
+    pub has_probe: bool,
 }
 
 impl<'a> Checker<'a> {
@@ -124,6 +139,7 @@ impl<'a> Checker<'a> {
             frames: Vec::new(),
             evaluating: Vec::new(),
             expanding: None,
+            facts: vec![None; modules.len()],
         }
     }
 
