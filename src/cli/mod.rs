@@ -86,12 +86,15 @@ pub enum ColorWhen {
 impl ColorWhen {
     /// Whether to colour a stream that is (or is not) a terminal.
     fn resolve(self, is_terminal: bool) -> bool {
+        self.resolve_with(is_terminal, std::env::var_os("NO_COLOR"))
+    }
+
+    /// [`ColorWhen::resolve`] with the value of `NO_COLOR` given.
+    fn resolve_with(self, is_terminal: bool, no_color: Option<OsString>) -> bool {
         match self {
             ColorWhen::Always => true,
             ColorWhen::Never => false,
-            ColorWhen::Auto => {
-                is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            }
+            ColorWhen::Auto => is_terminal && no_color.is_none_or(|v| v.is_empty()),
         }
     }
 }
@@ -265,9 +268,17 @@ mod tests {
     }
 
     #[test]
-    fn explicit_color_ignores_the_terminal() {
-        assert!(ColorWhen::Always.resolve(false));
-        assert!(!ColorWhen::Never.resolve(true));
-        assert!(!ColorWhen::Auto.resolve(false));
+    fn explicit_color_ignores_the_terminal_and_no_color() {
+        let set = || Some(OsString::from("1"));
+        assert!(ColorWhen::Always.resolve_with(false, set()));
+        assert!(!ColorWhen::Never.resolve_with(true, None));
+    }
+
+    #[test]
+    fn auto_color_needs_a_terminal_and_no_no_color() {
+        assert!(ColorWhen::Auto.resolve_with(true, None));
+        assert!(ColorWhen::Auto.resolve_with(true, Some(OsString::new())));
+        assert!(!ColorWhen::Auto.resolve_with(true, Some(OsString::from("1"))));
+        assert!(!ColorWhen::Auto.resolve_with(false, None));
     }
 }

@@ -29,7 +29,10 @@ pub fn render_human(
         if i > 0 {
             out.push('\n');
         }
-        let view = MietteView::new(diagnostic, sources);
+        // miette has a single `help` slot; the note gets its own line below it.
+        let mut without_note = diagnostic.clone();
+        let note = without_note.note.take();
+        let view = MietteView::new(&without_note, sources);
         let mut one = String::new();
         if handler.render_report(&mut one, &view).is_err() {
             // miette only fails when the source cannot be read, which cannot happen
@@ -38,7 +41,37 @@ pub fn render_human(
         }
         out.push_str(one.trim_end());
         out.push('\n');
+        if let Some(note) = note {
+            let label = super::paint("note:", "\x1b[36m", color);
+            out.push_str(&wrap(&format!("  {label} "), "        ", &note, width, 8));
+        }
     }
+    out
+}
+
+/// `text` word-wrapped at `width` columns: the first line after `first` (which takes
+/// `first_width` columns), the others after `indent`. Ends with a newline.
+fn wrap(first: &str, indent: &str, text: &str, width: usize, first_width: usize) -> String {
+    let mut out = String::from(first);
+    let mut column = first_width;
+    let mut at_line_start = true;
+    for word in text.split_whitespace() {
+        let len = word.chars().count();
+        if !at_line_start && column + 1 + len > width {
+            out.push('\n');
+            out.push_str(indent);
+            column = indent.len();
+            at_line_start = true;
+        }
+        if !at_line_start {
+            out.push(' ');
+            column += 1;
+        }
+        out.push_str(word);
+        column += len;
+        at_line_start = false;
+    }
+    out.push('\n');
     out
 }
 
@@ -122,6 +155,34 @@ mod tests {
         }
         assert_eq!(text.matches("E0101").count(), 2);
         assert!(text.ends_with('\n') && !text.ends_with("\n\n"));
+    }
+
+    #[test]
+    fn plain_rendering_snapshot() {
+        let (mut diagnostics, mut sources) = sample();
+        let text = "const a = 1s\nconst a = 2s\n";
+        let id = sources.add("b.chaos", text);
+        let second = text.rfind('a').unwrap();
+        diagnostics[1] = Diagnostic::new(
+            Code::DuplicateDefinition,
+            id,
+            Span::new(second, second + 1),
+            "`a` is defined twice",
+        )
+        .with_label("defined again here")
+        .with_secondary(Span::new(6, 7), "first defined here")
+        .with_help("rename one of them")
+        .with_note("names in one scope must be unique");
+        diagnostics[1].severity = crate::diag::Severity::Warning;
+        insta::assert_snapshot!(render_human(&diagnostics, &sources, false, 80));
+    }
+
+    #[test]
+    fn notes_wrap_under_their_label() {
+        let text = wrap("  note: ", "        ", "aaa bbb ccc ddd", 15, 8);
+        assert_eq!(text, "  note: aaa bbb\n        ccc ddd\n");
+        let text = wrap("  note: ", "        ", "averyveryverylongword x", 15, 8);
+        assert_eq!(text, "  note: averyveryverylongword\n        x\n");
     }
 
     #[test]
