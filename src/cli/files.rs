@@ -59,6 +59,9 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<IoProblem>) {
             }),
         }
     }
+    // A file named twice (`chaosc check a.chaos .`) is processed once, where it first appears.
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|f| seen.insert(f.clone()));
     (files, problems)
 }
 
@@ -150,6 +153,19 @@ mod tests {
         assert!(!reason(&e).contains("os error"), "{}", reason(&e));
         let e = io::Error::new(io::ErrorKind::InvalidData, "The file is bad");
         assert_eq!(reason(&e), "the file is bad");
+    }
+
+    #[test]
+    fn paths_named_twice_come_once() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().to_path_buf();
+        let a = dir.join("a.chaos");
+        let b = dir.join("b.chaos");
+        fs::write(&a, "").unwrap();
+        fs::write(&b, "").unwrap();
+        let (files, problems) = collect(&[b.clone(), dir.clone(), a.clone()]);
+        assert!(problems.is_empty());
+        assert_eq!(files, [b, a]);
     }
 
     #[test]
