@@ -18,7 +18,8 @@
 //!
 //! A fixture without expectations must check clean (it shows what is *not* diagnosed).
 //!
-//! `UI_FILTER=substring` runs only the fixtures whose file name contains it.
+//! `UI_FILTER=substring` runs only the fixtures whose file name contains it; several
+//! substrings may be given, separated by commas (`UI_FILTER=E0101,E0102`).
 //! Files under `tests/ui/support/` are imported by fixtures and are not fixtures.
 
 use chaosc::check::{check, Loader};
@@ -151,8 +152,10 @@ fn fixtures() -> Vec<PathBuf> {
         .map(|e| e.path())
         .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "chaos"))
         .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().contains(&filter))
+            let name = p
+                .file_name()
+                .map_or(String::new(), |n| n.to_string_lossy().into());
+            filter.split(',').any(|f| name.contains(f.trim()))
         })
         .map(|p| Path::new("tests/ui").join(p.file_name().expect("a file name")))
         .collect();
