@@ -249,7 +249,10 @@ fn ui() {
                 continue;
             }
         };
-        let checked = check(path, &text, &loader);
+        let Ok(checked) = catch_unwind(AssertUnwindSafe(|| check(path, &text, &loader))) else {
+            let _ = writeln!(failures, "{}: the checker panicked", path.display());
+            continue;
+        };
         let actual: Vec<Actual> = checked
             .diagnostics
             .iter()
