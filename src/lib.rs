@@ -3,6 +3,7 @@
 //! The pipeline is `syntax` → `check` → `plan` → `runtime`; see `ARCHITECTURE.md`.
 
 pub mod check;
+pub mod cli;
 pub mod diag;
 pub mod fmt;
 pub mod stdlib;

@@ -63,3 +63,21 @@ fn stdlib_modules_check_clean_when_imported() {
         .collect();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[test]
+fn scratch_timing() {
+    if let Ok(p) = std::env::var("SCRATCH") {
+        let text = std::fs::read_to_string(&p).unwrap();
+        let t = std::time::Instant::now();
+        let parsed = chaosc::syntax::parse(&text, chaosc::diag::SourceId(0));
+        let parse = t.elapsed();
+        let t = std::time::Instant::now();
+        let checked = check(Path::new(&p), &text, &Fs);
+        let all = t.elapsed();
+        println!(
+            "parse {parse:?} check(all) {all:?} diags {} {}",
+            checked.diagnostics.len(),
+            parsed.diagnostics.len()
+        );
+    }
+}

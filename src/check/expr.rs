@@ -493,12 +493,13 @@ impl<'a> Checker<'a> {
             }
             (Ty::Quantity(dim), None) => match &expr.kind {
                 ExprKind::String(s) if s.as_plain().is_some() => Some(format!(
-                    "write the {} without quotes, e.g. `30s`",
-                    dim.name()
+                    "write the {} without quotes, e.g. `{}`",
+                    super::types::noun(dim),
+                    example(dim)
                 )),
                 _ => Some(format!(
                     "write {} such as `{}`",
-                    super::types::a(dim.name()),
+                    super::types::a(super::types::noun(dim)),
                     example(dim)
                 )),
             },
@@ -723,12 +724,13 @@ impl<'a> Checker<'a> {
                         None
                     };
                     if let Some(message) = problem {
-                        let help = match spec
-                            .params
-                            .get(index.min(spec.params.len().saturating_sub(1)))
-                        {
-                            Some(p) if index > 0 => format!("name it, e.g. `{}: …`", p.name),
-                            _ => "name the argument: `name: value`".into(),
+                        let help = match spec.params.first() {
+                            Some(first) if seen_named => format!(
+                                "only the first argument may be positional: move it to the front (as `{}`) or name it",
+                                first.name
+                            ),
+                            Some(_) => "name the extra argument: `name: value`".to_string(),
+                            None => format!("`{}()` takes no arguments: remove it", spec.name),
                         };
                         let d = self
                             .error(Code::MisplacedArgument, arg.span, message)

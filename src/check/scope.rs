@@ -322,7 +322,11 @@ impl<'a> Checker<'a> {
                 path.span,
                 format!("unknown {what} `{shown}`"),
             )
-            .with_label(format!("no {what} named `{shown}`"))
+            .with_label(if what == "name" {
+                "not defined".to_string()
+            } else {
+                format!("no {what} has this name")
+            })
             .with_help(help);
         self.emit(d);
     }

@@ -62,7 +62,7 @@ impl Ty {
             Ty::Float => "a number".into(),
             Ty::Str => "a string".into(),
             Ty::Bool => "`true` or `false`".into(),
-            Ty::Quantity(d) => a(d.name()),
+            Ty::Quantity(d) => a(noun(*d)),
             Ty::StrList => "a list of strings".into(),
             Ty::Map => "a map of strings".into(),
             Ty::Word(words) => one_of(words),
@@ -71,6 +71,14 @@ impl Ty {
             Ty::Status => "a status code or range such as `200..299`".into(),
             Ty::Ready => "a URL or a probe".into(),
         }
+    }
+}
+
+/// What a value of a dimension is called in messages.
+pub fn noun(dimension: Dimension) -> &'static str {
+    match dimension {
+        Dimension::Percent => "percentage",
+        other => other.name(),
     }
 }
 
@@ -169,7 +177,7 @@ impl Val {
             Val::Float(_) => "a number".into(),
             Val::Bool(_) => "a boolean".into(),
             Val::Str(_) => "a string".into(),
-            Val::Quantity(d, _) => a(d.name()),
+            Val::Quantity(d, _) => a(noun(*d)),
             Val::Range(..) => "a range".into(),
             Val::List(_) => "a list".into(),
             Val::Map => "a map".into(),

@@ -440,9 +440,20 @@ impl<'a> Builder<'a> {
     }
 
     fn ident(&mut self, pair: Pair<Rule>) -> Ident {
+        let name = pair.as_str();
+        let span = span_of(&pair);
+        if super::errors::is_keyword(name) {
+            let diagnostic = self.error(
+                Code::Syntax,
+                span,
+                format!("`{name}` is a reserved word and cannot be a name"),
+            );
+            diagnostic.labels[0].message = "reserved word".into();
+            diagnostic.help = Some(format!("choose another name, e.g. `{name}_1`"));
+        }
         Ident {
-            name: pair.as_str().to_string(),
-            span: span_of(&pair),
+            name: name.to_string(),
+            span,
         }
     }
 
@@ -587,6 +598,9 @@ impl<'a> Builder<'a> {
                     format!("unknown unit `{unit_text}`"),
                 );
                 diagnostic.help = Some(match units::suggest(unit_text) {
+                    None if unit_text == "d" => {
+                        format!("there is no day unit: write `{}h`", value * 24.0)
+                    }
                     Some(s) => format!("did you mean `{}{s}`?", number.as_str()),
                     None => "units are `ms s m h` (durations), `%`, `B KB MiB …` (sizes), `/s /m` (rates) and `Mbps MB/s …` (bandwidth)".into(),
                 });

@@ -117,22 +117,61 @@ pub(super) fn from_pest(
             }
         }
     }
+    // Closing punctuation first: "expected `}`" is the likeliest fix and must not be
+    // hidden behind "or one of 8 more".
+    expected.sort_by_key(|name| !matches!(*name, "`}`" | "`)`" | "`]`"));
     let (found, span) = found_at(text, offset);
-    let unterminated = unterminated(text, offset);
-    let message = if let Some(what) = unterminated {
-        format!("unterminated {what}")
-    } else if expected.is_empty() {
-        format!("unexpected {found}")
-    } else {
-        format!("expected {}, found {found}", list(&expected))
+    let at_end = offset >= text.len();
+    let open = if at_end { open_at_end(text) } else { None };
+    let closer = |what: &str| match what {
+        "`{`" => "`}`",
+        "`(`" => "`)`",
+        _ => "`]`",
     };
-    let mut diagnostic = Diagnostic::new(Code::Syntax, source, span, message);
-    diagnostic.labels[0].message = if expected.is_empty() {
-        "not expected here".into()
-    } else {
-        format!("expected {}", list(&expected))
+    let (message, span, label) = match open {
+        Some((what @ ("string" | "block comment"), start)) => (
+            format!("unterminated {what}"),
+            Span::new(start, start + if what == "string" { 1 } else { 2 }),
+            format!("this {what} is never closed"),
+        ),
+        Some((bracket, start)) => (
+            format!("{bracket} is never closed"),
+            Span::new(start, start + 1),
+            format!("expected {} before the end of the file", closer(bracket)),
+        ),
+        None if at_end => {
+            // Point at the last token: an empty span at the very end shows nothing.
+            let trimmed = text.trim_end();
+            let last = trimmed.char_indices().next_back().map_or(0, |(i, _)| i);
+            let (_, last_span) = found_at(text, last);
+            (
+                format!("expected {}, found end of file", list(&expected)),
+                last_span,
+                format!("expected {} after this", list(&expected)),
+            )
+        }
+        None if expected.is_empty() => (
+            format!("unexpected {found}"),
+            span,
+            "not expected here".into(),
+        ),
+        None => (
+            format!("expected {}, found {found}", list(&expected)),
+            span,
+            format!("expected {}", list(&expected)),
+        ),
     };
-    diagnostic.help = hint(text, offset, &found, &expected, unterminated.is_some());
+    let mut diagnostic = Diagnostic::new(Code::Syntax, source, span, message).with_label(label);
+    diagnostic.help = match open {
+        Some(("string", _)) => {
+            Some("close it with `\"`; a literal quote inside a string is `\\\"`".into())
+        }
+        Some(("block comment", _)) => {
+            Some("close it with `*/`; block comments nest, so each `/*` needs its own `*/`".into())
+        }
+        Some((bracket, _)) => Some(format!("add the missing {}", closer(bracket))),
+        None => hint(text, offset, &found, &expected, false),
+    };
     diagnostic
 }
 
@@ -151,38 +190,38 @@ fn list(items: &[&str]) -> String {
     }
 }
 
-/// A string or block comment still open at the end of the file.
-fn unterminated(text: &str, offset: usize) -> Option<&'static str> {
-    if offset < text.len() {
-        return None;
-    }
-    let mut in_string = false;
+/// What is still open at the end of the file: a string, a block comment or a bracket,
+/// with the offset where it was opened.
+fn open_at_end(text: &str) -> Option<(&'static str, usize)> {
+    let mut string_start: Option<usize> = None;
     let mut escaped = false;
+    let mut comment: Option<(usize, usize)> = None; // (start, depth)
+    let mut brackets: Vec<(char, usize)> = Vec::new();
     let mut chars = text.char_indices().peekable();
-    let mut comment_depth = 0usize;
-    while let Some((_, c)) = chars.next() {
-        if comment_depth > 0 {
-            match (c, chars.peek().map(|(_, c)| *c)) {
+    while let Some((i, c)) = chars.next() {
+        let next = chars.peek().map(|(_, c)| *c);
+        if let Some((start, depth)) = comment {
+            match (c, next) {
                 ('*', Some('/')) => {
                     chars.next();
-                    comment_depth -= 1;
+                    comment = (depth > 1).then_some((start, depth - 1));
                 }
                 ('/', Some('*')) => {
                     chars.next();
-                    comment_depth += 1;
+                    comment = Some((start, depth + 1));
                 }
                 _ => {}
             }
-        } else if in_string {
+        } else if string_start.is_some() {
             match c {
                 _ if escaped => escaped = false,
                 '\\' => escaped = true,
-                '"' => in_string = false,
+                '"' => string_start = None,
                 _ => {}
             }
         } else {
-            match (c, chars.peek().map(|(_, c)| *c)) {
-                ('"', _) => in_string = true,
+            match (c, next) {
+                ('"', _) => string_start = Some(i),
                 ('/', Some('/')) => {
                     for (_, c) in chars.by_ref() {
                         if c == '\n' {
@@ -192,19 +231,30 @@ fn unterminated(text: &str, offset: usize) -> Option<&'static str> {
                 }
                 ('/', Some('*')) => {
                     chars.next();
-                    comment_depth = 1;
+                    comment = Some((i, 1));
+                }
+                ('{' | '(' | '[', _) => brackets.push((c, i)),
+                ('}' | ')' | ']', _) => {
+                    brackets.pop();
                 }
                 _ => {}
             }
         }
     }
-    if in_string {
-        Some("string")
-    } else if comment_depth > 0 {
-        Some("block comment")
-    } else {
-        None
+    if let Some(start) = string_start {
+        return Some(("string", start));
     }
+    if let Some((start, _)) = comment {
+        return Some(("block comment", start));
+    }
+    brackets.last().map(|(c, i)| {
+        let what = match c {
+            '{' => "`{`",
+            '(' => "`(`",
+            _ => "`[`",
+        };
+        (what, *i)
+    })
 }
 
 /// Advice for the slips people make most: YAML habits, `#` comments, keywords as names.
@@ -290,7 +340,7 @@ const KEYWORDS: &[&str] = &[
     "false",
 ];
 
-fn is_keyword(word: &str) -> bool {
+pub(super) fn is_keyword(word: &str) -> bool {
     KEYWORDS.contains(&word)
 }
 

@@ -74,7 +74,6 @@ const ALIASES: &[(&str, &str)] = &[
     ("µs", "us"),
     ("usec", "us"),
     ("nsec", "ns"),
-    ("d", "h"),
     ("K", "KiB"),
     ("Ki", "KiB"),
     ("M", "MiB"),

@@ -1,0 +1,660 @@
+//! The real `chaosc` binary, run with arguments in temporary directories: exit codes,
+//! where output goes, and the exact shape of the machine-readable formats.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_chaosc");
+
+/// What a run of the binary produced.
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl std::fmt::Debug for Out {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+fn run_with(dir: &Path, args: &[&str], stdin: Option<&str>, envs: &[(&str, &str)]) -> Out {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("COLUMNS")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("the chaosc binary runs");
+    if let Some(text) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin is piped");
+        pipe.write_all(text.as_bytes())
+            .expect("stdin takes the input");
+    }
+    let output = child.wait_with_output().expect("chaosc finishes");
+    Out {
+        code: output
+            .status
+            .code()
+            .expect("chaosc exits normally, not by a signal"),
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+fn run(dir: &Path, args: &[&str]) -> Out {
+    run_with(dir, args, None, &[])
+}
+
+fn temp() -> tempfile::TempDir {
+    tempfile::tempdir().expect("a temporary directory")
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).unwrap();
+    }
+    fs::write(&path, text).unwrap();
+    path
+}
+
+fn examples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/examples")
+}
+
+fn examples() -> Vec<PathBuf> {
+    let mut list: Vec<PathBuf> = fs::read_dir(examples_dir())
+        .expect("the shared examples exist")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "chaos"))
+        .collect();
+    list.sort();
+    assert!(!list.is_empty(), "no examples found");
+    list
+}
+
+/// Parses, but the `bogus` block is not something a file can contain (line 3, col 3).
+const SYNTAX_ERROR: &str = "scenario \"x\" {\n  baseline 5s\n  bogus {\n}\n";
+/// A tiny file already in canonical form.
+/// A complete program that checks clean (a probe, a blocking assertion) and is canonical.
+const CANONICAL: &str = "probe home = http(\"http://127.0.0.1:8080/\")\n\nscenario \"x\" {\n  baseline 5s\n  slo {\n    availability >= 99%\n  }\n}\n";
+/// Valid, but obviously not canonical: everything on one line.
+const NOT_CANONICAL: &str = "probe home = http(\"http://127.0.0.1:8080/\")\nscenario \"x\" {baseline 5s slo { availability >= 99% }}";
+
+// ---------------------------------------------------------------- check
+
+#[test]
+fn check_clean_examples_exits_0() {
+    let dir = temp();
+    for example in examples() {
+        let out = run(dir.path(), &["check", example.to_str().unwrap()]);
+        assert_eq!(out.code, 0, "{}: {out:?}", example.display());
+        assert_eq!(out.stdout, "checked 1 file: no problems\n", "{out:?}");
+        assert_eq!(out.stderr, "", "{out:?}");
+    }
+}
+
+#[test]
+fn check_quiet_prints_nothing_on_success_and_verbose_says_what_it_does() {
+    let dir = temp();
+    write(dir.path(), "a.chaos", CANONICAL);
+    let out = run(dir.path(), &["-q", "check", "a.chaos"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (0, "", "")
+    );
+    let out = run(dir.path(), &["check", "-v", "a.chaos"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("checking `a.chaos`"), "{out:?}");
+}
+
+#[test]
+fn check_syntax_error_exits_1_with_a_rendered_diagnostic() {
+    let dir = temp();
+    write(dir.path(), "bad.chaos", SYNTAX_ERROR);
+    let out = run(dir.path(), &["check", "bad.chaos"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stdout.contains("E0101"), "{out:?}");
+    assert!(out.stdout.contains("bad.chaos:3:3"), "{out:?}");
+    assert!(
+        out.stdout.contains("  bogus {"),
+        "the source line is shown: {out:?}"
+    );
+    assert!(out.stdout.ends_with("\n1 error in 1 file\n"), "{out:?}");
+    assert_eq!(out.stderr, "", "diagnostics go to stdout: {out:?}");
+}
+
+#[test]
+fn check_missing_path_exits_2_with_an_error_on_stderr() {
+    let dir = temp();
+    let out = run(dir.path(), &["check", "missing.chaos"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "error: cannot read `missing.chaos`: no such file or directory\n"
+    );
+    assert_eq!(out.stdout, "", "no summary claiming success: {out:?}");
+}
+
+#[test]
+fn check_io_error_wins_over_diagnostics_but_other_files_are_checked() {
+    let dir = temp();
+    write(dir.path(), "bad.chaos", SYNTAX_ERROR);
+    let out = run(
+        dir.path(),
+        &["check", "--format", "short", "missing.chaos", "bad.chaos"],
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stdout.starts_with("bad.chaos:3:3: error[E0101]: "),
+        "{out:?}"
+    );
+    assert!(out.stderr.contains("`missing.chaos`"), "{out:?}");
+}
+
+#[test]
+fn check_file_that_is_not_utf8_exits_2() {
+    let dir = temp();
+    fs::write(dir.path().join("latin1.chaos"), b"const x = \"\xe9\"\n").unwrap();
+    let out = run(dir.path(), &["check", "latin1.chaos"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr
+            .starts_with("error: cannot read `latin1.chaos`: "),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = temp();
+    for args in [
+        &["check", "--bogus"][..],
+        &["check", "--format", "xml"],
+        &["--color", "pink", "check"],
+        &["frobnicate"],
+        &[],
+        &["explain"],
+        &["explain", "E0201", "--list"],
+        &["-q", "-v", "check"],
+    ] {
+        let out = run(dir.path(), args);
+        assert_eq!(out.code, 2, "{args:?}: {out:?}");
+        assert!(!out.stderr.is_empty(), "{args:?}: {out:?}");
+    }
+    let out = run(dir.path(), &["check", "--bogus"]);
+    assert!(out.stderr.contains("--bogus"), "{out:?}");
+    assert_eq!(out.stdout, "");
+}
+
+#[test]
+fn check_short_format_is_one_exact_line_per_diagnostic() {
+    let dir = temp();
+    write(dir.path(), "bad.chaos", SYNTAX_ERROR);
+    write(dir.path(), "good.chaos", CANONICAL);
+    let out = run(
+        dir.path(),
+        &["check", "--format", "short", "good.chaos", "bad.chaos"],
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "only the diagnostic, no summary: {out:?}");
+    let prefix = "bad.chaos:3:3: error[E0101]: ";
+    let message = lines[0]
+        .strip_prefix(prefix)
+        .expect("path:line:col: severity[CODE]: ");
+    // The message is exactly the one the JSON format carries.
+    let json = run(dir.path(), &["check", "--format", "json", "bad.chaos"]);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(doc["diagnostics"][0]["message"], message);
+    assert!(!message.is_empty() && !message.ends_with('.'), "{message}");
+    assert_eq!(out.stderr, "");
+}
+
+#[test]
+fn check_short_format_prints_nothing_when_clean() {
+    let dir = temp();
+    write(dir.path(), "good.chaos", CANONICAL);
+    let out = run(dir.path(), &["check", "--format", "short"]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{out:?}");
+}
+
+fn keys(value: &serde_json::Value) -> BTreeSet<&str> {
+    value
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
+#[test]
+fn check_json_has_the_documented_shape() {
+    let dir = temp();
+    write(dir.path(), "bad.chaos", SYNTAX_ERROR);
+    write(dir.path(), "good.chaos", CANONICAL);
+    let out = run(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(out.stderr, "", "{out:?}");
+    let doc: serde_json::Value =
+        serde_json::from_str(&out.stdout).expect("stdout is exactly one JSON document");
+    assert!(out.stdout.contains("\n  \""), "pretty-printed: {out:?}");
+    assert_eq!(
+        keys(&doc),
+        BTreeSet::from(["version", "diagnostics", "summary"])
+    );
+    assert_eq!(doc["version"], 1);
+    assert_eq!(
+        doc["summary"],
+        serde_json::json!({"files": 2, "errors": 1, "warnings": 0})
+    );
+    let diagnostics = doc["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 1);
+    let d = &diagnostics[0];
+    assert_eq!(
+        keys(d),
+        BTreeSet::from([
+            "code",
+            "severity",
+            "message",
+            "file",
+            "line",
+            "column",
+            "end_line",
+            "end_column",
+            "start",
+            "end",
+            "labels",
+            "help",
+            "note"
+        ])
+    );
+    assert_eq!(d["code"], "E0101");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["file"], "bad.chaos");
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(3), Some(3))
+    );
+    let start = SYNTAX_ERROR.find("bogus").unwrap() as u64;
+    assert_eq!(d["start"].as_u64(), Some(start));
+    assert!(d["end"].as_u64().unwrap() >= start);
+    assert!(d["end_line"].as_u64().unwrap() >= 3);
+    assert!(d["help"].is_null() || d["help"].is_string());
+    assert!(d["note"].is_null() || d["note"].is_string());
+    let labels = d["labels"].as_array().unwrap();
+    assert!(!labels.is_empty());
+    for label in labels {
+        assert_eq!(
+            keys(label),
+            BTreeSet::from(["message", "primary", "line", "column", "start", "end"])
+        );
+    }
+    assert_eq!(labels.iter().filter(|l| l["primary"] == true).count(), 1);
+}
+
+#[test]
+fn check_json_when_clean_is_still_a_document() {
+    let dir = temp();
+    let example = &examples()[0];
+    let out = run(
+        dir.path(),
+        &["check", "--format=json", example.to_str().unwrap()],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["diagnostics"], serde_json::json!([]));
+    assert_eq!(
+        doc["summary"],
+        serde_json::json!({"files": 1, "errors": 0, "warnings": 0})
+    );
+}
+
+#[test]
+fn check_deny_warnings_on_clean_input_still_exits_0() {
+    let dir = temp();
+    write(dir.path(), "a.chaos", CANONICAL);
+    let out = run(dir.path(), &["check", "--deny-warnings", "a.chaos"]);
+    assert_eq!(out.code, 0, "{out:?}");
+}
+
+/// Needs the real checker (an unused `const` is warning W0001); the placeholder
+/// checker only reports syntax errors.
+#[test]
+fn check_deny_warnings_turns_warnings_into_exit_1_needs_checker() {
+    let dir = temp();
+    let text = fs::read_to_string(&examples()[0]).unwrap() + "\nconst never_used = 5s\n";
+    write(dir.path(), "warn.chaos", &text);
+    let out = run(dir.path(), &["check", "--format", "short", "warn.chaos"]);
+    assert_eq!(out.code, 0, "warnings alone do not fail: {out:?}");
+    assert!(out.stdout.contains(": warning[W0001]: "), "{out:?}");
+    let out = run(dir.path(), &["check", "--deny-warnings", "warn.chaos"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stdout.contains("1 warning in 1 file"), "{out:?}");
+}
+
+#[test]
+fn check_walks_directories_sorted_skipping_hidden_and_target() {
+    let dir = temp();
+    let d = dir.path();
+    for name in [
+        "z.chaos",
+        "a/b.chaos",
+        "nested/deep/w.chaos",
+        ".hidden/x.chaos",
+        "target/y.chaos",
+        "nested/target/t.chaos",
+    ] {
+        write(d, name, SYNTAX_ERROR);
+    }
+    write(d, "a/notes.txt", SYNTAX_ERROR);
+    write(d, "a/c.chaos", CANONICAL);
+
+    let files = |out: &Out| -> Vec<String> {
+        out.stdout
+            .lines()
+            .map(|l| l.split(':').next().unwrap().to_string())
+            .collect()
+    };
+    let out = run(d, &["check", "--format", "short"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        files(&out),
+        ["a/b.chaos", "nested/deep/w.chaos", "z.chaos"],
+        "{out:?}"
+    );
+
+    let out = run(d, &["check", "--format", "json", "."]);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["summary"]["files"], 4, "{out:?}");
+
+    let out = run(d, &["check", "--format", "short", "nested", "a"]);
+    assert_eq!(files(&out), ["nested/deep/w.chaos", "a/b.chaos"], "{out:?}");
+
+    // A file named explicitly is checked whatever its name and place.
+    let out = run(
+        d,
+        &[
+            "check",
+            "--format",
+            "short",
+            "target/y.chaos",
+            "a/notes.txt",
+        ],
+    );
+    assert_eq!(files(&out), ["target/y.chaos", "a/notes.txt"], "{out:?}");
+}
+
+#[test]
+fn check_directory_without_chaos_files_warns_and_exits_0() {
+    let dir = temp();
+    write(dir.path(), "README.md", "nothing here\n");
+    let out = run(dir.path(), &["check"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.starts_with("warning: no `.chaos` files"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn no_color_and_color_never_produce_no_escapes() {
+    let dir = temp();
+    write(dir.path(), "bad.chaos", SYNTAX_ERROR);
+    let plain = [
+        run_with(
+            dir.path(),
+            &["check", "bad.chaos"],
+            None,
+            &[("NO_COLOR", "1")],
+        ),
+        run(dir.path(), &["check", "--color", "never", "bad.chaos"]),
+        run(dir.path(), &["--color=never", "check", "bad.chaos"]),
+        run(dir.path(), &["check", "bad.chaos"]),
+        run(dir.path(), &["check", "missing.chaos", "--color", "never"]),
+        run(dir.path(), &["--color", "never", "check", "--help"]),
+        run_with(
+            dir.path(),
+            &["check", "--bogus"],
+            None,
+            &[("NO_COLOR", "1")],
+        ),
+    ];
+    for out in &plain {
+        assert!(!out.stdout.contains('\x1b'), "{out:?}");
+        assert!(!out.stderr.contains('\x1b'), "{out:?}");
+    }
+    // The same commands do colour when asked to, so the assertions above can fail.
+    let out = run(dir.path(), &["check", "--color", "always", "bad.chaos"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("\x1b["), "{out:?}");
+    let out = run(dir.path(), &["--color", "always", "check", "--help"]);
+    assert!(out.stdout.contains("\x1b["), "{out:?}");
+}
+
+// ---------------------------------------------------------------- fmt
+
+#[test]
+fn fmt_stdin_to_stdout_keeps_canonical_text() {
+    let dir = temp();
+    let out = run_with(dir.path(), &["fmt", "-"], Some(CANONICAL), &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stdout, CANONICAL);
+    assert_eq!(out.stderr, "");
+}
+
+#[test]
+fn fmt_stdin_that_does_not_parse_exits_1_with_diagnostics_on_stderr() {
+    let dir = temp();
+    let out = run_with(dir.path(), &["fmt", "-"], Some(SYNTAX_ERROR), &[]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(out.stdout, "", "{out:?}");
+    assert!(out.stderr.contains("E0101"), "{out:?}");
+    assert!(out.stderr.contains("<stdin>:3:3"), "{out:?}");
+}
+
+#[test]
+fn fmt_check_on_canonical_files_exits_0_and_lists_nothing() {
+    let dir = temp();
+    let a = write(dir.path(), "a.chaos", CANONICAL);
+    write(dir.path(), "sub/b.chaos", CANONICAL);
+    let out = run(dir.path(), &["fmt", "--check"]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{out:?}");
+    let out = run(dir.path(), &["fmt"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(fs::read_to_string(a).unwrap(), CANONICAL);
+}
+
+#[test]
+fn fmt_leaves_a_file_that_does_not_parse_untouched_and_exits_1() {
+    let dir = temp();
+    let bad = write(dir.path(), "bad.chaos", SYNTAX_ERROR);
+    write(dir.path(), "good.chaos", CANONICAL);
+    for args in [&["fmt"][..], &["fmt", "--check"]] {
+        let out = run(dir.path(), args);
+        assert_eq!(out.code, 1, "{args:?}: {out:?}");
+        assert!(out.stderr.contains("E0101"), "{out:?}");
+        assert!(out.stderr.contains("bad.chaos"), "{out:?}");
+        assert_eq!(out.stdout, "", "{out:?}");
+        assert_eq!(fs::read_to_string(&bad).unwrap(), SYNTAX_ERROR);
+    }
+}
+
+#[test]
+fn fmt_usage_and_io_errors_exit_2() {
+    let dir = temp();
+    write(dir.path(), "a.chaos", CANONICAL);
+    let out = run(dir.path(), &["fmt", "-", "a.chaos"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("`-`"), "{out:?}");
+    let out = run(dir.path(), &["fmt", "missing.chaos", "a.chaos"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "error: cannot read `missing.chaos`: no such file or directory\n"
+    );
+}
+
+/// Needs the real formatter: the placeholder returns its input unchanged.
+#[test]
+fn fmt_rewrites_and_check_lists_changed_files_needs_formatter() {
+    let dir = temp();
+    let d = dir.path();
+    let ugly = write(d, "ugly.chaos", NOT_CANONICAL);
+    write(d, "fine.chaos", CANONICAL);
+    let worse = write(d, "sub/worse.chaos", NOT_CANONICAL);
+
+    let out = run(d, &["fmt", "--check"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(out.stdout, "sub/worse.chaos\nugly.chaos\n", "{out:?}");
+    assert_eq!(
+        fs::read_to_string(&ugly).unwrap(),
+        NOT_CANONICAL,
+        "--check writes nothing"
+    );
+
+    let out = run(d, &["fmt"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_ne!(fs::read_to_string(&ugly).unwrap(), NOT_CANONICAL);
+    assert_ne!(fs::read_to_string(&worse).unwrap(), NOT_CANONICAL);
+    let out = run(d, &["fmt", "--check"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, ""),
+        "idempotent: {out:?}"
+    );
+
+    let out = run_with(d, &["fmt", "-"], Some(NOT_CANONICAL), &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stdout, fs::read_to_string(&ugly).unwrap());
+    let out = run_with(d, &["fmt", "--check", "-"], Some(NOT_CANONICAL), &[]);
+    assert_eq!(out.code, 1, "{out:?}");
+}
+
+// ---------------------------------------------------------------- explain
+
+fn doc(code: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("docs/errors/{code}.md"));
+    fs::read_to_string(path).unwrap()
+}
+
+#[test]
+fn explain_prints_the_documentation_of_a_code_in_any_case() {
+    let dir = temp();
+    for arg in ["E0201", "e0201"] {
+        let out = run(dir.path(), &["explain", arg]);
+        assert_eq!(out.code, 0, "{out:?}");
+        assert_eq!(out.stdout.trim_end(), doc("E0201").trim_end());
+        assert_eq!(out.stderr, "");
+    }
+    let out = run(dir.path(), &["explain", "w0001"]);
+    assert_eq!(out.stdout.trim_end(), doc("W0001").trim_end());
+}
+
+#[test]
+fn explain_unknown_code_exits_2_with_a_suggestion() {
+    let dir = temp();
+    let out = run(dir.path(), &["explain", "E0210"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr.starts_with("error: unknown code `E0210`\n"),
+        "{out:?}"
+    );
+    assert!(out.stderr.contains("did you mean `E0201`?"), "{out:?}");
+
+    let out = run(dir.path(), &["explain", "banana"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.starts_with("error: unknown code `banana`\n"),
+        "{out:?}"
+    );
+    assert!(!out.stderr.contains("did you mean"), "{out:?}");
+    assert!(out.stderr.contains("--list"), "{out:?}");
+}
+
+#[test]
+fn explain_list_shows_every_code_with_its_severity() {
+    let dir = temp();
+    let out = run(dir.path(), &["explain", "--list"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let mut documented: Vec<String> =
+        fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/errors"))
+            .unwrap()
+            .filter_map(|e| {
+                let name = e.unwrap().file_name().into_string().unwrap();
+                let code = name.strip_suffix(".md")?.to_string();
+                let well_formed = code.len() == 5
+                    && (code.starts_with('E') || code.starts_with('W'))
+                    && code[1..].chars().all(|c| c.is_ascii_digit());
+                well_formed.then_some(code)
+            })
+            .collect();
+    documented.sort();
+    let mut listed = Vec::new();
+    for line in out.stdout.lines() {
+        let mut words = line.split_whitespace();
+        let code = words.next().unwrap().to_string();
+        let severity = words.next().unwrap();
+        let expected = if code.starts_with('E') {
+            "error"
+        } else {
+            "warning"
+        };
+        assert_eq!(severity, expected, "{line}");
+        listed.push(code);
+    }
+    listed.sort();
+    assert_eq!(listed, documented);
+}
+
+// ---------------------------------------------------------------- help, version
+
+#[test]
+fn help_on_every_command_has_examples_and_exits_0() {
+    let dir = temp();
+    for args in [
+        &["--help"][..],
+        &["-h"],
+        &["check", "--help"],
+        &["fmt", "--help"],
+        &["explain", "--help"],
+        &["help", "check"],
+    ] {
+        let out = run(dir.path(), args);
+        assert_eq!(out.code, 0, "{args:?}: {out:?}");
+        assert!(out.stdout.contains("Examples:"), "{args:?}: {out:?}");
+        assert!(out.stdout.contains("chaosc"), "{args:?}: {out:?}");
+        assert_eq!(out.stderr, "", "{args:?}: {out:?}");
+    }
+}
+
+#[test]
+fn version_exits_0() {
+    let dir = temp();
+    let out = run(dir.path(), &["--version"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        out.stdout,
+        format!("chaosc {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}

@@ -1,0 +1,324 @@
+//! UI tests: every `tests/ui/*.chaos` file is checked, and its diagnostics are
+//! compared with the expectations written in it.
+//!
+//! An expectation is a comment on a line of its own:
+//!
+//! ```text
+//! // error[E0201]: unknown target
+//! // warning[W0001]
+//! ```
+//!
+//! It applies to the next line that is not itself an expectation comment, and is met
+//! by a diagnostic of that severity and code whose primary span starts on that line
+//! (and whose message contains the text after `: `, when there is one). An error
+//! at the end of the file (an unclosed block) is expected on the last line of the
+//! file, after which only the end of the file follows. Every
+//! diagnostic must be expected and every expectation met. Then the rendered
+//! diagnostics are snapshotted with insta under `tests/ui/snapshots/`.
+//!
+//! A fixture without expectations must check clean (it shows what is *not* diagnosed).
+//!
+//! `UI_FILTER=substring` runs only the fixtures whose file name contains it; several
+//! substrings may be given, separated by commas (`UI_FILTER=E0101,E0102`).
+//! Files under `tests/ui/support/` are imported by fixtures and are not fixtures.
+
+use chaosc::check::{check, Loader};
+use std::fmt::Write as _;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+/// Reads imports from the file system, relative paths against the package root,
+/// so that fixtures are named `tests/ui/NAME.chaos` in messages and snapshots.
+struct FsLoader {
+    root: PathBuf,
+}
+
+impl Loader for FsLoader {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        std::fs::read_to_string(self.root.join(path))
+    }
+}
+
+/// One expected diagnostic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Expectation {
+    severity: String,
+    code: String,
+    line: usize,
+    /// A substring of the message, when given.
+    message: Option<String>,
+}
+
+/// One diagnostic as the harness compares it.
+#[derive(Debug, Clone)]
+struct Actual {
+    severity: String,
+    code: String,
+    line: usize,
+    message: String,
+}
+
+/// Parses `// error[E0201]: text` or `// warning[W0001]`; `None` for other lines.
+fn parse_expectation(line: &str) -> Option<(String, String, Option<String>)> {
+    let rest = line.trim().strip_prefix("//")?.trim_start();
+    let (severity, rest) = if let Some(r) = rest.strip_prefix("error[") {
+        ("error", r)
+    } else if let Some(r) = rest.strip_prefix("warning[") {
+        ("warning", r)
+    } else {
+        return None;
+    };
+    let close = rest.find(']')?;
+    let code = &rest[..close];
+    if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let after = rest[close + 1..].trim();
+    let message = match after.strip_prefix(':') {
+        Some(m) if !m.trim().is_empty() => Some(m.trim().to_string()),
+        _ if after.is_empty() || after == ":" => None,
+        _ => return None,
+    };
+    Some((severity.to_string(), code.to_string(), message))
+}
+
+/// The expectations of a fixture, each resolved to the line it applies to.
+fn expectations(text: &str) -> Result<Vec<Expectation>, String> {
+    let mut out = Vec::new();
+    let mut pending: Vec<(usize, String, String, Option<String>)> = Vec::new();
+    // `split` rather than `lines`: the empty line after the final newline is where
+    // an error at the end of the file is reported.
+    for (index, line) in text.split('\n').enumerate() {
+        let number = index + 1;
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if let Some((severity, code, message)) = parse_expectation(line) {
+            pending.push((number, severity, code, message));
+            continue;
+        }
+        for (_, severity, code, message) in pending.drain(..) {
+            out.push(Expectation {
+                severity,
+                code,
+                line: number,
+                message,
+            });
+        }
+    }
+    if let Some((line, ..)) = pending.first() {
+        return Err(format!(
+            "line {line}: expectation comment not followed by a line it can apply to"
+        ));
+    }
+    Ok(out)
+}
+
+/// Matches expectations against diagnostics; returns (missing, unexpected).
+fn compare(expected: &[Expectation], actual: &[Actual]) -> (Vec<Expectation>, Vec<Actual>) {
+    let mut unmatched: Vec<Option<&Actual>> = actual.iter().map(Some).collect();
+    let mut missing = Vec::new();
+    // Expectations with a message first: they are the more specific ones.
+    let mut order: Vec<&Expectation> = expected.iter().collect();
+    order.sort_by_key(|e| e.message.is_none());
+    for e in order {
+        let found = unmatched.iter_mut().find(|slot| {
+            slot.is_some_and(|a| {
+                a.severity == e.severity
+                    && a.code == e.code
+                    && a.line == e.line
+                    && e.message.as_ref().is_none_or(|m| a.message.contains(m))
+            })
+        });
+        match found {
+            Some(slot) => *slot = None,
+            None => missing.push(e.clone()),
+        }
+    }
+    let unexpected = unmatched.into_iter().flatten().cloned().collect();
+    (missing, unexpected)
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every fixture, as a path relative to the package root, sorted.
+fn fixtures() -> Vec<PathBuf> {
+    let dir = root().join("tests/ui");
+    let filter = std::env::var("UI_FILTER").unwrap_or_default();
+    let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/ui exists")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "chaos"))
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map_or(String::new(), |n| n.to_string_lossy().into());
+            filter.split(',').any(|f| name.contains(f.trim()))
+        })
+        .map(|p| Path::new("tests/ui").join(p.file_name().expect("a file name")))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn expectations_parse() {
+    assert_eq!(
+        parse_expectation("  // error[E0201]: unknown target"),
+        Some((
+            "error".into(),
+            "E0201".into(),
+            Some("unknown target".into())
+        ))
+    );
+    assert_eq!(
+        parse_expectation("// warning[W0001]"),
+        Some(("warning".into(), "W0001".into(), None))
+    );
+    assert_eq!(parse_expectation("// error[E0201] trailing"), None);
+    assert_eq!(parse_expectation("// an ordinary comment"), None);
+    assert_eq!(parse_expectation("target t = host() // error[E0201]"), None);
+    let text = "// error[E0101]\n// warning[W0001]: x\nline three\nline four\n";
+    let e = expectations(text).unwrap();
+    assert_eq!(e.len(), 2);
+    assert!(e.iter().all(|e| e.line == 3));
+    assert!(expectations("ok\n// error[E0101]").is_err());
+    let at_end = expectations("ok\n// error[E0101]\n").unwrap();
+    assert_eq!(
+        at_end[0].line, 3,
+        "the end of the file is the line after the last newline"
+    );
+}
+
+#[test]
+fn compare_is_a_multiset_match() {
+    let e = |code: &str, line, message: Option<&str>| Expectation {
+        severity: "error".into(),
+        code: code.into(),
+        line,
+        message: message.map(String::from),
+    };
+    let a = |code: &str, line, message: &str| Actual {
+        severity: "error".into(),
+        code: code.into(),
+        line,
+        message: message.into(),
+    };
+    let (missing, unexpected) = compare(
+        &[e("E0201", 3, None), e("E0201", 3, Some("`b`"))],
+        &[
+            a("E0201", 3, "unknown name `a`"),
+            a("E0201", 3, "unknown name `b`"),
+        ],
+    );
+    assert!(missing.is_empty() && unexpected.is_empty());
+    let (missing, unexpected) = compare(
+        &[e("E0201", 3, None), e("E0201", 3, None)],
+        &[a("E0201", 3, "x"), a("E0202", 4, "y")],
+    );
+    assert_eq!(missing.len(), 1);
+    assert_eq!(unexpected.len(), 1);
+    let (missing, _) = compare(&[e("E0201", 3, Some("`c`"))], &[a("E0201", 3, "`b`")]);
+    assert_eq!(missing.len(), 1);
+}
+
+#[test]
+fn ui() {
+    let root = root();
+    let loader = FsLoader { root: root.clone() };
+    let fixtures = fixtures();
+    assert!(
+        !fixtures.is_empty(),
+        "no fixture in tests/ui matches UI_FILTER"
+    );
+    let mut failures = String::new();
+    let mut snapshot_failures = Vec::new();
+    for path in &fixtures {
+        let name = path
+            .file_stem()
+            .expect("a file name")
+            .to_string_lossy()
+            .to_string();
+        let text = std::fs::read_to_string(root.join(path)).expect("fixture is readable");
+        let expected = match expectations(&text) {
+            Ok(e) => e,
+            Err(e) => {
+                let _ = writeln!(failures, "{}: {e}", path.display());
+                continue;
+            }
+        };
+        let Ok(checked) = catch_unwind(AssertUnwindSafe(|| check(path, &text, &loader))) else {
+            let _ = writeln!(failures, "{}: the checker panicked", path.display());
+            continue;
+        };
+        let actual: Vec<Actual> = checked
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let source = checked.sources.get(d.source);
+                let in_fixture = source.name == path.display().to_string();
+                let line = chaosc::diag::line_col(&source.text, d.span().start).0;
+                Actual {
+                    severity: d.severity.as_str().to_string(),
+                    code: d.code.as_str().to_string(),
+                    // A diagnostic in an imported file can never meet an expectation.
+                    line: if in_fixture { line } else { 0 },
+                    message: if in_fixture {
+                        d.message.clone()
+                    } else {
+                        format!("{} (in {}:{line})", d.message, source.name)
+                    },
+                }
+            })
+            .collect();
+        let (missing, unexpected) = compare(&expected, &actual);
+        if !missing.is_empty() || !unexpected.is_empty() {
+            let _ = writeln!(failures, "{}:", path.display());
+            for m in &missing {
+                let _ = writeln!(
+                    failures,
+                    "  missing    line {}: {}[{}]{}",
+                    m.line,
+                    m.severity,
+                    m.code,
+                    m.message
+                        .as_ref()
+                        .map_or(String::new(), |m| format!(": …{m}…"))
+                );
+            }
+            for u in &unexpected {
+                let _ = writeln!(
+                    failures,
+                    "  unexpected line {}: {}[{}]: {}",
+                    u.line, u.severity, u.code, u.message
+                );
+            }
+            continue;
+        }
+        // What a person sees: the human rendering, without colour, at a fixed width.
+        let rendered =
+            chaosc::cli::render::render_human(&checked.diagnostics, &checked.sources, false, 80);
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            insta::with_settings!({
+                snapshot_path => root.join("tests/ui/snapshots"),
+                prepend_module_to_snapshot => false,
+                omit_expression => true,
+                input_file => root.join(path),
+            }, {
+                insta::assert_snapshot!(name.clone(), rendered);
+            });
+        }));
+        if outcome.is_err() {
+            snapshot_failures.push(name);
+        }
+    }
+    if !snapshot_failures.is_empty() {
+        let _ = writeln!(
+            failures,
+            "rendered output differs from the snapshot (review with `cargo insta review`): {}",
+            snapshot_failures.join(", ")
+        );
+    }
+    assert!(failures.is_empty(), "UI test failures:\n{failures}");
+}
