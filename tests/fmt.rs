@@ -1,0 +1,360 @@
+//! The formatter: canonical files are fixed points, rewrite pairs, and on every
+//! `.chaos` file of the repository (also with comments sprinkled in at random
+//! places) formatting keeps the syntax tree and the comments and is idempotent.
+
+use chaosc::diag::SourceId;
+use chaosc::fmt::{format, WIDTH};
+use chaosc::syntax::parse;
+use std::path::{Path, PathBuf};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Every `*.chaos` file below `dir`, sorted.
+fn chaos_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|x| x == "chaos") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Whether `text` parses without errors.
+fn parses(text: &str) -> bool {
+    let parsed = parse(text, SourceId(0));
+    parsed.file.is_some() && !parsed.diagnostics.iter().any(|d| d.is_error())
+}
+
+/// Formats `text` and checks the formatter's promises; returns the output.
+fn check_formatting(name: &str, text: &str) -> String {
+    let before = parse(text, SourceId(0));
+    let out = match format(text) {
+        Ok(out) => out,
+        Err(d) => panic!("{name}: does not format: {d:#?}"),
+    };
+    let after = parse(&out, SourceId(0));
+    assert!(
+        after.file.is_some() && !after.diagnostics.iter().any(|d| d.is_error()),
+        "{name}: the output does not parse: {:#?}\n--- input\n{text}\n--- output\n{out}",
+        after.diagnostics
+    );
+    assert!(
+        before.file == after.file,
+        "{name}: formatting changed the syntax tree\n--- input\n{text}\n--- output\n{out}"
+    );
+    let texts = |p: &chaosc::syntax::Parsed| -> Vec<String> {
+        p.comments.iter().map(|c| c.text.clone()).collect()
+    };
+    assert_eq!(
+        texts(&before),
+        texts(&after),
+        "{name}: comments lost, added or reordered\n--- input\n{text}\n--- output\n{out}"
+    );
+    let again = format(&out).unwrap();
+    assert!(
+        again == out,
+        "{name}: not idempotent\n--- input\n{text}\n--- first\n{out}\n--- second\n{again}"
+    );
+    assert!(!out.contains(" \n"), "{name}: trailing blanks\n{out}");
+    assert!(!out.contains("\n\n\n"), "{name}: two blank lines\n{out}");
+    assert!(!out.starts_with('\n'), "{name}: leading blank line\n{out}");
+    out
+}
+
+/// Every `.chaos` file of the repository and the shared examples that parses.
+fn repository_files() -> Vec<(String, String)> {
+    let root = Path::new(ROOT);
+    let mut files = Vec::new();
+    for dir in ["stdlib", "scenarios", "tests"] {
+        files.extend(chaos_files(&root.join(dir)));
+    }
+    files.extend(chaos_files(&root.join("../shared/examples")));
+    files
+        .into_iter()
+        .map(|p| {
+            let text = read(&p);
+            (p.display().to_string(), text)
+        })
+        .filter(|(_, text)| parses(text))
+        .collect()
+}
+
+#[test]
+fn every_chaos_file_of_the_repository_formats_safely() {
+    let files = repository_files();
+    assert!(files.len() >= 4, "found only {} files", files.len());
+    for (name, text) in &files {
+        check_formatting(name, text);
+    }
+}
+
+#[test]
+fn canonical_files_are_fixed_points() {
+    let files = chaos_files(&Path::new(ROOT).join("tests/fmt/canonical"));
+    assert!(files.len() >= 3, "canonical fixtures missing");
+    for path in files {
+        let text = read(&path);
+        let name = path.display().to_string();
+        let out = check_formatting(&name, &text);
+        if out != text {
+            panic!("{name}: not canonical; formatted:\n{out}");
+        }
+    }
+}
+
+#[test]
+fn rewrites_give_the_expected_output() {
+    let dir = Path::new(ROOT).join("tests/fmt/rewrite");
+    let inputs: Vec<PathBuf> = chaos_files(&dir)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().ends_with(".in.chaos"))
+        .collect();
+    assert!(inputs.len() >= 4, "rewrite fixtures missing");
+    for input in inputs {
+        let expected_path =
+            PathBuf::from(input.to_string_lossy().replace(".in.chaos", ".out.chaos"));
+        let expected = read(&expected_path);
+        let name = input.display().to_string();
+        let out = check_formatting(&name, &read(&input));
+        if out != expected {
+            panic!("{name}: unexpected output:\n{out}\n--- expected\n{expected}");
+        }
+        assert_eq!(
+            format(&expected).unwrap(),
+            expected,
+            "{}",
+            expected_path.display()
+        );
+    }
+}
+
+// ───────────────────────── comments in odd places ─────────────────────────
+
+/// Byte offsets where a comment may be inserted without changing the program:
+/// blanks and the sides of punctuation, outside strings and comments.
+fn insertion_points(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut points = Vec::new();
+    let mut i = 0;
+    let mut in_string = false;
+    let punct = |b: u8| b"()[]{},:".contains(&b);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        if b == b'/' && bytes.get(i + 1) == Some(&b'/') {
+            i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+            continue;
+        }
+        if b == b'/' && bytes.get(i + 1) == Some(&b'*') {
+            let mut level = 0;
+            while i < bytes.len() {
+                if text[i..].starts_with("/*") {
+                    level += 1;
+                    i += 2;
+                } else if text[i..].starts_with("*/") {
+                    level -= 1;
+                    i += 2;
+                    if level == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            continue;
+        }
+        if b.is_ascii_whitespace() || punct(b) || (i > 0 && punct(bytes[i - 1])) {
+            points.push(i);
+        }
+        if b == b'"' {
+            in_string = true;
+        }
+        i += 1;
+    }
+    points.push(bytes.len());
+    points
+}
+
+fn sprinkle_comments(text: &str, rng: &mut fastrand::Rng, count: usize) -> String {
+    let points = insertion_points(text);
+    let mut chosen: Vec<usize> = (0..count)
+        .map(|_| points[rng.usize(..points.len())])
+        .collect();
+    chosen.sort_unstable();
+    let mut out = String::with_capacity(text.len() + count * 16);
+    let mut last = 0;
+    for (n, at) in chosen.into_iter().enumerate() {
+        out.push_str(&text[last..at]);
+        let comment = match rng.usize(..7) {
+            0 => format!("/* c{n} */"),
+            1 => format!(" // c{n}\n"),
+            2 => format!("\n// c{n}\n"),
+            3 => format!("\n/// d{n}\n"),
+            4 => format!("\n\n/* c{n}\n   two lines */\n\n"),
+            5 => format!(" /* c{n} */ "),
+            _ => format!("\n\n// c{n}\n\n"),
+        };
+        out.push_str(&comment);
+        last = at;
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+#[test]
+fn comments_anywhere_are_kept_and_formatting_stays_idempotent() {
+    let mut files = repository_files();
+    for path in chaos_files(&Path::new(ROOT).join("tests/fmt")) {
+        let text = read(&path);
+        if parses(&text) {
+            files.push((path.display().to_string(), text));
+        }
+    }
+    // More rounds (and another seed) on demand: CHAOSC_FMT_FUZZ=ROUNDS[:SEED].
+    let setting = std::env::var("CHAOSC_FMT_FUZZ").unwrap_or_default();
+    let mut parts = setting.split(':').map(|s| s.parse::<u64>().ok());
+    let rounds = parts.next().flatten().unwrap_or(12);
+    let seed = parts.next().flatten().unwrap_or(0x5eed);
+    let mut rng = fastrand::Rng::with_seed(seed);
+    for (name, text) in &files {
+        for round in 0..rounds {
+            let count = 1 + rng.usize(..12);
+            let mutated = sprinkle_comments(text, &mut rng, count);
+            assert!(
+                parses(&mutated),
+                "{name}: the mutation broke the file:\n{mutated}"
+            );
+            check_formatting(&format!("{name} (round {round})"), &mutated);
+        }
+    }
+}
+
+// ───────────────────────── specific rules ─────────────────────────
+
+fn fmt_ok(text: &str) -> String {
+    check_formatting("inline", text)
+}
+
+#[test]
+fn a_call_stays_on_one_line_up_to_the_width_and_breaks_after() {
+    // `const x = f("…")` is 15 columns plus the string's content.
+    let exact = format!("const x = f(\"{}\")\n", "a".repeat(WIDTH - 15));
+    assert_eq!(exact.trim_end().len(), WIDTH);
+    assert_eq!(fmt_ok(&exact), exact);
+    let over = format!("const x = f(\"{}\")\n", "a".repeat(WIDTH - 14));
+    assert_eq!(
+        fmt_ok(&over),
+        format!("const x = f(\n  \"{}\",\n)\n", "a".repeat(WIDTH - 14))
+    );
+}
+
+#[test]
+fn nested_groups_break_from_the_outside_in() {
+    let inner = (0..8)
+        .map(|i| format!("\"item{i}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let text =
+        format!("service s = spawn([{inner}], ready: \"http://127.0.0.1:8000/\", cwd: \"/srv\")\n");
+    assert_eq!(
+        fmt_ok(&text),
+        format!("service s = spawn(\n  [{inner}],\n  ready: \"http://127.0.0.1:8000/\",\n  cwd: \"/srv\",\n)\n")
+    );
+}
+
+#[test]
+fn syntax_errors_come_back_as_diagnostics() {
+    let errors = format("scenario \"x\" {\n  timeline {\n").unwrap_err();
+    assert!(!errors.is_empty());
+    assert!(errors.iter().any(|d| d.is_error()));
+    assert!(
+        format("const d = 30sec").is_err(),
+        "an unknown unit is an error"
+    );
+}
+
+#[test]
+fn strings_are_printed_with_canonical_escapes() {
+    assert_eq!(
+        fmt_ok(r#"const s = "\u{22}q\u{5c}\u{9}\u{a}\u{24}{x} $ \$ ${a}\u{7}é\u{e9}""#),
+        "const s = \"\\\"q\\\\\\t\\n\\${x} $ $ ${a}\\u{7}éé\"\n"
+    );
+    assert_eq!(
+        fmt_ok("const s = \"${ ns.name }\""),
+        "const s = \"${ns.name}\"\n"
+    );
+}
+
+#[test]
+fn numbers_and_quantities_keep_their_spelling() {
+    let text =
+        "const a = [1_000, 007, 0.50, -3, 1m30s, 1_500ms, 99.95%, p99.9, 200..299, 1KiB/s]\n";
+    assert_eq!(fmt_ok(text), text);
+}
+
+#[test]
+fn empty_files_and_files_of_comments() {
+    assert_eq!(fmt_ok(""), "");
+    assert_eq!(fmt_ok("\n\n  \n"), "");
+    assert_eq!(fmt_ok("\n\n// a\n\n\n\n// b   \n\n"), "// a\n\n// b\n");
+    assert_eq!(fmt_ok("/* a */ /* b */"), "/* a */\n/* b */\n");
+}
+
+#[test]
+fn carriage_returns_are_normalised() {
+    assert_eq!(
+        fmt_ok("const a = 1 // one\r\n\r\n\r\nconst b = 2\r\n"),
+        "const a = 1 // one\n\nconst b = 2\n"
+    );
+}
+
+#[test]
+fn doc_comments_stay_attached_to_their_item() {
+    let text = "const a = 1\n/// about b\n\n/// more\nconst b = 2\n";
+    assert_eq!(
+        fmt_ok(text),
+        "const a = 1\n/// about b\n/// more\nconst b = 2\n"
+    );
+}
+
+#[test]
+fn comments_before_a_closing_brace_stay_inside() {
+    assert_eq!(
+        fmt_ok("slo { mttr <= 1s\n// end\n}"),
+        "slo {\n  mttr <= 1s\n  // end\n}\n"
+    );
+    assert_eq!(fmt_ok("slo { // only\n}"), "slo { // only\n}\n");
+    assert_eq!(fmt_ok("slo {\n// only\n}"), "slo {\n  // only\n}\n");
+}
+
+#[test]
+fn a_comment_between_offset_and_fault_is_kept_on_its_own_line() {
+    let text = "scenario \"s\" { timeline { at 0s\n// why\nkill() } }";
+    assert_eq!(
+        fmt_ok(text),
+        "scenario \"s\" {\n  timeline {\n    at 0s\n    // why\n    kill()\n  }\n}\n"
+    );
+}
