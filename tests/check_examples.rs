@@ -64,20 +64,38 @@ fn stdlib_modules_check_clean_when_imported() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// `stdlib/` and `scenarios/` are the project's own programs: they check without a
+/// single warning and are already in canonical form.
 #[test]
-fn scratch_timing() {
-    if let Ok(p) = std::env::var("SCRATCH") {
-        let text = std::fs::read_to_string(&p).unwrap();
-        let t = std::time::Instant::now();
-        let parsed = chaosc::syntax::parse(&text, chaosc::diag::SourceId(0));
-        let parse = t.elapsed();
-        let t = std::time::Instant::now();
-        let checked = check(Path::new(&p), &text, &Fs);
-        let all = t.elapsed();
-        println!(
-            "parse {parse:?} check(all) {all:?} diags {} {}",
-            checked.diagnostics.len(),
-            parsed.diagnostics.len()
-        );
+fn repository_programs_check_clean_and_are_canonical() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut problems = Vec::new();
+    let mut count = 0;
+    for dir in ["stdlib", "scenarios"] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(dir))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "chaos"))
+            .collect();
+        files.sort();
+        for path in files {
+            count += 1;
+            problems.extend(render(&path));
+            let text = std::fs::read_to_string(&path).unwrap();
+            match chaosc::fmt::format(&text) {
+                Ok(formatted) if formatted == text => {}
+                Ok(_) => problems.push(format!(
+                    "{}: not in canonical form (run `chaosc fmt`)",
+                    path.display()
+                )),
+                Err(_) => problems.push(format!("{}: does not parse", path.display())),
+            }
+        }
     }
+    assert!(
+        count >= 5,
+        "expected the four std modules and at least one scenario file"
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
