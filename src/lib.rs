@@ -6,5 +6,6 @@ pub mod check;
 pub mod cli;
 pub mod diag;
 pub mod fmt;
+pub mod plan;
 pub mod stdlib;
 pub mod syntax;
