@@ -9,12 +9,15 @@
 //! - [`body`]: scenarios and templates: bodies, template expansion, timelines, assertions;
 //! - [`items`]: suites, environments, safety blocks and the warnings about the whole file.
 
+mod assertions;
 mod body;
 mod expr;
 mod items;
 mod modules;
 mod scope;
 pub mod signatures;
+mod templates;
+mod timeline;
 pub mod types;
 
 use crate::diag::{self, Diagnostic, Sources};

@@ -1,0 +1,217 @@
+//! Assertions and abort conditions: metrics, their arguments, thresholds, windows.
+
+use super::body::Merged;
+use super::scope::{Checker, Def};
+use super::signatures;
+use super::types::Ty;
+use crate::diag::{suggest, Code, Span};
+use crate::syntax::ast::*;
+
+impl<'a> Checker<'a> {
+    /// Checks an assertion; `slo` says whether it counts towards the blocking ones.
+    pub(super) fn assertion(&mut self, assertion: &'a Assertion, merged: &mut Merged, slo: bool) {
+        let metric = self.condition(&assertion.condition);
+        if let Some(window) = &assertion.window {
+            if !signatures::WINDOWS.contains(&window.name.as_str()) {
+                let help = suggest::did_you_mean(&window.name, signatures::WINDOWS.iter().copied())
+                    .unwrap_or_else(|| {
+                        format!("windows are {}", super::types::one_of(signatures::WINDOWS))
+                    });
+                let d = self
+                    .error(
+                        Code::UnknownOption,
+                        window.span,
+                        format!("unknown window `{}`", window.name),
+                    )
+                    .with_label("not a window")
+                    .with_help(help);
+                self.emit(d);
+            }
+        }
+        if slo && !assertion.warn {
+            merged.blocking += 1;
+        }
+        if metric == Some("latency_degradation") {
+            merged
+                .degradation
+                .push((self.module, assertion.condition.metric.span));
+        }
+    }
+
+    pub fn abort(&mut self, abort: &'a Abort) {
+        self.condition(&abort.condition);
+        if let Some(over) = &abort.over {
+            self.duration(over, "over", false);
+        }
+    }
+
+    /// Checks `METRIC[(PROBE[, pNN])] OP VALUE`; the metric's name when it exists.
+    pub fn condition(&mut self, condition: &'a Condition) -> Option<&'static str> {
+        let name = &condition.metric;
+        let Some(spec) = signatures::metric_spec(&name.name) else {
+            let help =
+                suggest::did_you_mean(&name.name, signatures::METRICS.iter().map(|m| m.name))
+                    .unwrap_or_else(|| {
+                        format!(
+                            "the metrics are {}",
+                            super::types::one_of(
+                                &signatures::METRICS
+                                    .iter()
+                                    .map(|m| m.name)
+                                    .collect::<Vec<_>>()
+                            )
+                        )
+                    });
+            let d = self
+                .error(
+                    Code::UnknownMetric,
+                    name.span,
+                    format!("unknown metric `{}`", name.name),
+                )
+                .with_label("not a metric")
+                .with_help(help);
+            self.emit(d);
+            self.infer(&condition.value);
+            return None;
+        };
+        if let Some(args) = &condition.args {
+            self.metric_args(spec, args, name.span);
+        }
+        let expected = match spec.dimension {
+            Some(dimension) => Ty::Quantity(dimension),
+            None => Ty::Int,
+        };
+        let value = self.expect(&condition.value, expected, spec.name);
+        if let Some(n) = value.number() {
+            let bad = match spec.dimension {
+                Some(Dimension::Percent) => !(0.0..=100.0).contains(&n),
+                _ => n < 0.0,
+            };
+            if bad {
+                let allowed = if spec.dimension == Some(Dimension::Percent) {
+                    "a percentage from 0% to 100%"
+                } else {
+                    "zero or more"
+                };
+                self.out_of_range(
+                    condition.value.span,
+                    spec.name,
+                    &super::expr::expr_text(&condition.value),
+                    allowed,
+                );
+            }
+        }
+        Some(spec.name)
+    }
+
+    pub(super) fn metric_args(
+        &mut self,
+        spec: &'static signatures::MetricSpec,
+        args: &'a [Expr],
+        metric_span: Span,
+    ) {
+        let usage = if spec.takes_percentile {
+            format!("`{}(PROBE)` or `{}(PROBE, p95)`", spec.name, spec.name)
+        } else {
+            format!("`{}` or `{}(PROBE)`", spec.name, spec.name)
+        };
+        if args.is_empty() {
+            let d = self
+                .error(
+                    Code::BadMetricArguments,
+                    metric_span,
+                    format!("`{}()` names no probe", spec.name),
+                )
+                .with_help(format!("write {usage}"));
+            self.emit(d);
+            return;
+        }
+        let first = &args[0];
+        match &first.kind {
+            ExprKind::Path(path) => match self.lookup(path) {
+                None => self.unknown_name(
+                    path,
+                    "probe",
+                    |r| matches!(r.def(), Some(Def::Decl(d)) if d.kind == DeclKind::Probe),
+                ),
+                Some(resolved) => match resolved.def() {
+                    Some(Def::Decl(d)) if d.kind == DeclKind::Probe => {
+                        let kind = d.call.callee.name.name.as_str();
+                        if spec.latency && signatures::PROBES_WITHOUT_LATENCY.contains(&kind) {
+                            let d = self
+                                .error(
+                                    Code::MetricNotProduced,
+                                    first.span,
+                                    format!("a `{kind}` probe does not measure latency, so it has no `{}`", spec.name),
+                                )
+                                .with_label(format!("`{}` is a `{kind}` probe", path.display()))
+                                .with_help("assert latency on an `http`, `tcp` or `exec` probe");
+                            self.emit(d);
+                        }
+                    }
+                    _ => {
+                        let d = self
+                            .error(
+                                Code::BadMetricArguments,
+                                path.span,
+                                format!("`{}` is {}, not a probe", path.display(), resolved.noun()),
+                            )
+                            .with_help(format!("metrics are measured by probes: write {usage}"));
+                        self.emit(d);
+                    }
+                },
+            },
+            _ => {
+                let d = self
+                    .error(
+                        Code::BadMetricArguments,
+                        first.span,
+                        format!("the first argument of `{}` must be a probe", spec.name),
+                    )
+                    .with_label("not a probe name")
+                    .with_help(format!("write {usage}"));
+                self.emit(d);
+            }
+        }
+        if let Some(second) = args.get(1) {
+            match (&second.kind, spec.takes_percentile) {
+                (ExprKind::Percentile(_), true) => {}
+                (_, true) => {
+                    let d = self
+                        .error(
+                            Code::BadMetricArguments,
+                            second.span,
+                            format!(
+                                "the second argument of `{}` must be a percentile",
+                                spec.name
+                            ),
+                        )
+                        .with_label("not a percentile")
+                        .with_help(format!("write {usage}"));
+                    self.emit(d);
+                }
+                (_, false) => {
+                    let d = self
+                        .error(
+                            Code::BadMetricArguments,
+                            second.span,
+                            format!("`{}` takes no percentile", spec.name),
+                        )
+                        .with_label("not allowed here")
+                        .with_help(format!("write {usage}"));
+                    self.emit(d);
+                }
+            }
+        }
+        for extra in args.iter().skip(2) {
+            let d = self
+                .error(
+                    Code::BadMetricArguments,
+                    extra.span,
+                    format!("`{}` takes at most two arguments", spec.name),
+                )
+                .with_help(format!("write {usage}"));
+            self.emit(d);
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! Timelines: step offsets, fault calls, targets, durations and overlaps.
+
+use super::body::{human_duration, StepInfo};
+use super::expr::CallSite;
+use super::scope::{Checker, Def};
+use super::signatures::{self, CallClass, Sustain};
+use super::types::{TargetKind, Ty, Val};
+use crate::diag::{suggest, Code};
+use crate::syntax::ast::*;
+
+impl<'a> Checker<'a> {
+    /// A duration in nanoseconds, when known.
+    pub fn duration(&mut self, expr: &'a Expr, what: &str, allow_zero: bool) -> Option<f64> {
+        let value = self.expect(expr, Ty::Quantity(Dimension::Duration), what);
+        let n = value.number()?;
+        if n < 0.0 || (!allow_zero && n == 0.0) {
+            let allowed = if allow_zero {
+                "zero or more"
+            } else {
+                "a duration above zero"
+            };
+            self.out_of_range(expr.span, what, &super::expr::expr_text(expr), allowed);
+            return None;
+        }
+        Some(n)
+    }
+
+    pub(super) fn timeline(&mut self, steps: &'a [Step]) -> Vec<StepInfo> {
+        let mut out: Vec<StepInfo> = Vec::new();
+        let mut previous_end: Option<f64> = Some(0.0);
+        for step in steps {
+            let start = match &step.start {
+                StepStart::At(offset) => self.duration(offset, "at", true),
+                StepStart::Then(gap) => {
+                    let gap = match gap {
+                        Some(gap) => self.duration(gap, "after", true),
+                        None => Some(0.0),
+                    };
+                    previous_end.zip(gap).map(|(a, b)| a + b)
+                }
+            };
+            let info = self.step(step, start);
+            previous_end = info.start.zip(info.length).map(|(s, l)| s + l);
+            out.push(info);
+        }
+        // Two faults of one kind on one target at the same time cannot both be applied.
+        for later in 0..out.len() {
+            for earlier in 0..later {
+                let (a, b) = (&out[earlier], &out[later]);
+                if a.kind != b.kind || a.target.is_none() || a.target != b.target {
+                    continue;
+                }
+                let (Some(a_start), Some(a_len), Some(b_start), Some(b_len)) =
+                    (a.start, a.length, b.start, b.length)
+                else {
+                    continue;
+                };
+                if a_start < b_start + b_len.max(1.0) && b_start < a_start + a_len.max(1.0) {
+                    let d = self
+                        .error(
+                            Code::OverlappingFaults,
+                            b.span,
+                            format!("this `{}` overlaps another `{}` on the same target", b.kind, b.kind),
+                        )
+                        .with_label(format!("from {} to {}", human_duration(b_start), human_duration(b_start + b_len)))
+                        .with_secondary(
+                            a.span,
+                            format!("already active from {} to {}", human_duration(a_start), human_duration(a_start + a_len)),
+                        )
+                        .with_help("start the second one after the first ends (`then`), or combine them into one step");
+                    self.emit(d);
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    pub(super) fn step(&mut self, step: &'a Step, start: Option<f64>) -> StepInfo {
+        let mut info = StepInfo {
+            kind: "",
+            target: None,
+            start,
+            length: None,
+            destructive: false,
+            span: step.fault.span(),
+            module: self.module,
+        };
+        let bound = self.fault_use(&step.fault);
+        let duration = step
+            .duration
+            .as_ref()
+            .and_then(|d| self.duration(d, "for", false));
+        let Some(bound) = bound else {
+            info.length = duration.or(Some(0.0));
+            return info;
+        };
+        let spec = bound.spec;
+        info.kind = spec.name;
+        info.destructive = spec.destructive;
+        let target = bound.target();
+        if let Val::Target { kind, key } = &target {
+            info.target = Some(key.clone());
+            // A missing required target is already reported; the host stand-in is no finding.
+            let missing = !bound.has("target") && !spec.targets.contains(&TargetKind::Host);
+            if !spec.targets.contains(kind) && !missing {
+                let span = bound
+                    .args
+                    .get("target")
+                    .map_or(step.fault.span(), |(_, s)| *s);
+                let accepted = spec
+                    .targets
+                    .iter()
+                    .map(|k| k.name())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let d = self
+                    .error(
+                        Code::UnsupportedTarget,
+                        span,
+                        format!("`{}` cannot act on a {} target", spec.name, kind.name()),
+                    )
+                    .with_label(format!("a {} target", kind.name()))
+                    .with_help(format!("`{}` acts on: {accepted}", spec.name));
+                self.emit(d);
+            }
+        }
+        let sustained = match spec.sustain {
+            Sustain::Sustained => true,
+            Sustain::Instant => false,
+            Sustain::SustainedWith(arg) => bound.has(arg),
+        };
+        match (&step.duration, sustained) {
+            (None, true) => {
+                let d = self
+                    .error(
+                        Code::MissingDuration,
+                        step.fault.span(),
+                        format!("`{}` is sustained and needs a duration", spec.name),
+                    )
+                    .with_label("applied until when?")
+                    .with_help("add `for DURATION` after the fault, e.g. `for 30s`");
+                self.emit(d);
+            }
+            (Some(expr), false) => {
+                let help = match spec.name {
+                    "container_kill" | "container_restart" => "remove `for …`; to keep a container down for a while use `container_stop(…) for …`",
+                    "exec" => "remove `for …`, or give `revert: [...]` to make it sustained",
+                    _ => "remove `for …`: instant actions happen once",
+                };
+                let d = self
+                    .error(
+                        Code::UnexpectedDuration,
+                        expr.span,
+                        format!("`{}` is an instant action and takes no duration", spec.name),
+                    )
+                    .with_label("not allowed here")
+                    .with_help(help);
+                self.emit(d);
+            }
+            _ => {}
+        }
+        info.length = if sustained { duration } else { Some(0.0) };
+        info
+    }
+
+    /// A timeline step's fault: a call to a fault kind or to a preset, or a bare preset name.
+    pub(super) fn fault_use(&mut self, fault: &'a FaultUse) -> Option<super::expr::BoundCall> {
+        let (path, site) = match fault {
+            FaultUse::Call(call) => (
+                &call.callee,
+                CallSite {
+                    args: &call.args,
+                    span: call.span,
+                },
+            ),
+            FaultUse::Name(path) => (
+                path,
+                CallSite {
+                    args: &[],
+                    span: path.span,
+                },
+            ),
+        };
+        if let Some(resolved) = self.lookup(path) {
+            if let Some(Def::Decl(decl)) = resolved.def() {
+                if decl.kind == DeclKind::Fault {
+                    let spec = signatures::lookup(CallClass::Fault, &decl.call.callee.name.name)?;
+                    return self.check_call_with(site, spec, false, Some(decl));
+                }
+            }
+            if path.namespace.is_some()
+                || signatures::lookup(CallClass::Fault, &path.name.name).is_none()
+            {
+                let d = self
+                    .error(Code::WrongKindOfName, path.span, format!("`{}` is {}, not a fault", path.display(), resolved.noun()))
+                    .with_help("a timeline step is a fault kind such as `cpu_stress(…)` or a `fault` preset");
+                self.emit(d);
+                return None;
+            }
+        }
+        match (path.namespace.is_none())
+            .then(|| signatures::lookup(CallClass::Fault, &path.name.name))
+            .flatten()
+        {
+            Some(spec) => self.check_call_with(site, spec, false, None),
+            None => {
+                let presets = self.visible_names(
+                    |r| matches!(r.def(), Some(Def::Decl(d)) if d.kind == DeclKind::Fault),
+                );
+                let shown = path.display();
+                // Closer to a preset than to any fault kind: it is a misspelt preset.
+                let near_preset = suggest::closest(&shown, presets.iter().map(String::as_str))
+                    .filter(|_| suggest::closest(&shown, signatures::fault_kinds()).is_none());
+                match near_preset {
+                    Some(preset) => {
+                        let d = self
+                            .error(
+                                Code::UnknownName,
+                                path.span,
+                                format!("unknown fault preset `{shown}`"),
+                            )
+                            .with_label("no fault preset or fault kind with this name")
+                            .with_help(format!("did you mean `{preset}`?"));
+                        self.emit(d);
+                    }
+                    None => self.unknown_kind(path, CallClass::Fault),
+                }
+                for arg in site.args {
+                    self.infer(&arg.value);
+                }
+                None
+            }
+        }
+    }
+}
