@@ -1,6 +1,7 @@
 //! Assertions and abort conditions: metrics, their arguments, thresholds, windows.
 
 use super::body::Merged;
+use super::record::{AbortRecord, AssertionRecord, ConditionRecord};
 use super::scope::{Checker, Def};
 use super::signatures;
 use super::types::Ty;
@@ -9,8 +10,14 @@ use crate::syntax::ast::*;
 
 impl<'a> Checker<'a> {
     /// Checks an assertion; `slo` says whether it counts towards the blocking ones.
-    pub(super) fn assertion(&mut self, assertion: &'a Assertion, merged: &mut Merged, slo: bool) {
-        let metric = self.condition(&assertion.condition);
+    pub(super) fn assertion(
+        &mut self,
+        assertion: &'a Assertion,
+        merged: &mut Merged,
+        slo: bool,
+    ) -> Option<AssertionRecord> {
+        let condition = self.condition(&assertion.condition);
+        let metric = condition.as_ref().map(|c| c.metric);
         if let Some(window) = &assertion.window {
             if !signatures::WINDOWS.contains(&window.name.as_str()) {
                 let help = suggest::did_you_mean(&window.name, signatures::WINDOWS.iter().copied())
@@ -36,17 +43,31 @@ impl<'a> Checker<'a> {
                 .degradation
                 .push((self.module, assertion.condition.metric.span));
         }
+        Some(AssertionRecord {
+            condition: condition?,
+            window: assertion.window.as_ref().map(|w| w.name.clone()),
+            warn: assertion.warn,
+            module: self.module,
+            span: assertion.span,
+        })
     }
 
-    pub fn abort(&mut self, abort: &'a Abort) {
-        self.condition(&abort.condition);
-        if let Some(over) = &abort.over {
-            self.duration(over, "over", false);
-        }
+    pub fn abort(&mut self, abort: &'a Abort) -> Option<AbortRecord> {
+        let condition = self.condition(&abort.condition);
+        let over = match &abort.over {
+            Some(over) => Some(self.duration(over, "over", false)?),
+            None => None,
+        };
+        Some(AbortRecord {
+            condition: condition?,
+            over,
+            module: self.module,
+            span: abort.span,
+        })
     }
 
-    /// Checks `METRIC[(PROBE[, pNN])] OP VALUE`; the metric's name when it exists.
-    pub fn condition(&mut self, condition: &'a Condition) -> Option<&'static str> {
+    /// Checks `METRIC[(PROBE[, pNN])] OP VALUE`; its values when the metric exists.
+    pub fn condition(&mut self, condition: &'a Condition) -> Option<ConditionRecord> {
         let name = &condition.metric;
         let Some(spec) = signatures::metric_spec(&name.name) else {
             let help =
@@ -74,9 +95,10 @@ impl<'a> Checker<'a> {
             self.infer(&condition.value);
             return None;
         };
-        if let Some(args) = &condition.args {
-            self.metric_args(spec, args, name.span);
-        }
+        let (probe, percentile) = match &condition.args {
+            Some(args) => self.metric_args(spec, args, name.span),
+            None => (None, None),
+        };
         let expected = match spec.dimension {
             Some(dimension) => Ty::Quantity(dimension),
             None => Ty::Int,
@@ -101,7 +123,13 @@ impl<'a> Checker<'a> {
                 );
             }
         }
-        Some(spec.name)
+        Some(ConditionRecord {
+            metric: spec.name,
+            probe,
+            percentile,
+            op: condition.op,
+            threshold: value,
+        })
     }
 
     pub(super) fn metric_args(
@@ -109,7 +137,9 @@ impl<'a> Checker<'a> {
         spec: &'static signatures::MetricSpec,
         args: &'a [Expr],
         metric_span: Span,
-    ) {
+    ) -> (Option<(String, String)>, Option<f64>) {
+        let mut probe = None;
+        let mut percentile = None;
         let usage = if spec.takes_percentile {
             format!("`{}(PROBE)` or `{}(PROBE, p95)`", spec.name, spec.name)
         } else {
@@ -124,7 +154,7 @@ impl<'a> Checker<'a> {
                 )
                 .with_help(format!("write {usage}"));
             self.emit(d);
-            return;
+            return (None, None);
         }
         let first = &args[0];
         match &first.kind {
@@ -136,6 +166,7 @@ impl<'a> Checker<'a> {
                 ),
                 Some(resolved) => match resolved.def() {
                     Some(Def::Decl(d)) if d.kind == DeclKind::Probe => {
+                        probe = Some((path.display(), Self::decl_key(d)));
                         let kind = d.call.callee.name.name.as_str();
                         if spec.latency && signatures::PROBES_WITHOUT_LATENCY.contains(&kind) {
                             let d = self
@@ -175,7 +206,7 @@ impl<'a> Checker<'a> {
         }
         if let Some(second) = args.get(1) {
             match (&second.kind, spec.takes_percentile) {
-                (ExprKind::Percentile(_), true) => {}
+                (ExprKind::Percentile(p), true) => percentile = Some(*p),
                 (_, true) => {
                     let d = self
                         .error(
@@ -213,5 +244,6 @@ impl<'a> Checker<'a> {
                 .with_help(format!("write {usage}"));
             self.emit(d);
         }
+        (probe, percentile)
     }
 }

@@ -1,5 +1,6 @@
 //! Scenarios and templates: bodies, template expansion, timelines and assertions.
 
+use super::record::{AbortRecord, AssertionRecord, ProbeRecord, ScenarioRecord, StepRecord};
 use super::scope::{Bound, Checker, Def, Local};
 use super::signatures::CallClass;
 use super::types::{ParamTy, TargetKind, Ty, Val};
@@ -16,12 +17,17 @@ pub struct Layer<'a> {
 /// A timeline step, as far as it is known statically.
 pub struct StepInfo {
     pub kind: &'static str,
+    pub alias: Option<String>,
+    pub args: std::collections::HashMap<&'static str, Val>,
+    pub target_value: Val,
     pub target: Option<String>,
     /// Planned offset from the start of the chaos phase, in nanoseconds.
     pub start: Option<f64>,
     /// How long it stays applied (0 for instant actions), in nanoseconds.
     pub length: Option<f64>,
     pub destructive: bool,
+    /// Sustained (applied for `length`), as opposed to an instant action.
+    pub sustained: bool,
     pub span: Span,
     pub module: usize,
 }
@@ -38,6 +44,14 @@ pub struct Merged {
     pub has_local_probe: bool,
     pub max_duration: Option<f64>,
     pub allow_targets: bool,
+    pub description: Option<String>,
+    pub tags: Vec<String>,
+    pub steady: Vec<AssertionRecord>,
+    pub assertions: Vec<AssertionRecord>,
+    pub aborts: Vec<AbortRecord>,
+    pub recover_within: Option<f64>,
+    pub recover_checks: Option<i64>,
+    pub local_probes: Vec<(String, String)>,
 }
 
 impl<'a> Checker<'a> {
@@ -69,9 +83,54 @@ impl<'a> Checker<'a> {
             params: Vec::new(),
         });
         let home = self.module;
-        let merged = self.check_layers_expanding(layers, &name);
+        let mut merged = self.check_layers_expanding(layers, &name);
         self.module = home;
-        self.scenario_rules(scenario, &name, merged);
+        let steps = std::mem::take(&mut merged.steps);
+        self.scenario_rules(scenario, &name, &merged, &steps);
+        self.record_scenario(scenario, name, merged, steps);
+    }
+
+    /// Keeps what lowering needs; steps with unknown timing (errors) are left out.
+    fn record_scenario(
+        &mut self,
+        scenario: &Scenario,
+        name: String,
+        merged: Merged,
+        steps: Vec<StepInfo>,
+    ) {
+        let steps = steps
+            .into_iter()
+            .filter(|s| !s.kind.is_empty())
+            .filter_map(|s| {
+                Some(StepRecord {
+                    kind: s.kind,
+                    alias: s.alias,
+                    args: s.args,
+                    target: s.target_value,
+                    start: s.start?,
+                    duration: (s.length? > 0.0 || s.sustained).then_some(s.length?),
+                    destructive: s.destructive,
+                    module: s.module,
+                    span: s.span,
+                })
+            })
+            .collect();
+        self.scenarios.push(ScenarioRecord {
+            name,
+            module: self.module,
+            span: scenario.name.span,
+            description: merged.description,
+            tags: merged.tags,
+            baseline: merged.baseline.filter(|b| !b.is_nan()).unwrap_or(0.0),
+            steady_state: merged.steady,
+            steps,
+            recover_within: merged.recover_within,
+            recover_checks: merged.recover_checks,
+            assertions: merged.assertions,
+            aborts: merged.aborts,
+            max_duration: merged.max_duration,
+            local_probes: merged.local_probes,
+        });
     }
 
     fn check_layers_expanding(&mut self, layers: Vec<Layer<'a>>, name: &str) -> Merged {
@@ -126,6 +185,9 @@ impl<'a> Checker<'a> {
                     self.define_local(&d.name, Local::Def(Def::Decl(d)));
                     if d.kind == DeclKind::Probe {
                         merged.has_local_probe = true;
+                        merged
+                            .local_probes
+                            .push((d.name.name.clone(), Self::decl_key(d)));
                     }
                 }
                 _ => {}
@@ -151,17 +213,23 @@ impl<'a> Checker<'a> {
             }
             match &entry.kind {
                 BodyEntryKind::Description(s) => {
-                    self.string(s);
+                    merged.description = Some(self.string(s).unwrap_or_else(|| s.display()));
                 }
-                BodyEntryKind::Tags(_) => {}
+                BodyEntryKind::Tags(tags) => {
+                    merged.tags.extend(tags.iter().map(|t| t.name.clone()));
+                }
                 BodyEntryKind::Baseline(expr) => {
                     let value = self.duration(expr, "baseline", true);
                     merged.baseline = value.or(Some(f64::NAN));
                 }
                 BodyEntryKind::SteadyState(assertions) => {
                     merged.steady_state = Some((self.module, entry.span));
+                    // A later layer's steady_state replaces an earlier one.
+                    merged.steady.clear();
                     for assertion in assertions {
-                        self.assertion(assertion, merged, false);
+                        if let Some(record) = self.assertion(assertion, merged, false) {
+                            merged.steady.push(record);
+                        }
                     }
                 }
                 BodyEntryKind::Timeline(steps) => {
@@ -169,10 +237,12 @@ impl<'a> Checker<'a> {
                     merged.steps = self.timeline(steps);
                 }
                 BodyEntryKind::Recover { within, checks } => {
-                    self.duration(within, "recover within", false);
+                    merged.recover_within = self.duration(within, "recover within", false);
+                    merged.recover_checks = None;
                     if let Some(checks) = checks {
                         let value = self.expect(checks, Ty::Int, "checks");
                         if let Val::Int(n) = value {
+                            merged.recover_checks = Some(n);
                             if n < 1 {
                                 self.out_of_range(
                                     checks.span,
@@ -186,16 +256,23 @@ impl<'a> Checker<'a> {
                 }
                 BodyEntryKind::Slo(block) => {
                     for assertion in &block.assertions {
-                        self.assertion(assertion, merged, true);
+                        if let Some(record) = self.assertion(assertion, merged, true) {
+                            merged.assertions.push(record);
+                        }
                     }
                 }
-                BodyEntryKind::Abort(abort) => self.abort(abort),
-                BodyEntryKind::Safety(block) => {
-                    let (max, allow) = self.safety(block);
-                    if max.is_some() {
-                        merged.max_duration = max;
+                BodyEntryKind::Abort(abort) => {
+                    if let Some(record) = self.abort(abort) {
+                        merged.aborts.push(record);
                     }
-                    merged.allow_targets |= allow;
+                }
+                BodyEntryKind::Safety(block) => {
+                    let record = self.safety(block);
+                    if record.max_duration.is_some() {
+                        merged.max_duration = record.max_duration;
+                    }
+                    merged.allow_targets |= record.has_allow_targets;
+                    merged.aborts.extend(record.aborts);
                 }
                 BodyEntryKind::Const(c) => {
                     self.infer(&c.value);
@@ -213,11 +290,29 @@ impl<'a> Checker<'a> {
             DeclKind::Probe => CallClass::Probe,
             DeclKind::Fault => CallClass::Fault,
         };
-        self.check_call(&decl.call, class, decl.kind == DeclKind::Fault);
+        let bound = self.check_call(&decl.call, class, decl.kind == DeclKind::Fault);
+        if let (DeclKind::Probe, Some(bound)) = (decl.kind, bound) {
+            self.probes.insert(
+                Self::decl_key(decl),
+                ProbeRecord {
+                    name: decl.name.name.clone(),
+                    kind: bound.spec.name,
+                    args: bound.values(),
+                    module: self.module,
+                    span: decl.name.span,
+                },
+            );
+        }
     }
 
     /// Rules about a scenario as a whole, once its layers are merged.
-    fn scenario_rules(&mut self, scenario: &'a Scenario, name: &str, merged: Merged) {
+    fn scenario_rules(
+        &mut self,
+        scenario: &'a Scenario,
+        name: &str,
+        merged: &Merged,
+        steps: &[StepInfo],
+    ) {
         let has_baseline = merged.baseline.is_some_and(|b| b.is_nan() || b > 0.0);
         if !has_baseline {
             if let Some((module, span)) = merged.steady_state {
@@ -247,8 +342,7 @@ impl<'a> Checker<'a> {
                 });
             }
         }
-        let steps_end = merged
-            .steps
+        let steps_end = steps
             .iter()
             .map(|s| s.start.zip(s.length).map(|(a, b)| a + b))
             .collect::<Option<Vec<f64>>>()
@@ -306,7 +400,7 @@ impl<'a> Checker<'a> {
             self.emit(d);
         }
         if !merged.allow_targets && !file_allow {
-            for step in merged.steps.iter().filter(|s| s.destructive) {
+            for step in steps.iter().filter(|s| s.destructive) {
                 let (module, span) = self.own_place(step.module, step.span, name_span_of(scenario));
                 self.in_module(module, |c| {
                     let d = c

@@ -1,9 +1,11 @@
 //! Typing values, strings and calls.
 
+use super::record::TargetRecord;
 use super::scope::{Checker, Def, Local, Resolved};
 use super::signatures::{self, CallClass, CallSpec, Limit, ParamSpec};
 use super::types::{ParamTy, TargetKind, Ty, Val};
 use crate::diag::{suggest, Code, Span};
+use crate::plan::Text;
 use crate::syntax::ast::*;
 use std::collections::HashMap;
 
@@ -26,6 +28,14 @@ impl BoundCall {
         self.args.contains_key(name)
     }
 
+    /// The argument values without their spans.
+    pub fn values(&self) -> HashMap<&'static str, Val> {
+        self.args
+            .iter()
+            .map(|(k, (v, _))| (*k, v.clone()))
+            .collect()
+    }
+
     /// The target the fault acts on: the `target` argument, or the host.
     pub fn target(&self) -> Val {
         match self.args.get("target") {
@@ -45,7 +55,7 @@ impl<'a> Checker<'a> {
             ExprKind::Int(i) => Val::Int(*i),
             ExprKind::Float(f) => Val::Float(*f),
             ExprKind::Bool(b) => Val::Bool(*b),
-            ExprKind::String(s) => Val::Str(self.string(s)),
+            ExprKind::String(s) => self.string_value(s),
             ExprKind::Quantity(q) => Val::Quantity(q.dimension, q.value),
             ExprKind::Percentile(_) => {
                 let d = self
@@ -62,11 +72,13 @@ impl<'a> Checker<'a> {
             ExprKind::Range(lo, hi) => Val::Range(*lo, *hi),
             ExprKind::List(items) => Val::List(items.iter().map(|e| self.infer(e)).collect()),
             ExprKind::Map(pairs) => {
+                let mut entries = Vec::with_capacity(pairs.len());
                 for (key, value) in pairs {
-                    self.string(key);
-                    self.expect(value, Ty::Str, "map value");
+                    let key_text = self.string(key).unwrap_or_else(|| key.display());
+                    let value = self.expect(value, Ty::Str, "map value");
+                    entries.push((key_text, value));
                 }
-                Val::Map
+                Val::Map(entries)
             }
             ExprKind::Path(path) => self.path_value(path),
             ExprKind::Call(call) => self.call_value(call),
@@ -94,6 +106,9 @@ impl<'a> Checker<'a> {
 
     pub fn def_value(&mut self, def: Def<'a>, path: &Path) -> Val {
         match def {
+            Def::Param(param) if self.param_values.contains_key(&(param as *const Param)) => {
+                self.param_values[&(param as *const Param)].clone()
+            }
             Def::Param(param) => match super::types::param_type(&param.ty.name) {
                 Some(ParamTy::Value(ty)) => Val::Opaque(ty),
                 Some(ParamTy::Service) => Val::Target {
@@ -137,14 +152,46 @@ impl<'a> Checker<'a> {
                 value
             }
             Def::Decl(decl) => match decl.kind {
-                DeclKind::Target => Val::Target {
-                    kind: target_kind(&decl.call.callee.name.name),
-                    key: decl.name.name.clone(),
-                },
-                DeclKind::Service => Val::Target {
-                    kind: TargetKind::Process,
-                    key: decl.name.name.clone(),
-                },
+                DeclKind::Target => {
+                    let key = Self::decl_key(decl);
+                    if !self.targets.contains_key(&key) {
+                        // Its problems are reported where it is declared.
+                        let quiet = self.diagnostics.len();
+                        let args = self
+                            .check_call(&decl.call, CallClass::Target, false)
+                            .map(|bound| bound.values())
+                            .unwrap_or_default();
+                        self.diagnostics.truncate(quiet);
+                        self.targets.insert(
+                            key.clone(),
+                            TargetRecord {
+                                kind: target_kind(&decl.call.callee.name.name),
+                                name: Some(decl.name.name.clone()),
+                                service: None,
+                                args,
+                            },
+                        );
+                    }
+                    Val::Target {
+                        kind: target_kind(&decl.call.callee.name.name),
+                        key,
+                    }
+                }
+                DeclKind::Service => {
+                    let key = Self::decl_key(decl);
+                    self.targets
+                        .entry(key.clone())
+                        .or_insert_with(|| TargetRecord {
+                            kind: TargetKind::Process,
+                            name: Some(decl.name.name.clone()),
+                            service: Some(decl.name.name.clone()),
+                            args: HashMap::new(),
+                        });
+                    Val::Target {
+                        kind: TargetKind::Process,
+                        key,
+                    }
+                }
                 DeclKind::Probe => Val::Probe {
                     kind: decl.call.callee.name.name.clone(),
                 },
@@ -191,7 +238,9 @@ impl<'a> Checker<'a> {
                 [Arg {
                     name: None, value, ..
                 }] => {
-                    self.expect(value, Ty::Str, "variable name");
+                    if let Val::Str(Some(name)) = self.expect(value, Ty::Str, "variable name") {
+                        return Val::Text(Text::Env { env: name });
+                    }
                 }
                 _ => {
                     let d = self
@@ -209,10 +258,22 @@ impl<'a> Checker<'a> {
         if call.callee.namespace.is_none() && signatures::lookup(CallClass::Target, name).is_some()
         {
             return match self.check_call(call, CallClass::Target, false) {
-                Some(_) => Val::Target {
-                    kind: target_kind(name),
-                    key: format!("{name}(…)@{}", call.span.start),
-                },
+                Some(bound) => {
+                    let key = format!("{name}(…)#{:p}", call as *const Call);
+                    self.targets.insert(
+                        key.clone(),
+                        TargetRecord {
+                            kind: target_kind(name),
+                            name: None,
+                            service: None,
+                            args: bound.values(),
+                        },
+                    );
+                    Val::Target {
+                        kind: target_kind(name),
+                        key,
+                    }
+                }
                 None => Val::Error,
             };
         }
@@ -244,21 +305,44 @@ impl<'a> Checker<'a> {
 
     /// Checks interpolations; the text when it is known statically.
     pub fn string(&mut self, s: &'a StringLit) -> Option<String> {
-        let mut out = String::new();
+        match self.string_value(s) {
+            Val::Str(text) => text,
+            _ => None,
+        }
+    }
+
+    /// A string literal's value: known text, text with `env(…)` parts, or unknown.
+    pub fn string_value(&mut self, s: &'a StringLit) -> Val {
+        let mut pieces: Vec<Text> = Vec::new();
         let mut known = true;
+        let push = |pieces: &mut Vec<Text>, text: Text| match (pieces.last_mut(), text) {
+            (Some(Text::Literal(last)), Text::Literal(more)) => last.push_str(&more),
+            (_, text) => pieces.push(text),
+        };
         for part in &s.parts {
             match part {
-                StringPart::Text(t) => out.push_str(t),
+                StringPart::Text(t) => push(&mut pieces, Text::Literal(t.clone())),
                 StringPart::Interpolation(path) => match self.interpolate(path) {
-                    Some(text) => out.push_str(&text),
+                    Some(text) => push(&mut pieces, text),
                     None => known = false,
                 },
             }
         }
-        known.then_some(out)
+        if !known {
+            return Val::Str(None);
+        }
+        match pieces.len() {
+            0 => Val::Str(Some(String::new())),
+            1 => match pieces.pop() {
+                Some(Text::Literal(text)) => Val::Str(Some(text)),
+                Some(other) => Val::Text(other),
+                None => Val::Str(Some(String::new())),
+            },
+            _ => Val::Text(Text::Concat { concat: pieces }),
+        }
     }
 
-    fn interpolate(&mut self, path: &'a Path) -> Option<String> {
+    fn interpolate(&mut self, path: &'a Path) -> Option<Text> {
         let Some(resolved) = self.lookup(path) else {
             let shown = path.display();
             let candidates = self.visible_names(|r| {
@@ -288,22 +372,25 @@ impl<'a> Checker<'a> {
                 }
             },
         };
+        let literal = |s: String| Some(Text::Literal(s));
         match value {
-            Val::Int(i) => Some(i.to_string()),
-            Val::Float(f) => Some(f.to_string()),
-            Val::Bool(b) => Some(b.to_string()),
-            Val::Str(s) => s,
-            Val::Quantity(..) | Val::Opaque(_) | Val::Error => None,
-            Val::Word(w) => Some(w),
+            Val::Int(i) => literal(i.to_string()),
+            Val::Float(f) => literal(f.to_string()),
+            Val::Bool(b) => literal(b.to_string()),
+            Val::Str(s) => s.map(Text::Literal),
+            Val::Text(t) => Some(t),
+            Val::Quantity(dimension, value) => literal(quantity_text(dimension, value)),
+            Val::Opaque(_) | Val::Error => None,
+            Val::Word(w) => literal(w),
             Val::List(_) => self.non_scalar(path, "a list"),
-            Val::Map => self.non_scalar(path, "a map"),
+            Val::Map(_) => self.non_scalar(path, "a map"),
             Val::Range(..) => self.non_scalar(path, "a range"),
             Val::Target { .. } => self.non_scalar(path, "a target"),
             Val::Probe { .. } => self.non_scalar(path, "a probe"),
         }
     }
 
-    fn non_scalar(&mut self, path: &Path, noun: &str) -> Option<String> {
+    fn non_scalar(&mut self, path: &Path, noun: &str) -> Option<Text> {
         let d = self
             .error(
                 Code::NonScalarInterpolation,
@@ -449,7 +536,11 @@ impl<'a> Checker<'a> {
             Ty::Ready => {
                 let value = self.infer(expr);
                 return match value {
-                    Val::Str(_) | Val::Probe { .. } | Val::Error | Val::Opaque(Ty::Str) => value,
+                    Val::Str(_)
+                    | Val::Text(_)
+                    | Val::Probe { .. }
+                    | Val::Error
+                    | Val::Opaque(Ty::Str) => value,
                     other => self.mismatch(expr, ty, &other),
                 };
             }
@@ -817,10 +908,10 @@ pub fn compatible(value: &Val, ty: &Ty) -> bool {
         (Val::Int(_), Ty::Int | Ty::Float) => true,
         (Val::Float(_), Ty::Float) => true,
         (Val::Bool(_), Ty::Bool) => true,
-        (Val::Str(_), Ty::Str) => true,
+        (Val::Str(_) | Val::Text(_), Ty::Str) => true,
         (Val::Quantity(d, _), Ty::Quantity(want)) => d == want,
         (Val::List(items), Ty::StrList) => items.iter().all(|v| compatible(v, &Ty::Str)),
-        (Val::Map, Ty::Map) => true,
+        (Val::Map(entries), Ty::Map) => entries.iter().all(|(_, v)| compatible(v, &Ty::Str)),
         (Val::Target { kind, .. }, Ty::Target(kinds)) => kinds.contains(kind),
         (Val::Word(_), Ty::Word(_)) => true,
         _ => false,
@@ -851,5 +942,24 @@ pub fn example(dimension: crate::syntax::ast::Dimension) -> &'static str {
         Size => "256MiB",
         Rate => "100/s",
         Bandwidth => "10Mbps",
+    }
+}
+
+/// A quantity as a person writes it: `50ms`, `1m30s`, `5%`, `256MiB`, `100/s`.
+pub fn quantity_text(dimension: crate::syntax::ast::Dimension, value: f64) -> String {
+    use crate::syntax::ast::Dimension::*;
+    match dimension {
+        Duration => super::body::human_duration(value),
+        Percent => format!("{value}%"),
+        Size => {
+            for (unit, factor) in [("GiB", 1073741824.0), ("MiB", 1048576.0), ("KiB", 1024.0)] {
+                if value >= factor && value % factor == 0.0 {
+                    return format!("{}{unit}", value / factor);
+                }
+            }
+            format!("{value}B")
+        }
+        Rate => format!("{value}/s"),
+        Bandwidth => format!("{value}B/s"),
     }
 }

@@ -1,6 +1,7 @@
 //! Top-level items: params, consts, declarations, suites, environments, `slo` and
 //! `safety` blocks, and the rules about a whole run (scenario names).
 
+use super::record::SafetyRecord;
 use super::scope::{Checker, Def, FileFacts};
 use super::signatures;
 use super::types::{param_type, ParamTy, Ty};
@@ -68,10 +69,9 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Checks a safety block; returns its `max_duration` (ns) and whether it has `allow_targets`.
-    pub fn safety(&mut self, block: &'a SafetyBlock) -> (Option<f64>, bool) {
-        let mut max = None;
-        let mut allow = false;
+    /// Checks a safety block and returns what it sets.
+    pub fn safety(&mut self, block: &'a SafetyBlock) -> SafetyRecord {
+        let mut record = SafetyRecord::default();
         let mut seen: Vec<(&str, Span)> = Vec::new();
         for entry in &block.entries {
             let (key, span) = match entry {
@@ -98,22 +98,30 @@ impl<'a> Checker<'a> {
             }
             match entry {
                 SafetyEntry::MaxDuration(expr, _) => {
-                    max = self.duration(expr, "max_duration", false)
+                    record.max_duration = self.duration(expr, "max_duration", false)
                 }
                 SafetyEntry::Cooldown(expr, _) => {
-                    self.duration(expr, "cooldown", true);
+                    record.cooldown = self.duration(expr, "cooldown", true);
                 }
-                SafetyEntry::Confirm(kinds, _) => self.fault_kinds(kinds),
-                SafetyEntry::Abort(abort) => self.abort(abort),
+                SafetyEntry::Confirm(kinds, _) => {
+                    self.fault_kinds(kinds);
+                    record.confirm.extend(kinds.iter().map(|k| k.name.clone()));
+                }
+                SafetyEntry::Abort(abort) => {
+                    if let Some(abort) = self.abort(abort) {
+                        record.aborts.push(abort);
+                    }
+                }
                 SafetyEntry::AllowTargets(patterns, _) => {
-                    allow = true;
+                    record.has_allow_targets = true;
                     for pattern in patterns {
-                        self.string(pattern);
+                        let text = self.string(pattern).unwrap_or_else(|| pattern.display());
+                        record.allow_targets.push(text);
                     }
                 }
             }
         }
-        (max, allow)
+        record
     }
 
     fn fault_kinds(&mut self, kinds: &[Ident]) {

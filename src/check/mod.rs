@@ -14,6 +14,7 @@ mod body;
 mod expr;
 mod items;
 mod modules;
+pub mod record;
 mod scope;
 pub mod signatures;
 mod templates;

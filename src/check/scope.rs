@@ -113,6 +113,14 @@ pub struct Checker<'a> {
     pub expanding: Option<String>,
     /// Facts about each module that every scenario in it needs, computed once.
     pub facts: Vec<Option<FileFacts>>,
+    /// Values given to params (lowering binds them; checking leaves them opaque).
+    pub param_values: HashMap<*const Param, Val>,
+    /// Every target a value refers to, by the key in `Val::Target`.
+    pub targets: HashMap<String, super::record::TargetRecord>,
+    /// Every probe declared, by key (see [`Checker::decl_key`]).
+    pub probes: HashMap<String, super::record::ProbeRecord>,
+    /// Every scenario checked, in the order checked.
+    pub scenarios: Vec<super::record::ScenarioRecord>,
 }
 
 /// What the scenarios of a file inherit from it.
@@ -140,7 +148,16 @@ impl<'a> Checker<'a> {
             evaluating: Vec::new(),
             expanding: None,
             facts: vec![None; modules.len()],
+            param_values: HashMap::new(),
+            targets: HashMap::new(),
+            probes: HashMap::new(),
+            scenarios: Vec::new(),
         }
+    }
+
+    /// A key that identifies one declaration for the whole run.
+    pub fn decl_key(decl: &Decl) -> String {
+        format!("{}#{:p}", decl.name.name, decl as *const Decl)
     }
 
     pub fn into_diagnostics(self) -> Vec<Diagnostic> {

@@ -79,6 +79,10 @@ impl<'a> Checker<'a> {
     pub(super) fn step(&mut self, step: &'a Step, start: Option<f64>) -> StepInfo {
         let mut info = StepInfo {
             kind: "",
+            alias: step.alias.as_ref().map(|a| a.name.clone()),
+            args: std::collections::HashMap::new(),
+            target_value: Val::Error,
+            sustained: false,
             target: None,
             start,
             length: None,
@@ -99,6 +103,8 @@ impl<'a> Checker<'a> {
         info.kind = spec.name;
         info.destructive = spec.destructive;
         let target = bound.target();
+        info.args = bound.values();
+        info.target_value = target.clone();
         if let Val::Target { kind, key } = &target {
             info.target = Some(key.clone());
             // A missing required target is already reported; the host stand-in is no finding.
@@ -160,6 +166,7 @@ impl<'a> Checker<'a> {
             }
             _ => {}
         }
+        info.sustained = sustained;
         info.length = if sustained { duration } else { Some(0.0) };
         info
     }

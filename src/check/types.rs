@@ -148,12 +148,14 @@ pub enum Val {
     Int(i64),
     Float(f64),
     Bool(bool),
-    /// `None` when the text depends on a run-time value (`env(…)`, a param without default).
+    /// `None` when the text is not known statically (a param without a value).
     Str(Option<String>),
+    /// Text that includes `env(…)` values, read at run time.
+    Text(crate::plan::Text),
     Quantity(Dimension, f64),
     Range(i64, i64),
     List(Vec<Val>),
-    Map,
+    Map(Vec<(String, Val)>),
     Word(String),
     /// A target; `key` identifies it for overlap checks (its name or its inline call).
     Target {
@@ -176,11 +178,11 @@ impl Val {
             Val::Int(_) => "an integer".into(),
             Val::Float(_) => "a number".into(),
             Val::Bool(_) => "a boolean".into(),
-            Val::Str(_) => "a string".into(),
+            Val::Str(_) | Val::Text(_) => "a string".into(),
             Val::Quantity(d, _) => a(noun(*d)),
             Val::Range(..) => "a range".into(),
             Val::List(_) => "a list".into(),
-            Val::Map => "a map".into(),
+            Val::Map(_) => "a map".into(),
             Val::Word(w) => format!("the word `{w}`"),
             Val::Target { kind, .. } => format!("a {} target", kind.name()),
             Val::Probe { .. } => "a probe".into(),
