@@ -182,7 +182,14 @@ fn explanation_examples_do_what_they_say() {
                 continue;
             }
             let path = PathBuf::from(format!("docs/errors/{name}.chaos"));
-            let checked = chaosc::check::check(&path, example, &NoFiles);
+            // An example with a `// plan: FLAGS` line is compiled with those flags.
+            let checked = match chaosc::plan::lower::Options::from_header(example) {
+                Some((_, options)) => {
+                    let options = options.expect("a well-formed `// plan:` line");
+                    chaosc::plan::lower::lower(&path, example, &NoFiles, &options).checked
+                }
+                None => chaosc::check::check(&path, example, &NoFiles),
+            };
             let found: Vec<String> = checked
                 .diagnostics
                 .iter()

@@ -112,6 +112,12 @@ fn expectations(text: &str) -> Result<Vec<Expectation>, String> {
     Ok(out)
 }
 
+/// The `// plan: FLAGS` line of a fixture: its number and the options it gives.
+fn plan_header(text: &str) -> Option<(usize, chaosc::plan::lower::Options)> {
+    let (line, options) = chaosc::plan::lower::Options::from_header(text)?;
+    Some((line, options.expect("a well-formed `// plan:` line")))
+}
+
 /// Matches expectations against diagnostics; returns (missing, unexpected).
 fn compare(expected: &[Expectation], actual: &[Actual]) -> (Vec<Expectation>, Vec<Actual>) {
     let mut unmatched: Vec<Option<&Actual>> = actual.iter().map(Some).collect();
@@ -248,7 +254,12 @@ fn ui() {
                 continue;
             }
         };
-        let Ok(checked) = catch_unwind(AssertUnwindSafe(|| check(path, &text, &loader))) else {
+        let plan_flags = plan_header(&text);
+        let compiled = catch_unwind(AssertUnwindSafe(|| match &plan_flags {
+            Some((_, options)) => chaosc::plan::lower::lower(path, &text, &loader, options).checked,
+            None => check(path, &text, &loader),
+        }));
+        let Ok(checked) = compiled else {
             let _ = writeln!(failures, "{}: the checker panicked", path.display());
             continue;
         };
@@ -257,8 +268,12 @@ fn ui() {
             .iter()
             .map(|d| {
                 let source = checked.sources.get(d.source);
-                let in_fixture = source.name == path.display().to_string();
-                let line = chaosc::diag::line_col(&source.text, d.span().start).0;
+                let on_command_line = source.name == "command line";
+                let in_fixture = on_command_line || source.name == path.display().to_string();
+                let line = match &plan_flags {
+                    Some((header, _)) if on_command_line => *header,
+                    _ => chaosc::diag::line_col(&source.text, d.span().start).0,
+                };
                 Actual {
                     severity: d.severity.as_str().to_string(),
                     code: d.code.as_str().to_string(),

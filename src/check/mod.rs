@@ -11,15 +11,17 @@
 
 mod assertions;
 mod body;
-mod expr;
+pub(crate) mod expr;
 mod items;
-mod modules;
+pub(crate) mod modules;
 pub mod record;
-mod scope;
+pub(crate) mod scope;
 pub mod signatures;
 mod templates;
 mod timeline;
 pub mod types;
+
+pub use expr::example as expr_example;
 
 use crate::diag::{self, Diagnostic, Sources};
 use std::path::Path;
@@ -46,19 +48,40 @@ impl Checked {
 
 /// Checks the file `path` whose text is `text`, and everything it imports.
 pub fn check(path: &Path, text: &str, loader: &dyn Loader) -> Checked {
+    compile(path, text, loader, |_, _| Vec::new(), |_, _| ()).0
+}
+
+/// Loads and checks a program. `bind` runs once names are known and before anything is
+/// checked (lowering binds params there; its diagnostics are reported with the rest);
+/// `finish` reads the checker afterwards. `finish` runs only when every file parsed.
+pub(crate) fn compile<R>(
+    path: &Path,
+    text: &str,
+    loader: &dyn Loader,
+    bind: impl FnOnce(&mut scope::Checker<'_>, &mut Sources) -> Vec<Diagnostic>,
+    finish: impl FnOnce(&mut scope::Checker<'_>, &Sources) -> R,
+) -> (Checked, Option<R>) {
     let mut loaded = modules::load(path, text, loader);
     let mut diagnostics = std::mem::take(&mut loaded.diagnostics);
+    let mut result = None;
     if loaded.modules.iter().all(|m| m.file.is_some()) {
         let mut checker = scope::Checker::new(&loaded.modules);
-        checker.run();
+        checker.collect();
+        let bound = bind(&mut checker, &mut loaded.sources);
+        checker.check_all();
+        result = Some(finish(&mut checker, &loaded.sources));
+        diagnostics.extend(bound);
         diagnostics.extend(checker.into_diagnostics());
     }
     dedup(&mut diagnostics);
     diag::sort(&mut diagnostics);
-    Checked {
-        sources: loaded.sources,
-        diagnostics,
-    }
+    (
+        Checked {
+            sources: loaded.sources,
+            diagnostics,
+        },
+        result,
+    )
 }
 
 /// Template bodies are checked once on their own and again for each scenario built on

@@ -155,6 +155,18 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// The value of `expr` as a param of type `ty`, evaluated in `module`.
+    pub fn evaluate_in(&mut self, module: usize, expr: &'a Expr, ty: ParamTy) -> Val {
+        let ty = match ty {
+            ParamTy::Value(ty) => ty,
+            ParamTy::Service => Ty::Target(&[super::types::TargetKind::Process]),
+        };
+        let saved = std::mem::replace(&mut self.module, module);
+        let value = self.expect(expr, ty, "param");
+        self.module = saved;
+        value
+    }
+
     /// A key that identifies one declaration for the whole run.
     pub fn decl_key(decl: &Decl) -> String {
         format!("{}#{:p}", decl.name.name, decl as *const Decl)
@@ -191,12 +203,18 @@ impl<'a> Checker<'a> {
         Diagnostic::new(code, self.source(), span, message)
     }
 
-    pub fn run(&mut self) {
+    /// Learns every module's top-level names.
+    pub fn collect(&mut self) {
         for module in 0..self.modules.len() {
             self.module = module;
             let defs = self.collect_defs(module);
             self.defs.push(defs);
         }
+        self.module = 0;
+    }
+
+    /// Checks everything, once the names are known (and params bound, when lowering).
+    pub fn check_all(&mut self) {
         for module in 0..self.modules.len() {
             self.module = module;
             self.check_module();

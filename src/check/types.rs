@@ -201,3 +201,17 @@ impl Val {
         }
     }
 }
+
+/// A value as text, for places that need one (plan fields written as strings).
+pub fn display(value: &Val) -> String {
+    match value {
+        Val::Int(i) => i.to_string(),
+        Val::Float(f) => f.to_string(),
+        Val::Bool(b) => b.to_string(),
+        Val::Str(Some(s)) => s.clone(),
+        Val::Word(w) => w.clone(),
+        Val::Quantity(d, v) => super::expr::quantity_text(*d, *v),
+        Val::Range(lo, hi) => format!("{lo}..{hi}"),
+        _ => String::new(),
+    }
+}

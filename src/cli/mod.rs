@@ -9,6 +9,7 @@ mod check;
 mod explain;
 mod files;
 mod fmt;
+mod plan;
 pub mod render;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
@@ -73,6 +74,9 @@ pub enum Command {
     /// Explain a diagnostic code, with a wrong and a right example
     #[command(after_help = explain::EXAMPLES)]
     Explain(explain::ExplainArgs),
+    /// Compile a file and print its execution plan
+    #[command(after_help = plan::EXAMPLES)]
+    Plan(plan::PlanArgs),
 }
 
 /// The `--color` setting.
@@ -157,6 +161,7 @@ where
         Command::Check(args) => check::run(&args, &globals),
         Command::Fmt(args) => fmt::run(&args, &globals),
         Command::Explain(args) => explain::run(&args, &globals),
+        Command::Plan(args) => plan::run(&args, &globals),
     }
 }
 

@@ -135,6 +135,17 @@ codes! {
     /// `${name}` naming a list, map, target or other value that is not text.
     NonScalarInterpolation = "E1002", Error;
 
+    /// `--env` names no environment the program can see.
+    UnknownEnvironment = "E1301", Error;
+    /// `--set` names no param.
+    UnknownSetting = "E1302", Error;
+    /// A `--set` value that does not parse as the param's type.
+    BadSetting = "E1303", Error;
+    /// A param without a default that nothing gives a value.
+    MissingParam = "E1304", Error;
+    /// `--suite`, `--scenario` or `--tag` that selects nothing.
+    EmptySelection = "E1305", Error;
+
     /// A target, probe, const, param, fault preset or service that nothing uses.
     Unused = "W0001", Warning;
     /// A scenario that observes nothing.

@@ -7,6 +7,8 @@
 //! absolute planned offsets. The JSON form is versioned by [`PLAN_VERSION`] and
 //! described by `docs/plan.schema.json`.
 
+pub mod lower;
+
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -361,8 +363,9 @@ pub struct Step {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Fault {
+    /// `workers: null` = one worker per CPU of the host that runs the plan.
     CpuStress {
-        workers: u32,
+        workers: Option<u32>,
         load_percent: f64,
     },
     MemoryStress {

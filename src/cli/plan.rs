@@ -1,0 +1,151 @@
+//! `chaosc plan FILE`: compile a program and show (or write) its execution plan.
+
+use super::files::{self, FsLoader};
+use super::{render, Globals, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use crate::plan::lower::{lower, Lowered, Options};
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+pub const EXAMPLES: &str = "\
+Examples:
+  chaosc plan scenarios/quickstart.chaos                  the plan as JSON
+  chaosc plan experiments.chaos --env production          thresholds and allow-list of an environment
+  chaosc plan experiments.chaos --set base_url=http://127.0.0.1:9000
+  chaosc plan suites.chaos --suite smoke_test             one suite, in its order
+  chaosc plan experiments.chaos -o plan.json              write the plan for `chaosc run --plan`";
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The `.chaos` file to compile
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// What to print
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = PlanFormat::Json)]
+    pub format: PlanFormat,
+
+    /// Write the JSON plan to this file as well
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
+}
+
+/// The flags that choose what a plan contains (shared with `chaosc run`).
+#[derive(Debug, Args, Default)]
+pub struct SelectArgs {
+    /// Apply an environment: its SLO overrides, allow-list, confirmations and `set` params
+    #[arg(long = "env", value_name = "NAME")]
+    pub environment: Option<String>,
+
+    /// Give a param a value, parsed by the param's type (repeatable)
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
+    pub sets: Vec<(String, String)>,
+
+    /// Only the scenarios of this suite, in its order
+    #[arg(long, value_name = "NAME")]
+    pub suite: Option<String>,
+
+    /// Only this scenario (repeatable)
+    #[arg(long = "scenario", value_name = "NAME")]
+    pub scenarios: Vec<String>,
+
+    /// Only scenarios with this tag (repeatable: any of them)
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+}
+
+impl SelectArgs {
+    pub fn options(&self) -> Options {
+        Options {
+            environment: self.environment.clone(),
+            sets: self.sets.clone(),
+            suite: self.suite.clone(),
+            scenarios: self.scenarios.clone(),
+            tags: self.tags.clone(),
+        }
+    }
+}
+
+fn parse_set(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!("expected NAME=VALUE, found `{text}`")),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// The plan as JSON (`docs/plan.schema.json`)
+    Json,
+}
+
+pub fn run(args: &PlanArgs, globals: &Globals) -> i32 {
+    let text = match files::read_text(&args.file) {
+        Ok(text) => text,
+        Err(error) => {
+            let problem = files::IoProblem {
+                path: args.file.clone(),
+                error,
+            };
+            super::error_line(globals, &problem.message());
+            return EXIT_USAGE;
+        }
+    };
+    let lowered = lower(&args.file, &text, &FsLoader, &args.select.options());
+    report(&lowered, globals);
+    let Some(plan) = &lowered.plan else {
+        return EXIT_FAILED;
+    };
+    let json = match serde_json::to_string_pretty(plan) {
+        Ok(json) => json + "\n",
+        Err(e) => {
+            super::error_line(globals, &format!("cannot write the plan as JSON: {e}"));
+            return EXIT_USAGE;
+        }
+    };
+    if let Some(path) = &args.output {
+        if let Err(error) = std::fs::write(path, &json) {
+            super::error_line(
+                globals,
+                &format!(
+                    "cannot write `{}`: {}",
+                    path.display(),
+                    files::reason(&error)
+                ),
+            );
+            return EXIT_USAGE;
+        }
+        if globals.verbose {
+            super::err(&format!("wrote the plan to `{}`\n", path.display()));
+        }
+    }
+    match args.format {
+        PlanFormat::Json => super::out(&json),
+    }
+    EXIT_OK
+}
+
+/// Diagnostics go to stderr: stdout carries the plan.
+fn report(lowered: &Lowered, globals: &Globals) {
+    let diagnostics = &lowered.checked.diagnostics;
+    if diagnostics.is_empty() {
+        return;
+    }
+    let mut text = render::render_human(
+        diagnostics,
+        &lowered.checked.sources,
+        globals.color_stderr,
+        globals.width,
+    );
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    if !globals.quiet {
+        text.push('\n');
+        text.push_str(&render::summary(errors, diagnostics.len() - errors, 1));
+        text.push('\n');
+    }
+    super::err(&text);
+}
