@@ -72,14 +72,7 @@ fn repository_programs_check_clean_and_are_canonical() {
     let mut problems = Vec::new();
     let mut count = 0;
     for dir in ["stdlib", "scenarios"] {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(dir))
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "chaos"))
-            .collect();
-        files.sort();
-        for path in files {
+        for path in chaos_files(&root.join(dir)) {
             count += 1;
             problems.extend(render(&path));
             let text = std::fs::read_to_string(&path).unwrap();
@@ -94,8 +87,26 @@ fn repository_programs_check_clean_and_are_canonical() {
         }
     }
     assert!(
-        count >= 5,
-        "expected the four std modules and at least one scenario file"
+        count >= 12,
+        "expected the four std modules, the quickstart and the seven legacy files"
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Every `.chaos` file under `dir`, in subfolders too, sorted.
+fn chaos_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|x| x == "chaos") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
 }

@@ -291,14 +291,11 @@ impl<'a> Checker<'a> {
     }
 
     fn scenario_names(&mut self, names: &'a [StringLit]) {
-        // A library (a module without scenarios) names scenarios of the files that will
-        // import it: its lists are policies over names and cannot be checked here.
-        let has_scenarios = self
-            .file(self.module)
-            .items
-            .iter()
-            .any(|i| matches!(i.kind, ItemKind::Scenario(_)));
-        if !has_scenarios {
+        // A library (a module that neither has scenarios nor imports any) names
+        // scenarios of the files that will import it: its lists are policies over names
+        // and cannot be checked here. A file that only gathers imported scenarios into
+        // suites is not a library.
+        if !self.sees_scenarios(self.module) {
             for name in names {
                 self.string(name);
             }
@@ -329,6 +326,27 @@ impl<'a> Checker<'a> {
                 self.emit(d);
             }
         }
+    }
+
+    /// Whether `module`, or a module it imports directly or not, defines a scenario.
+    fn sees_scenarios(&self, module: usize) -> bool {
+        let mut seen = vec![false; self.modules.len()];
+        let mut stack = vec![module];
+        while let Some(m) = stack.pop() {
+            if std::mem::replace(&mut seen[m], true) {
+                continue;
+            }
+            if self
+                .file(m)
+                .items
+                .iter()
+                .any(|i| matches!(i.kind, ItemKind::Scenario(_)))
+            {
+                return true;
+            }
+            stack.extend(self.modules[m].imports.iter().filter_map(|(i, _)| *i));
+        }
+        false
     }
 
     /// E0203: scenario names are unique across a run.
