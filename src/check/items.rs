@@ -4,7 +4,7 @@
 use super::record::SafetyRecord;
 use super::scope::{Checker, Def, FileFacts};
 use super::signatures;
-use super::types::{param_type, ParamTy, Ty};
+use super::types::{param_type, ParamTy};
 use crate::diag::{suggest, Code, Span};
 use crate::syntax::ast::*;
 
@@ -18,13 +18,7 @@ impl<'a> Checker<'a> {
                     None => self.unknown_type(&param.ty),
                     Some(ty) => {
                         if let Some(default) = &param.default {
-                            let ty = match ty {
-                                ParamTy::Value(ty) => ty,
-                                ParamTy::Service => {
-                                    Ty::Target(&[super::types::TargetKind::Process])
-                                }
-                            };
-                            self.expect(default, ty, &param.name.name);
+                            self.param_value(default, ty, &param.name.name);
                         }
                     }
                 },

@@ -157,14 +157,51 @@ impl<'a> Checker<'a> {
 
     /// The value of `expr` as a param of type `ty`, evaluated in `module`.
     pub fn evaluate_in(&mut self, module: usize, expr: &'a Expr, ty: ParamTy) -> Val {
-        let ty = match ty {
-            ParamTy::Value(ty) => ty,
-            ParamTy::Service => Ty::Target(&[super::types::TargetKind::Process]),
-        };
         let saved = std::mem::replace(&mut self.module, module);
-        let value = self.expect(expr, ty, "param");
+        let value = self.param_value(expr, ty, "param");
         self.module = saved;
         value
+    }
+
+    /// A param's default (or `set`) value. A `container`, `process` or `interface`
+    /// param may be given as a plain string, as on the command line:
+    /// `param db: container = "postgres"` means `container("postgres")`.
+    pub fn param_value(&mut self, expr: &'a Expr, ty: ParamTy, what: &str) -> Val {
+        use super::types::TargetKind::{Container, Interface, Process};
+        let ty = match ty {
+            ParamTy::Value(ty) => ty,
+            ParamTy::Service => Ty::Target(&[Process]),
+        };
+        if let (Ty::Target([kind @ (Container | Process | Interface)]), ExprKind::String(s)) =
+            (ty, &expr.kind)
+        {
+            if let Some(text) = self.string(s) {
+                return self.named_target(*kind, text, format!("{:p}", expr as *const Expr));
+            }
+        }
+        self.expect(expr, ty, what)
+    }
+
+    /// A target named by a string: `container(NAME)`, `process(name: NAME)`, `interface(NAME)`.
+    pub fn named_target(
+        &mut self,
+        kind: super::types::TargetKind,
+        name: String,
+        key: String,
+    ) -> Val {
+        let mut args = HashMap::new();
+        args.insert("name", Val::Str(Some(name.clone())));
+        let key = format!("{name}#{key}");
+        self.targets.insert(
+            key.clone(),
+            super::record::TargetRecord {
+                kind,
+                name: Some(name),
+                service: None,
+                args,
+            },
+        );
+        Val::Target { kind, key }
     }
 
     /// A key that identifies one declaration for the whole run.

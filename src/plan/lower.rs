@@ -7,7 +7,6 @@
 use super::*;
 use crate::check::record::{
     AbortRecord, AssertionRecord, ConditionRecord, ProbeRecord, ScenarioRecord, StepRecord,
-    TargetRecord,
 };
 use crate::check::scope::{Checker, Def};
 use crate::check::types::{param_type, ParamTy, TargetKind, Ty, Val};
@@ -353,20 +352,8 @@ fn all_params<'a>(checker: &Checker<'a>) -> Vec<(usize, &'a ast::Param)> {
 /// Parses a `--set` value by the param's type; on failure, what was expected.
 fn parse_setting(checker: &mut Checker, ty: ParamTy, text: &str) -> Result<Val, String> {
     use TargetKind::*;
-    let target = |kind: TargetKind, arg: &'static str, checker: &mut Checker| {
-        let key = format!("--set:{text}#{arg}");
-        let mut args = HashMap::new();
-        args.insert(arg, Val::Str(Some(text.to_string())));
-        checker.targets.insert(
-            key.clone(),
-            TargetRecord {
-                kind,
-                name: Some(text.to_string()),
-                service: None,
-                args,
-            },
-        );
-        Ok(Val::Target { kind, key })
+    let target = |kind: TargetKind, checker: &mut Checker| {
+        Ok(checker.named_target(kind, text.to_string(), "--set".into()))
     };
     match ty {
         ParamTy::Service => {
@@ -389,9 +376,9 @@ fn parse_setting(checker: &mut Checker, ty: ParamTy, text: &str) -> Result<Val, 
                 _ => Err("`true` or `false`".into()),
             },
             Ty::Quantity(dimension) => parse_quantity(text, dimension),
-            Ty::Target([Container]) => target(Container, "name", checker),
-            Ty::Target([Process]) => target(Process, "name", checker),
-            Ty::Target([Interface]) => target(Interface, "name", checker),
+            Ty::Target([Container]) => target(Container, checker),
+            Ty::Target([Process]) => target(Process, checker),
+            Ty::Target([Interface]) => target(Interface, checker),
             _ => Err("a value that can be written on the command line".into()),
         },
     }
@@ -818,7 +805,8 @@ impl<'a> Lowering<'_, 'a> {
         let module_max = if record.module != 0 {
             self.file_safety(record.module)
                 .iter()
-                .rev().find_map(|r| r.max_duration)
+                .rev()
+                .find_map(|r| r.max_duration)
         } else {
             None
         };

@@ -141,7 +141,7 @@ pub enum ContainerSelector {
 
 /// Something observed repeatedly during a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
+// No `deny_unknown_fields`: serde does not support it with `flatten`.
 pub struct Probe {
     pub name: String,
     #[serde(flatten)]
@@ -447,4 +447,10 @@ pub struct Suite {
     pub description: Option<String>,
     pub scenarios: Vec<String>,
     pub cooldown_ms: u64,
+}
+
+/// The JSON Schema of [`Plan`], as committed in `docs/plan.schema.json`.
+pub fn schema() -> String {
+    let schema = schemars::schema_for!(Plan);
+    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
 }

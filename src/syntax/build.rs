@@ -391,9 +391,11 @@ impl<'a> Builder<'a> {
             .any(|p| p.as_rule() == Rule::kw_warn);
         let condition = self.condition_parts(span, children(pair.clone()));
         let window = children(pair)
-            .filter(|p| p.as_rule() == Rule::ident)
-            .last()
-            .map(|p| self.ident(p));
+            .find(|p| p.as_rule() == Rule::window)
+            .map(|p| Ident {
+                name: p.as_str().to_string(),
+                span: span_of(&p),
+            });
         Assertion {
             warn,
             condition,

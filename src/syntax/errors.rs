@@ -60,6 +60,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         string => "a string",
         string_part | string_text | escape | interpolation => "the rest of the string",
         unit => "a unit",
+        window => "a window (`baseline`, `chaos`, `recovery` or `run`)",
         scenario_body => "`{`",
         template_params => "`(`",
         template_param => "a parameter such as `workers: int`",
