@@ -146,9 +146,13 @@ struct Entry {
 }
 
 impl View {
+    /// `text` in `style`. Every piece of text goes through here on its way out, so
+    /// this is also where control characters in user-written strings (a newline in a
+    /// description, an escape sequence in a name) are made visible instead of acted on.
     fn paint(&self, text: &str, style: Style) -> String {
+        let text = visible(text);
         if !self.color || style == Style::Plain || text.is_empty() {
-            text.to_string()
+            text
         } else {
             format!("{}{text}\x1b[0m", style.code())
         }
@@ -338,8 +342,8 @@ impl View {
     fn run_safety(&mut self, plan: &Plan) {
         let safety = &plan.safety;
         let limit = match safety.max_duration_ms {
-            Some(ms) => format!("at most {} per scenario", duration(ms)),
-            None => "no time limit".to_string(),
+            Some(ms) => format!("the run stops after {} at most", duration(ms)),
+            None => "no time limit on the run".to_string(),
         };
         let cooldown = format!(
             "cooldown {} between scenarios",
@@ -415,7 +419,7 @@ impl View {
             scenario.recovery.checks,
         );
         if let Some(limit) = scenario.max_duration_ms {
-            length.push_str(&format!("; at most {}", duration(limit)));
+            length.push_str(&format!("; stopped after {} at most", duration(limit)));
         }
         self.wrapped(&key("length"), 10, &length, Style::Plain);
         let needs = if scenario.capabilities.is_empty() {
@@ -859,6 +863,22 @@ fn chart_rows(scenario: &Scenario, g: &Glyphs) -> Vec<Row> {
 }
 
 // ---- words --------------------------------------------------------------------------
+
+/// `text` with control characters written as escapes (`\n`, `\u{1b}`).
+fn visible(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
 
 fn width_of(text: &str) -> usize {
     text.chars().count()

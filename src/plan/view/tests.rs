@@ -886,9 +886,33 @@ fn odd_plans_do_not_panic() {
     environment  none
     params       none
     services     none
-    safety       no time limit, cooldown 0s between scenarios
+    safety       no time limit on the run, cooldown 0s between
+                   scenarios
                  confirm destructive faults (--yes or y)
                  any container or process may be targeted
     scenarios    0 scenarios
     ");
+}
+
+#[test]
+fn control_characters_in_names_are_shown_not_sent() {
+    let mut plan = sample_plan();
+    plan.scenarios[0].name = "evil\x1b[2Jname".into();
+    plan.scenarios[0].description = Some("two\nlines".into());
+    plan.scenarios[0].steps[0].name = "step\rname".into();
+    for color in [false, true] {
+        let text = render(
+            &plan,
+            &ViewOptions {
+                width: 100,
+                color,
+                ascii: false,
+            },
+        );
+        assert!(!text.contains("\x1b[2J"), "{text}");
+        assert!(!text.contains('\r'));
+        assert!(text.contains("evil\\u{1b}[2Jname"), "{text}");
+        assert!(text.contains("  two\\nlines\n"), "{text}");
+        assert!(text.contains("step\\rname"), "{text}");
+    }
 }
