@@ -6,6 +6,24 @@
 //! with their targets and fault parameters in readable units, the probes, and the
 //! effective assertions and abort conditions with their origin; the suites last.
 //!
+//! ```text
+//! ━━ Web server under CPU load and latency (1/3) ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━
+//!   length  35s planned: baseline 5s, chaos 20s, recovery up to 10s (…)
+//!
+//!                 -5s  0s   5s   10s  15s  20s  25s  30s
+//!                 ┼────┼────┼────┼────┼────┼────┼────┼
+//!   baseline      ░░░░░                                5s
+//!   cpu_hog            ██████████                      0s–10s
+//!   slow_network                 ██████████            10s–20s
+//!   recovery                               ░░░░░░░░░░  ≤10s
+//!
+//!   steps
+//!     cpu_hog       cpu_stress 80% × 2 workers  on host
+//!     slow_network  latency +150ms ±10ms        on proxy edge 127.0.0.1:18081→127.0.0.1:18080
+//! ```
+//!
+//! Destructive steps end with `!` in the chart and `[destructive]` in the list.
+//!
 //! [`render`] is a pure function of the plan and the options: no terminal queries, no
 //! environment reads. Widths are counted in `char`s, which is exact for everything the
 //! view draws itself; only user-written names can be wider than they count.

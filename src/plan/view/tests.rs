@@ -863,11 +863,16 @@ fn odd_plans_do_not_panic() {
                 };
             }
         }
-        let width = rng.usize(0..200);
-        let text = render(&plan, &plain(width));
+        let options = ViewOptions {
+            width: rng.usize(0..200),
+            color: rng.bool(),
+            ascii: rng.bool(),
+        };
+        let text = strip_ansi(&render(&plan, &options));
         assert!(text.ends_with('\n'));
-        if width >= 70 && round % 7 != 0 && round % 13 != 0 {
-            assert_within(&text, width);
+        assert_eq!(options.ascii, text.is_ascii(), "{text}");
+        if options.width >= 70 && round % 7 != 0 && round % 13 != 0 {
+            assert_within(&text, options.width);
         }
     }
     // an empty plan
