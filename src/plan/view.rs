@@ -38,7 +38,8 @@ use std::ops::Range;
 /// How to draw a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ViewOptions {
-    /// Terminal columns; lines stay within them except for unavoidably long names.
+    /// Terminal columns (at least 40 are used); lines stay within them except for
+    /// unavoidably long words such as an address on a narrow terminal.
     pub width: usize,
     /// ANSI colours: axis dimmed, destructive steps red, warn assertions yellow.
     pub color: bool,
@@ -666,7 +667,7 @@ impl Axis {
         let start = -clamp_i64(scenario.baseline_ms);
         let end =
             clamp_i64(scenario.chaos_ms).saturating_add(clamp_i64(scenario.recovery.within_ms));
-        // A step can be planned past `chaos_ms` only in a malformed plan; show it anyway.
+        // A step planned past `chaos_ms` (a malformed plan) is drawn clamped to the end.
         Axis { start, end }
     }
 }
