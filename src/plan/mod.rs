@@ -8,6 +8,7 @@
 //! described by `docs/plan.schema.json`.
 
 pub mod lower;
+pub mod view;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
