@@ -658,3 +658,155 @@ fn version_exits_0() {
         format!("chaosc {}\n", env!("CARGO_PKG_VERSION"))
     );
 }
+
+// ───────────────────────── chaosc plan ─────────────────────────
+
+const PLANNABLE: &str = r#"param port: int = 8080
+
+probe home = http("http://127.0.0.1:${port}/", every: 500ms)
+
+safety {
+  allow_targets ["db"]
+}
+
+environment production {
+  slo {
+    availability >= 99.9%
+  }
+  allow ["Restart"]
+}
+
+scenario "CPU" {
+  baseline 5s
+  timeline {
+    at 0s cpu_stress(workers: 1) for 10s as hog
+  }
+  slo {
+    availability >= 95%
+  }
+}
+
+scenario "Restart" {
+  timeline {
+    at 2s container_restart(container("db"))
+  }
+  slo {
+    availability >= 90%
+  }
+}
+"#;
+
+#[test]
+fn plan_prints_a_timeline_chart_by_default() {
+    let dir = temp();
+    write(dir.path(), "p.chaos", PLANNABLE);
+    let out = run(dir.path(), &["plan", "p.chaos"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    for expected in [
+        "━━ CPU (1/2)",
+        "baseline",
+        "hog",
+        "0s–10s",
+        "▲",
+        "[destructive]",
+        "availability(home) >= 95%",
+        "needs   docker",
+    ] {
+        assert!(
+            out.stdout.contains(expected),
+            "missing `{expected}` in {out:?}"
+        );
+    }
+    assert!(!out.stdout.contains('\x1b'), "no colour when piped");
+}
+
+#[test]
+fn plan_json_is_the_plan_and_o_writes_it() {
+    let dir = temp();
+    write(dir.path(), "p.chaos", PLANNABLE);
+    let out = run(
+        dir.path(),
+        &[
+            "plan",
+            "p.chaos",
+            "--format",
+            "json",
+            "-o",
+            "plan.json",
+            "--set",
+            "port=9090",
+        ],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let printed: serde_json::Value = serde_json::from_str(&out.stdout).expect("stdout is JSON");
+    let written: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("plan.json")).unwrap()).unwrap();
+    assert_eq!(printed, written);
+    assert_eq!(printed["plan_version"], 1);
+    assert_eq!(printed["params"][0]["value"], 9090);
+    assert_eq!(printed["params"][0]["from"], "command_line");
+    assert_eq!(
+        printed["scenarios"][0]["probes"][0]["url"],
+        "http://127.0.0.1:9090/"
+    );
+    assert_eq!(printed["scenarios"][1]["steps"][0]["destructive"], true);
+}
+
+#[test]
+fn plan_applies_environment_and_selection() {
+    let dir = temp();
+    write(dir.path(), "p.chaos", PLANNABLE);
+    let out = run(
+        dir.path(),
+        &["plan", "p.chaos", "--format", "json", "--env", "production"],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let plan: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        plan["scenarios"][0]["skipped"],
+        "not allowed in environment `production`"
+    );
+    assert_eq!(plan["scenarios"][1]["skipped"], serde_json::Value::Null);
+    let out = run(
+        dir.path(),
+        &[
+            "plan",
+            "p.chaos",
+            "--format",
+            "json",
+            "--scenario",
+            "Restart",
+        ],
+    );
+    let plan: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(plan["scenarios"].as_array().unwrap().len(), 1);
+    let out = run(dir.path(), &["plan", "p.chaos", "--env", "prod"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("E1301") && out.stderr.contains("did you mean `production`?"),
+        "{out:?}"
+    );
+    assert!(out.stdout.is_empty(), "no plan on errors: {out:?}");
+}
+
+#[test]
+fn plan_exit_codes() {
+    let dir = temp();
+    write(
+        dir.path(),
+        "bad.chaos",
+        "scenario \"x\" {\n  baseline 30\n}\n",
+    );
+    assert_eq!(run(dir.path(), &["plan", "bad.chaos"]).code, 1);
+    assert_eq!(run(dir.path(), &["plan", "missing.chaos"]).code, 2);
+    assert_eq!(
+        run(dir.path(), &["plan", "bad.chaos", "--set", "nonsense"]).code,
+        2
+    );
+    let out = run(dir.path(), &["plan", "--help"]);
+    assert_eq!(out.code, 0);
+    assert!(
+        out.stdout.contains("Examples:") && out.stdout.contains("--suite"),
+        "{out:?}"
+    );
+}

@@ -8,7 +8,8 @@ use std::path::PathBuf;
 
 pub const EXAMPLES: &str = "\
 Examples:
-  chaosc plan scenarios/quickstart.chaos                  the plan as JSON
+  chaosc plan scenarios/quickstart.chaos                  timelines, assertions and safety at a glance
+  chaosc plan scenarios/quickstart.chaos --format json    the plan as JSON
   chaosc plan experiments.chaos --env production          thresholds and allow-list of an environment
   chaosc plan experiments.chaos --set base_url=http://127.0.0.1:9000
   chaosc plan suites.chaos --suite smoke_test             one suite, in its order
@@ -21,7 +22,7 @@ pub struct PlanArgs {
     pub file: PathBuf,
 
     /// What to print
-    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = PlanFormat::Json)]
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = PlanFormat::Text)]
     pub format: PlanFormat,
 
     /// Write the JSON plan to this file as well
@@ -79,6 +80,8 @@ fn parse_set(text: &str) -> Result<(String, String), String> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PlanFormat {
+    /// A timeline chart per scenario, with assertions, safety and capabilities
+    Text,
     /// The plan as JSON (`docs/plan.schema.json`)
     Json,
 }
@@ -125,6 +128,14 @@ pub fn run(args: &PlanArgs, globals: &Globals) -> i32 {
     }
     match args.format {
         PlanFormat::Json => super::out(&json),
+        PlanFormat::Text => {
+            let options = crate::plan::view::ViewOptions {
+                width: globals.width.max(40),
+                color: globals.color_stdout,
+                ascii: false,
+            };
+            super::out(&crate::plan::view::render(plan, &options));
+        }
     }
     EXIT_OK
 }

@@ -12,9 +12,17 @@ where
     let limit = (word.chars().count() / 3).max(1);
     let lower = word.to_ascii_lowercase();
     let mut best: Option<(usize, &'a str)> = None;
+    let mut prefixed: Option<&'a str> = None;
     for candidate in candidates {
         if candidate == word {
             continue;
+        }
+        // An abbreviation (`prod` for `production`) is a likely slip too.
+        if word.len() >= 3
+            && candidate.to_ascii_lowercase().starts_with(&lower)
+            && prefixed.is_none()
+        {
+            prefixed = Some(candidate);
         }
         let distance = if candidate.to_ascii_lowercase() == lower {
             0
@@ -25,7 +33,7 @@ where
             best = Some((distance, candidate));
         }
     }
-    best.map(|(_, c)| c)
+    best.map(|(_, c)| c).or(prefixed)
 }
 
 /// `did you mean `x`?` for a help line, when a close candidate exists.
@@ -47,6 +55,7 @@ mod tests {
         assert_eq!(closest("Edge", names), Some("edge"));
         assert_eq!(closest("databse", names), Some("database"));
         assert_eq!(closest("zzz", names), None);
+        assert_eq!(closest("data", names), Some("database"));
     }
 
     #[test]
