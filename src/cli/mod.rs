@@ -9,6 +9,7 @@ mod check;
 mod explain;
 mod files;
 mod fmt;
+mod import;
 pub mod render;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
@@ -27,7 +28,8 @@ Examples:
   chaosc check                      check every .chaos file below the current directory
   chaosc check experiments/ --deny-warnings
   chaosc fmt --check                list the files that are not formatted
-  chaosc explain E0201              what an error code means";
+  chaosc explain E0201              what an error code means
+  chaosc import chaos_scenarios.yml the legacy YAML configuration as a .chaos file";
 
 /// Chaos experiments as code: check, format and explain `.chaos` files.
 #[derive(Debug, Parser)]
@@ -73,6 +75,9 @@ pub enum Command {
     /// Explain a diagnostic code, with a wrong and a right example
     #[command(after_help = explain::EXAMPLES)]
     Explain(explain::ExplainArgs),
+    /// Import a legacy YAML configuration as a `.chaos` program
+    #[command(after_help = import::EXAMPLES)]
+    Import(import::ImportArgs),
 }
 
 /// The `--color` setting.
@@ -157,6 +162,7 @@ where
         Command::Check(args) => check::run(&args, &globals),
         Command::Fmt(args) => fmt::run(&args, &globals),
         Command::Explain(args) => explain::run(&args, &globals),
+        Command::Import(args) => import::run(&args, &globals),
     }
 }
 

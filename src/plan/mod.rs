@@ -7,6 +7,8 @@
 //! absolute planned offsets. The JSON form is versioned by [`PLAN_VERSION`] and
 //! described by `docs/plan.schema.json`.
 
+pub mod legacy;
+
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
