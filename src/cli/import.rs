@@ -110,7 +110,19 @@ pub fn run(args: &ImportArgs, globals: &Globals) -> i32 {
     } else {
         dir.join(format!("{stem}.chaos"))
     };
-    if let Err(error) = write_file(&dir, &path, &chaos, args.force) {
+    if let Err(error) = std::fs::create_dir_all(&dir) {
+        print_report(&report);
+        super::error_line(
+            globals,
+            &format!(
+                "cannot write into `{}`: {}",
+                dir.display(),
+                files::reason(&error)
+            ),
+        );
+        return EXIT_USAGE;
+    }
+    if let Err(error) = write_file(&path, &chaos, args.force) {
         print_report(&report);
         if error.kind() == std::io::ErrorKind::AlreadyExists {
             super::error_line(globals, &format!("`{}` already exists", path.display()));
@@ -141,9 +153,8 @@ pub fn run(args: &ImportArgs, globals: &Globals) -> i32 {
     EXIT_OK
 }
 
-/// Writes `text` to `path` (creating `dir`), refusing to replace a file unless `force`.
-fn write_file(dir: &Path, path: &Path, text: &str, force: bool) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
+/// Writes `text` to `path`, refusing to replace a file unless `force`.
+fn write_file(path: &Path, text: &str, force: bool) -> std::io::Result<()> {
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create(true)

@@ -809,19 +809,28 @@ impl Reader {
             .find(|c: char| !c.is_ascii_digit())
             .unwrap_or(text.len());
         let (number, unit) = text.split_at(digits);
-        let unit_out = match unit.trim() {
-            "" | "B" | "b" => Some("B"),
-            "K" | "k" | "Ki" | "KiB" => Some("KiB"),
-            "M" | "m" | "Mi" | "MiB" => Some("MiB"),
-            "G" | "g" | "Gi" | "GiB" => Some("GiB"),
-            "T" | "t" | "Ti" | "TiB" => Some("TiB"),
-            "KB" => Some("KB"),
-            "MB" => Some("MB"),
-            "GB" => Some("GB"),
-            "TB" => Some("TB"),
+        let unit_out: Option<(&str, u64)> = match unit.trim() {
+            "" | "B" | "b" => Some(("B", 1)),
+            "K" | "k" | "Ki" | "KiB" => Some(("KiB", 1 << 10)),
+            "M" | "m" | "Mi" | "MiB" => Some(("MiB", 1 << 20)),
+            "G" | "g" | "Gi" | "GiB" => Some(("GiB", 1 << 30)),
+            "T" | "t" | "Ti" | "TiB" => Some(("TiB", 1 << 40)),
+            "KB" => Some(("KB", 1_000)),
+            "MB" => Some(("MB", 1_000_000)),
+            "GB" => Some(("GB", 1_000_000_000)),
+            "TB" => Some(("TB", 1_000_000_000_000)),
             _ => None,
         };
-        let value: Option<u64> = number.parse().ok().filter(|v| *v > 0 && *v < (1 << 50));
+        // Zero is no size, and the byte count must fit a 64-bit integer.
+        let unit_out = unit_out.filter(|(_, factor)| {
+            number
+                .parse::<u64>()
+                .ok()
+                .and_then(|v| v.checked_mul(*factor))
+                .is_some_and(|bytes| bytes > 0 && bytes <= i64::MAX as u64)
+        });
+        let unit_out = unit_out.map(|(u, _)| u);
+        let value: Option<u64> = number.parse().ok();
         match (value, unit_out) {
             (Some(v), Some(u)) => Some(format!("{v}{u}")),
             _ => {
