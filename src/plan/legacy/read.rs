@@ -170,7 +170,11 @@ impl Reader {
     }
 
     fn wrong_type(&mut self, node: &Node, what: &str, expected: &str) {
-        let message = format!("`{what}` should be {expected}, found {}", node.describe());
+        let message = format!(
+            "{} should be {expected}, found {}",
+            name(what),
+            node.describe()
+        );
         let help = match &node.kind {
             Kind::Scalar { text, plain: false }
                 if expected.contains("number") && parse_number(text).is_some() =>
@@ -215,7 +219,7 @@ impl Reader {
                 self.error(
                     Code::LegacyDuplicate,
                     key.span,
-                    format!("duplicate key `{text}` in `{what}`"),
+                    format!("duplicate key `{text}` in {}", name(what)),
                 )
                 .labels
                 .push(crate::diag::Label {
@@ -230,7 +234,7 @@ impl Reader {
                 let d = self.error(
                     Code::LegacyUnknownKey,
                     key.span,
-                    format!("unknown key `{text}` in `{what}`"),
+                    format!("unknown key `{text}` in {}", name(what)),
                 );
                 d.labels[0].message = "ignored".to_string();
                 d.help = help.or_else(|| {
@@ -290,7 +294,11 @@ impl Reader {
         if value < 0.0 {
             self.invalid(
                 node.span,
-                format!("`{what}` cannot be negative, found {}", node.describe()),
+                format!(
+                    "{} cannot be negative, found {}",
+                    name(what),
+                    node.describe()
+                ),
                 None,
             );
             return None;
@@ -305,7 +313,8 @@ impl Reader {
             self.invalid(
                 node.span,
                 format!(
-                    "`{what}` should be a whole number, found {}",
+                    "{} should be a whole number, found {}",
+                    name(what),
                     node.describe()
                 ),
                 None,
@@ -317,7 +326,8 @@ impl Reader {
             self.invalid(
                 node.span,
                 format!(
-                    "`{what}` should be at least {min}, found {}",
+                    "{} should be at least {min}, found {}",
+                    name(what),
                     node.describe()
                 ),
                 None,
@@ -339,7 +349,7 @@ impl Reader {
         if nanos > MAX_NANOS {
             self.invalid(
                 node.span,
-                format!("`{what}` is too long, found {}", node.describe()),
+                format!("{} is too long, found {}", name(what), node.describe()),
                 None,
             );
             return None;
@@ -352,7 +362,11 @@ impl Reader {
         if value == 0 {
             self.invalid(
                 node.span,
-                format!("`{what}` should be more than 0, found {}", node.describe()),
+                format!(
+                    "{} should be more than 0, found {}",
+                    name(what),
+                    node.describe()
+                ),
                 None,
             );
             return None;
@@ -365,7 +379,11 @@ impl Reader {
         if value > 100.0 {
             self.invalid(
                 node.span,
-                format!("`{what}` should be at most 100, found {}", node.describe()),
+                format!(
+                    "{} should be at most 100, found {}",
+                    name(what),
+                    node.describe()
+                ),
                 None,
             );
             return None;
@@ -836,7 +854,7 @@ impl Reader {
             _ => {
                 self.invalid(
                     node.span,
-                    format!("`{what}` is not a size: {}", node.describe()),
+                    format!("{} is not a size: {}", name(what), node.describe()),
                     Some(
                         "write a whole number and a unit: `256M`, `1G` (powers of 1024)"
                             .to_string(),
@@ -1055,6 +1073,16 @@ impl Reader {
             }
         }
         safety
+    }
+}
+
+/// How a place in the file is named in a message: paths in backticks, descriptions
+/// ("the configuration", "a key of `x`") as they are.
+fn name(what: &str) -> String {
+    if what.contains('`') || what.contains(' ') {
+        what.to_string()
+    } else {
+        format!("`{what}`")
     }
 }
 
