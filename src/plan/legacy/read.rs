@@ -206,8 +206,10 @@ impl Reader {
             self.wrong_type(node, what, "a map");
             return None;
         };
+        // A missing key is reported at the key that holds the map (`monitoring:`),
+        // or at the map's first key for a list item.
         let mut fields = Fields {
-            span: node.span,
+            span: node.key.unwrap_or(node.span),
             entries: Vec::new(),
         };
         for (key, value) in entries {

@@ -20,6 +20,8 @@ pub const MAX_NODES: usize = 200_000;
 pub struct Node {
     pub span: Span,
     pub kind: Kind,
+    /// The key this node is the value of, when it is the value of a map entry.
+    pub key: Option<Span>,
 }
 
 #[derive(Debug, Clone)]
@@ -98,6 +100,7 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
             text: String::new(),
             plain: true,
         },
+        key: None,
     }))
 }
 
@@ -197,6 +200,7 @@ impl Builder<'_> {
                     if matches!(&node.kind, Kind::Scalar { text, plain: true } if text.is_empty()) {
                         node.span = k.span;
                     }
+                    node.key = Some(k.span);
                     entries.push((k, node))
                 }
             },
@@ -299,6 +303,7 @@ impl MarkedEventReceiver for Builder<'_> {
                     Node {
                         span: Span::new(start, end),
                         kind: Kind::Scalar { text, plain },
+                        key: None,
                     },
                     anchor,
                 );
@@ -314,6 +319,7 @@ impl MarkedEventReceiver for Builder<'_> {
                 }
                 // The copy is reported where the alias is written.
                 node.span = Span::new(start, self.scalar_end(start, TScalarStyle::Plain));
+                node.key = None;
                 self.push(node, 0);
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
@@ -354,6 +360,7 @@ impl MarkedEventReceiver for Builder<'_> {
                         Node {
                             span: Span::new(start, next_char_end(self.text, start)),
                             kind: Kind::Seq(items),
+                            key: None,
                         },
                         anchor,
                     ),
@@ -371,6 +378,7 @@ impl MarkedEventReceiver for Builder<'_> {
                                 _ => Span::new(start, next_char_end(self.text, start)),
                             },
                             kind: Kind::Map(entries),
+                            key: None,
                         },
                         anchor,
                     ),
