@@ -485,19 +485,23 @@ impl Reader {
         legacy
     }
 
-    /// A scenario longer than the run may last would be refused by the checker.
+    /// A scenario whose baseline and fault last longer than the run may last would be
+    /// refused by the checker (E0604).
     fn check_lengths(&mut self, legacy: &Legacy) {
         let Some((max, span)) = legacy.safety.max_total_duration else {
             return;
         };
+        let baseline = super::write::baseline(legacy);
         for s in &legacy.scenarios {
-            if let Some(d) = s.duration.filter(|d| *d > max) {
+            let Some(d) = s.duration else { continue };
+            if baseline.saturating_add(d) > max {
                 self.invalid(
                     span,
                     format!(
-                        "`max_total_duration_seconds` is shorter than scenario `{}`, which lasts {}",
+                        "`max_total_duration_seconds` is shorter than scenario `{}`, which lasts {} after a {} baseline",
                         s.name,
-                        super::write::duration(d)
+                        super::write::duration(d),
+                        super::write::duration(baseline)
                     ),
                     Some("raise `max_total_duration_seconds` or shorten the scenario".to_string()),
                 );

@@ -163,6 +163,16 @@ pub fn merge(earlier: &Thresholds, later: &Thresholds) -> Thresholds {
     }
 }
 
+/// The baseline of every scenario: at least 10s, and at least five probe intervals.
+pub fn baseline(legacy: &Legacy) -> Nanos {
+    let interval = legacy
+        .health
+        .as_ref()
+        .and_then(|h| h.interval)
+        .map_or(1_000_000_000, |(i, _)| i);
+    MIN_BASELINE.max(interval.saturating_mul(5))
+}
+
 /// The file-level (blocking, warning) thresholds: `slo_targets` are blocking without
 /// `slo_severity`; with it, they are warnings that `slo_severity.warning` overrides.
 pub fn file_thresholds(legacy: &Legacy) -> (Thresholds, Thresholds) {
@@ -300,8 +310,7 @@ pub fn program(legacy: &Legacy) -> String {
     }
 
     // Scenarios.
-    let interval = health.interval.map_or(1_000_000_000, |(i, _)| i);
-    let baseline = MIN_BASELINE.max(interval.saturating_mul(5));
+    let baseline = baseline(legacy);
     let file_recovery = [blocking.recovery_time, warning.recovery_time]
         .iter()
         .flatten()
