@@ -549,3 +549,47 @@ fn importing_never_panics_on_mangled_input() {
         }
     }
 }
+
+#[test]
+fn recovery_lasts_as_long_as_the_largest_recovery_threshold() {
+    let yaml = "\
+slo_targets:
+  recovery:
+    max_recovery_time_seconds: 10
+    required_health_checks: 2
+scenarios:
+  - name: \"A\"
+    type: cpu_exhaust
+    duration: 30
+  - name: \"B\"
+    type: database_down
+    duration: 10
+    parameters:
+      database: postgres
+      recovery_time_expected: 150
+monitoring:
+  health_check:
+    endpoint: /health
+environments:
+  slow:
+    slo_targets:
+      recovery:
+        max_recovery_time_seconds: 120
+";
+    let (diagnostics, _, chaos) = run_import("inline.yml", yaml);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let chaos = chaos.expect("imports");
+    assert!(
+        scenario(&chaos, "A").contains("recover within 2m checks 2"),
+        "{chaos}"
+    );
+    assert!(
+        scenario(&chaos, "B").contains("recover within 2m30s checks 2"),
+        "{chaos}"
+    );
+    assert!(
+        block(&chaos, "environment slow").contains("recovery_time(health) <= 2m"),
+        "{chaos}"
+    );
+    assert_eq!(check_clean(&chaos), "");
+}

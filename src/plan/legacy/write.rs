@@ -311,10 +311,17 @@ pub fn program(legacy: &Legacy) -> String {
 
     // Scenarios.
     let baseline = baseline(legacy);
+    // Long enough for every recovery threshold of the file and its environments.
     let file_recovery = [blocking.recovery_time, warning.recovery_time]
-        .iter()
+        .into_iter()
+        .chain(
+            legacy
+                .environments
+                .iter()
+                .map(|e| e.thresholds.recovery_time),
+        )
         .flatten()
-        .map(|(v, _)| *v)
+        .map(|(v, _)| v)
         .max();
     for s in &legacy.scenarios {
         out.push('\n');
