@@ -32,8 +32,11 @@ pub fn import(yaml: &str, source: SourceId) -> Result<Imported, Vec<Diagnostic>>
     let root = match yaml::parse(yaml) {
         Ok(root) => root,
         Err(e) => {
-            let d =
+            let mut d =
                 Diagnostic::new(Code::LegacyNotYaml, source, e.span, e.message).with_label("here");
+            if d.message.contains("tabs") {
+                d.help = Some("indent with spaces: YAML does not allow tabs there".to_string());
+            }
             return Err(vec![d]);
         }
     };
