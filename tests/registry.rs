@@ -1,6 +1,10 @@
 //! Keeps the diagnostic code registry honest (after rustc's `tidy` error-code check):
 //! every code in `Code::ALL` has a complete explanation in `docs/errors/`, a UI
 //! fixture that expects it, and a place in `src/` that emits it.
+//!
+//! The codes of the legacy importer (`E12xx`, `W12xx`) are about YAML, not `.chaos`:
+//! their examples are ```` ```yaml ```` blocks, run through the importer, and their
+//! fixtures are `tests/legacy/*.yml` with `# error[E1201]` expectations.
 
 use chaosc::diag::{Code, Severity};
 use std::path::{Path, PathBuf};
@@ -26,11 +30,31 @@ fn files_below(dir: &Path, ext: &str, out: &mut Vec<(PathBuf, String)>) {
     }
 }
 
+/// Whether `code` belongs to the legacy importer (`E12xx`, `W12xx`).
+fn is_legacy(code: Code) -> bool {
+    code.as_str().get(1..3) == Some("12")
+}
+
+/// The language of a code's examples: `yaml` for the importer's, `chaos` otherwise.
+fn example_language(code: Code) -> &'static str {
+    if is_legacy(code) {
+        "yaml"
+    } else {
+        "chaos"
+    }
+}
+
 /// The body of the first ```` ```chaos ```` block after the heading `heading`.
 fn chaos_block_after<'a>(doc: &'a str, heading: &str) -> Option<&'a str> {
+    block_after(doc, heading, "chaos")
+}
+
+/// The body of the first ```` ```LANG ```` block after the heading `heading`.
+fn block_after<'a>(doc: &'a str, heading: &str, lang: &str) -> Option<&'a str> {
     let start = doc.find(&format!("\n{heading}\n"))?;
     let rest = &doc[start..];
-    let open = rest.find("```chaos\n")? + "```chaos\n".len();
+    let fence = format!("```{lang}\n");
+    let open = rest.find(&fence)? + fence.len();
     let body = &rest[open..];
     let close = body.find("\n```")?;
     Some(&body[..=close])
@@ -63,10 +87,11 @@ fn every_code_has_a_complete_explanation() {
         if doc.contains("TODO") {
             problems.push(format!("{name}: still contains `TODO`"));
         }
+        let lang = example_language(code);
         for section in ["## Wrong", "## Right"] {
-            match chaos_block_after(&doc, section) {
+            match block_after(&doc, section, lang) {
                 None => problems.push(format!(
-                    "{name}: no `{section}` section with a ```chaos block"
+                    "{name}: no `{section}` section with a ```{lang} block"
                 )),
                 Some(block) if block.trim().is_empty() => {
                     problems.push(format!("{name}: the `{section}` example is empty"))
@@ -93,16 +118,26 @@ fn no_stray_explanations() {
     );
 }
 
-#[test]
-fn every_code_has_a_ui_fixture() {
+/// The texts of the files with extension `ext` directly in `dir`.
+fn fixtures_in(dir: &str, ext: &str) -> Vec<String> {
     let mut fixtures = Vec::new();
-    let dir = root().join("tests/ui");
-    for entry in std::fs::read_dir(&dir).expect("tests/ui exists").flatten() {
+    let dir = root().join(dir);
+    for entry in std::fs::read_dir(&dir)
+        .expect("the fixture directory exists")
+        .flatten()
+    {
         let path = entry.path();
-        if path.is_file() && path.extension().is_some_and(|x| x == "chaos") {
+        if path.is_file() && path.extension().is_some_and(|x| x == ext) {
             fixtures.push(std::fs::read_to_string(&path).expect("readable"));
         }
     }
+    fixtures
+}
+
+#[test]
+fn every_code_has_a_ui_fixture() {
+    let ui = fixtures_in("tests/ui", "chaos");
+    let legacy = fixtures_in("tests/legacy", "yml");
     let missing: Vec<&str> = Code::ALL
         .iter()
         .filter(|code| {
@@ -110,7 +145,12 @@ fn every_code_has_a_ui_fixture() {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
             };
-            let expectation = format!("// {severity}[{}]", code.as_str());
+            let (fixtures, comment) = if is_legacy(**code) {
+                (&legacy, "#")
+            } else {
+                (&ui, "//")
+            };
+            let expectation = format!("{comment} {severity}[{}]", code.as_str());
             !fixtures
                 .iter()
                 .any(|text| text.lines().any(|l| l.trim().starts_with(&expectation)))
@@ -119,7 +159,7 @@ fn every_code_has_a_ui_fixture() {
         .collect();
     assert!(
         missing.is_empty(),
-        "codes that no tests/ui fixture expects: {missing:?}"
+        "codes that no tests/ui (or tests/legacy) fixture expects: {missing:?}"
     );
 }
 
@@ -174,6 +214,10 @@ fn explanation_examples_do_what_they_say() {
     for &code in Code::ALL {
         let name = code.as_str();
         let doc = code.explanation();
+        if is_legacy(code) {
+            legacy_examples(code, &mut problems);
+            continue;
+        }
         for (section, wrong) in [("## Wrong", true), ("## Right", false)] {
             let Some(example) = chaos_block_after(doc, section) else {
                 continue; // reported by every_code_has_a_complete_explanation
@@ -213,4 +257,40 @@ fn explanation_examples_do_what_they_say() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The legacy importer's examples: the wrong one imports with this code and no
+/// other, the right one imports without any diagnostic.
+fn legacy_examples(code: Code, problems: &mut Vec<String>) {
+    let name = code.as_str();
+    for (section, wrong) in [("## Wrong", true), ("## Right", false)] {
+        let Some(example) = block_after(code.explanation(), section, "yaml") else {
+            continue; // reported by every_code_has_a_complete_explanation
+        };
+        let mut sources = chaosc::diag::Sources::default();
+        let source = sources.add(format!("docs/errors/{name}.yml"), example);
+        let diagnostics = match chaosc::plan::legacy::import(example, source) {
+            Ok(imported) => imported.diagnostics,
+            Err(diagnostics) => diagnostics,
+        };
+        let ok = if wrong {
+            !diagnostics.is_empty() && diagnostics.iter().all(|d| d.code == code)
+        } else {
+            diagnostics.is_empty()
+        };
+        if !ok {
+            let found: Vec<String> = diagnostics
+                .iter()
+                .map(|d| chaosc::diag::render::short(d, &sources))
+                .collect();
+            problems.push(format!(
+                "{name} {section}: {}",
+                if found.is_empty() {
+                    "no diagnostic".to_string()
+                } else {
+                    found.join("; ")
+                }
+            ));
+        }
+    }
 }

@@ -110,23 +110,17 @@ pub fn run(args: &CheckArgs, globals: &Globals) -> i32 {
 
     let errors = run.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = run.diagnostics.len() - errors;
-    let output = match args.format {
-        Format::Human => human(&run, checked_files, io_failed, globals),
-        Format::Short => run
-            .diagnostics
-            .iter()
-            .map(|d| diag::render::short(d, &run.sources) + "\n")
-            .collect(),
-        Format::Json => {
-            let report = diag::render::json(&run.diagnostics, &run.sources, checked_files);
-            match serde_json::to_string_pretty(&report) {
-                Ok(text) => text + "\n",
-                Err(e) => {
-                    super::error_line(globals, &format!("cannot write the JSON report: {e}"));
-                    return EXIT_USAGE;
-                }
-            }
-        }
+    let output = match render_diagnostics(
+        args.format,
+        &run.diagnostics,
+        &run.sources,
+        checked_files,
+        io_failed,
+        globals.color_stdout,
+        globals,
+    ) {
+        Ok(text) => text,
+        Err(code) => return code,
     };
     super::out(&output);
 
@@ -139,22 +133,56 @@ pub fn run(args: &CheckArgs, globals: &Globals) -> i32 {
     }
 }
 
-fn human(run: &Run, files: usize, io_failed: bool, globals: &Globals) -> String {
-    let mut out = render::render_human(
-        &run.diagnostics,
-        &run.sources,
-        globals.color_stdout,
-        globals.width,
-    );
+/// Diagnostics as `check` prints them in `format`: human (with a summary line over
+/// `files` files, unless `-q`), short, or the JSON document. `color` colours the human
+/// form. Shared with `import`. `Err` carries the exit code when the JSON cannot be
+/// written (reported on stderr).
+pub(super) fn render_diagnostics(
+    format: Format,
+    diagnostics: &[Diagnostic],
+    sources: &Sources,
+    files: usize,
+    io_failed: bool,
+    color: bool,
+    globals: &Globals,
+) -> Result<String, i32> {
+    Ok(match format {
+        Format::Human => human(diagnostics, sources, files, io_failed, color, globals),
+        Format::Short => diagnostics
+            .iter()
+            .map(|d| diag::render::short(d, sources) + "\n")
+            .collect(),
+        Format::Json => {
+            let report = diag::render::json(diagnostics, sources, files);
+            match serde_json::to_string_pretty(&report) {
+                Ok(text) => text + "\n",
+                Err(e) => {
+                    super::error_line(globals, &format!("cannot write the JSON report: {e}"));
+                    return Err(EXIT_USAGE);
+                }
+            }
+        }
+    })
+}
+
+fn human(
+    diagnostics: &[Diagnostic],
+    sources: &Sources,
+    files: usize,
+    io_failed: bool,
+    color: bool,
+    globals: &Globals,
+) -> String {
+    let mut out = render::render_human(diagnostics, sources, color, globals.width);
     // "no problems" would be a lie when some files could not even be read.
-    let nothing_to_say = io_failed && run.diagnostics.is_empty();
+    let nothing_to_say = io_failed && diagnostics.is_empty();
     if !globals.quiet && !nothing_to_say {
         if !out.is_empty() {
             out.push('\n');
         }
-        let errors = run.diagnostics.iter().filter(|d| d.is_error()).count();
-        let line = render::summary(errors, run.diagnostics.len() - errors, files);
-        out.push_str(&super::paint(&line, super::BOLD, globals.color_stdout));
+        let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+        let line = render::summary(errors, diagnostics.len() - errors, files);
+        out.push_str(&super::paint(&line, super::BOLD, color));
         out.push('\n');
     }
     out

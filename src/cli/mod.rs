@@ -9,6 +9,7 @@ mod check;
 mod explain;
 mod files;
 mod fmt;
+mod import;
 mod plan;
 pub mod render;
 
@@ -28,7 +29,8 @@ Examples:
   chaosc check                      check every .chaos file below the current directory
   chaosc check experiments/ --deny-warnings
   chaosc fmt --check                list the files that are not formatted
-  chaosc explain E0201              what an error code means";
+  chaosc explain E0201              what an error code means
+  chaosc import chaos_scenarios.yml the legacy YAML configuration as a .chaos file";
 
 /// Chaos experiments as code: check, format and explain `.chaos` files.
 #[derive(Debug, Parser)]
@@ -77,6 +79,9 @@ pub enum Command {
     /// Compile a file and print its execution plan
     #[command(after_help = plan::EXAMPLES)]
     Plan(plan::PlanArgs),
+    /// Import a legacy YAML configuration as a `.chaos` program
+    #[command(after_help = import::EXAMPLES)]
+    Import(import::ImportArgs),
 }
 
 /// The `--color` setting.
@@ -162,6 +167,7 @@ where
         Command::Fmt(args) => fmt::run(&args, &globals),
         Command::Explain(args) => explain::run(&args, &globals),
         Command::Plan(args) => plan::run(&args, &globals),
+        Command::Import(args) => import::run(&args, &globals),
     }
 }
 

@@ -135,6 +135,21 @@ codes! {
     /// `${name}` naming a list, map, target or other value that is not text.
     NonScalarInterpolation = "E1002", Error;
 
+    /// A legacy configuration that is not YAML (or not one YAML document).
+    LegacyNotYaml = "E1201", Error;
+    /// A legacy key whose value has the wrong type (a string for a number, a list for a map).
+    LegacyWrongType = "E1202", Error;
+    /// A legacy key that must be given and is not (a scenario without `name`).
+    LegacyMissingKey = "E1203", Error;
+    /// A legacy scenario `type` (or `require_confirmation` entry) that does not exist.
+    LegacyUnknownScenarioType = "E1204", Error;
+    /// A legacy value of the right type that cannot be used (negative, out of range, inconsistent).
+    LegacyInvalidValue = "E1205", Error;
+    /// A legacy scenario group or environment naming a scenario that does not exist.
+    LegacyUnknownScenario = "E1206", Error;
+    /// A legacy key given twice in one map, or two scenarios with the same name.
+    LegacyDuplicate = "E1207", Error;
+
     /// `--env` names no environment the program can see.
     UnknownEnvironment = "E1301", Error;
     /// `--set` names no param.
@@ -156,6 +171,13 @@ codes! {
     Shadowing = "W0004", Warning;
     /// A destructive fault in a file whose safety block limits no targets.
     DestructiveWithoutAllowTargets = "W0005", Warning;
+
+    /// A key the legacy importer does not know.
+    LegacyUnknownKey = "W1201", Warning;
+    /// A legacy setting that is understood but not imported, or imported differently.
+    LegacyNotHonoured = "W1202", Warning;
+    /// A legacy configuration without any blocking threshold: its scenarios can never fail.
+    LegacyNoBlockingThreshold = "W1203", Warning;
 }
 
 impl Code {
