@@ -810,3 +810,55 @@ fn plan_exit_codes() {
         "{out:?}"
     );
 }
+
+#[test]
+fn plan_legacy_reads_the_yaml() {
+    let dir = temp();
+    let legacy =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/legacy/chaos_scenarios.v2.yml");
+    let out = run(
+        dir.path(),
+        &[
+            "plan",
+            "--legacy",
+            legacy.to_str().unwrap(),
+            "--format",
+            "json",
+            "--suite",
+            "stress_test",
+        ],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let plan: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let names: Vec<&str> = plan["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Heavy CPU Stress",
+            "Heavy Memory Stress",
+            "Heavy Network Delay",
+            "Medium Packet Loss",
+            "Heavy Disk Stress"
+        ]
+    );
+    assert!(
+        out.stderr.contains("W1202"),
+        "the YAML's warnings are shown: {out:?}"
+    );
+    write(
+        dir.path(),
+        "broken.yml",
+        "scenarios:\n  - name: \"x\"\n    type: cpu_exhaust\n    duration: soon\n",
+    );
+    let out = run(dir.path(), &["plan", "--legacy", "broken.yml"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("E1202") && out.stderr.contains("broken.yml:4:"),
+        "{out:?}"
+    );
+}

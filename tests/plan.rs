@@ -672,3 +672,142 @@ scenario "Secret" {
         "{json}"
     );
 }
+
+/// The plan with every `span` and the `source` removed: what must agree between two
+/// routes to the same program.
+fn without_spans(plan: &Plan) -> serde_json::Value {
+    fn strip(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                map.remove("span");
+                map.remove("source");
+                map.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut value = serde_json::to_value(plan).unwrap();
+    strip(&mut value);
+    value
+}
+
+#[test]
+fn legacy_import_then_plan_equals_plan_legacy() {
+    for version in ["v1", "v2"] {
+        let yaml_path = root().join(format!("../shared/legacy/chaos_scenarios.{version}.yml"));
+        let yaml = std::fs::read_to_string(&yaml_path).unwrap();
+        // Route 1: `chaosc plan --legacy`.
+        let direct = chaosc::plan::lower::lower_legacy(&yaml_path, &yaml, &Options::default());
+        let direct = direct
+            .plan
+            .unwrap_or_else(|| panic!("{version}: {}", short(&direct.checked)));
+        // Route 2: `chaosc import`, then check and plan the written file.
+        let mut sources = chaosc::diag::Sources::default();
+        let id = sources.add(yaml_path.display().to_string(), yaml.as_str());
+        let imported =
+            chaosc::plan::legacy::import(&yaml, id).unwrap_or_else(|_| panic!("{version} imports"));
+        let dir = tempfile::tempdir().unwrap();
+        let written = dir.path().join(format!("chaos_scenarios.{version}.chaos"));
+        std::fs::write(&written, &imported.chaos).unwrap();
+        let checked = chaosc::check::check(&written, &imported.chaos, &Fs);
+        assert!(
+            checked.diagnostics.is_empty(),
+            "{version}: {}",
+            short(&checked)
+        );
+        let via_file = lower(&written, &imported.chaos, &Fs, &Options::default());
+        let via_file = via_file
+            .plan
+            .unwrap_or_else(|| panic!("{version}: {}", short(&via_file.checked)));
+        assert_eq!(
+            without_spans(&direct),
+            without_spans(&via_file),
+            "{version}"
+        );
+        assert_eq!(
+            direct.scenarios.len(),
+            18,
+            "{version}: all 18 legacy scenarios"
+        );
+        assert_eq!(direct.suites.len(), 5, "{version}: all 5 groups");
+        // Selections and environments agree too.
+        let production = Options {
+            environment: Some("production".into()),
+            suite: Some("smoke_test".into()),
+            ..Options::default()
+        };
+        let a = chaosc::plan::lower::lower_legacy(&yaml_path, &yaml, &production)
+            .plan
+            .unwrap();
+        let b = lower(&written, &imported.chaos, &Fs, &production)
+            .plan
+            .unwrap();
+        assert_eq!(
+            without_spans(&a),
+            without_spans(&b),
+            "{version} with --env production --suite smoke_test"
+        );
+    }
+}
+
+#[test]
+fn legacy_plan_snapshots() {
+    std::env::set_current_dir(root()).unwrap();
+    for version in ["v1", "v2"] {
+        let path = PathBuf::from(format!("../shared/legacy/chaos_scenarios.{version}.yml"));
+        let yaml = std::fs::read_to_string(&path).unwrap();
+        let lowered = chaosc::plan::lower::lower_legacy(&path, &yaml, &Options::default());
+        let plan = lowered
+            .plan
+            .unwrap_or_else(|| panic!("{version}: {}", short(&lowered.checked)));
+        insta::with_settings!({ snapshot_path => root().join("tests/plan/snapshots"), prepend_module_to_snapshot => false }, {
+            insta::assert_json_snapshot!(format!("legacy_chaos_scenarios_{version}"), plan);
+        });
+    }
+}
+
+#[test]
+fn legacy_magnitudes_are_honoured() {
+    let path = root().join("../shared/legacy/chaos_scenarios.v2.yml");
+    let yaml = std::fs::read_to_string(&path).unwrap();
+    let plan = chaosc::plan::lower::lower_legacy(&path, &yaml, &Options::default())
+        .plan
+        .unwrap();
+    let step = |name: &str| {
+        plan.scenarios
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap()
+            .steps[0]
+            .clone()
+    };
+    use chaosc::plan::Fault;
+    assert_eq!(
+        step("Heavy CPU Stress").fault,
+        Fault::CpuStress {
+            workers: Some(8),
+            load_percent: 100.0
+        }
+    );
+    assert_eq!(step("Heavy CPU Stress").duration_ms, Some(60_000));
+    assert_eq!(
+        step("Medium Memory Stress").fault,
+        Fault::MemoryStress {
+            size_bytes: 512 << 20,
+            ramp_ms: 0
+        }
+    );
+    assert!(
+        matches!(step("Heavy Network Delay").fault, Fault::Latency { delay_ms, .. } if delay_ms == 500.0)
+    );
+    assert!(
+        matches!(step("Medium Packet Loss").fault, Fault::PacketLoss { rate_percent, .. } if rate_percent == 15.0)
+    );
+    assert!(matches!(
+        step("Heavy Disk Stress").fault,
+        Fault::DiskStress { workers: 4, .. }
+    ));
+    assert_eq!(step("Database Brief Outage").duration_ms, Some(10_000));
+    assert!(step("Database Extended Outage").destructive);
+}

@@ -2,7 +2,7 @@
 
 use super::files::{self, FsLoader};
 use super::{render, Globals, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
-use crate::plan::lower::{lower, Lowered, Options};
+use crate::plan::lower::{lower, lower_legacy, Lowered, Options};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
@@ -13,7 +13,8 @@ Examples:
   chaosc plan experiments.chaos --env production          thresholds and allow-list of an environment
   chaosc plan experiments.chaos --set base_url=http://127.0.0.1:9000
   chaosc plan suites.chaos --suite smoke_test             one suite, in its order
-  chaosc plan experiments.chaos -o plan.json              write the plan for `chaosc run --plan`";
+  chaosc plan experiments.chaos -o plan.json              write the plan for `chaosc run --plan`
+  chaosc plan --legacy chaos_scenarios.yml                the legacy YAML, imported in memory";
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
@@ -28,6 +29,10 @@ pub struct PlanArgs {
     /// Write the JSON plan to this file as well
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// FILE is the legacy YAML configuration: import it in memory, then plan it
+    #[arg(long)]
+    pub legacy: bool,
 
     #[command(flatten)]
     pub select: SelectArgs,
@@ -98,7 +103,11 @@ pub fn run(args: &PlanArgs, globals: &Globals) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let lowered = lower(&args.file, &text, &FsLoader, &args.select.options());
+    let lowered = if args.legacy {
+        lower_legacy(&args.file, &text, &args.select.options())
+    } else {
+        lower(&args.file, &text, &FsLoader, &args.select.options())
+    };
     report(&lowered, globals);
     let Some(plan) = &lowered.plan else {
         return EXIT_FAILED;

@@ -1396,3 +1396,48 @@ fn json_value(value: &Val) -> serde_json::Value {
         _ => serde_json::Value::Null,
     }
 }
+
+/// Compiles a legacy YAML configuration: imported in memory (as `chaosc import` would
+/// write it), then lowered like any program, so both routes give the same plan.
+/// The YAML's warnings come first; spans in the plan point into the imported program,
+/// named after the YAML (`chaos_scenarios.v2.chaos`).
+pub fn lower_legacy(path: &Path, yaml: &str, options: &Options) -> Lowered {
+    let mut yaml_sources = Sources::default();
+    let yaml_id = yaml_sources.add(path.display().to_string(), yaml);
+    let imported = match super::legacy::import(yaml, yaml_id) {
+        Ok(imported) => imported,
+        Err(diagnostics) => {
+            return Lowered {
+                checked: Checked {
+                    sources: yaml_sources,
+                    diagnostics,
+                },
+                plan: None,
+            }
+        }
+    };
+    let program = path.with_extension("chaos");
+    let mut lowered = lower(&program, &imported.chaos, &NoImports, options);
+    let offset = lowered.checked.sources.files.len() as u32;
+    lowered.checked.sources.files.extend(yaml_sources.files);
+    for mut warning in imported.diagnostics {
+        warning.source = SourceId(warning.source.0 + offset);
+        lowered.checked.diagnostics.push(warning);
+    }
+    lowered
+}
+
+/// An imported legacy program is self-contained: it imports nothing.
+struct NoImports;
+
+impl Loader for NoImports {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!(
+                "`{}`: an imported legacy program has no imports",
+                path.display()
+            ),
+        ))
+    }
+}
