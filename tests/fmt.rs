@@ -103,6 +103,23 @@ fn every_chaos_file_of_the_repository_formats_safely() {
     }
 }
 
+/// `ARCHITECTURE.md`: the sources the project ships are kept formatted.
+#[test]
+fn stdlib_and_scenarios_are_in_canonical_form() {
+    let root = Path::new(ROOT);
+    let mut files = chaos_files(&root.join("stdlib"));
+    files.extend(chaos_files(&root.join("scenarios")));
+    for path in files {
+        let text = read(&path);
+        let out = check_formatting(&path.display().to_string(), &text);
+        assert!(
+            out == text,
+            "{} is not formatted; canonical form:\n{out}",
+            path.display()
+        );
+    }
+}
+
 #[test]
 fn canonical_files_are_fixed_points() {
     let files = chaos_files(&Path::new(ROOT).join("tests/fmt/canonical"));
@@ -198,6 +215,7 @@ fn insertion_points(text: &str) -> Vec<usize> {
     points
 }
 
+/// `text` with `count` comments (and some blanks) inserted at random places.
 fn sprinkle_comments(text: &str, rng: &mut fastrand::Rng, count: usize) -> String {
     let points = insertion_points(text);
     let mut chosen: Vec<usize> = (0..count)
@@ -208,7 +226,11 @@ fn sprinkle_comments(text: &str, rng: &mut fastrand::Rng, count: usize) -> Strin
     let mut last = 0;
     for (n, at) in chosen.into_iter().enumerate() {
         out.push_str(&text[last..at]);
-        let comment = match rng.usize(..7) {
+        let comment = match rng.usize(..10) {
+            // Blanks too: line breaks and blank lines where there were none.
+            7 => "\n\n\n".to_string(),
+            8 => "\n   ".to_string(),
+            9 => " \t ".to_string(),
             0 => format!("/* c{n} */"),
             1 => format!(" // c{n}\n"),
             2 => format!("\n// c{n}\n"),
@@ -333,10 +355,13 @@ fn carriage_returns_are_normalised() {
 
 #[test]
 fn doc_comments_stay_attached_to_their_item() {
-    let text = "const a = 1\n/// about b\n\n/// more\nconst b = 2\n";
+    let text =
+        "const a = 1\n/// about b\n/// more\nconst b = 2\nconst c = 3 /// about d\nconst d = 4\n";
+    assert_eq!(fmt_ok(text), text);
+    let text = "scenario \"a\" {}\n/// about b\n\n/// more\nscenario \"b\" {}\n";
     assert_eq!(
         fmt_ok(text),
-        "const a = 1\n/// about b\n/// more\nconst b = 2\n"
+        "scenario \"a\" {}\n\n/// about b\n\n/// more\nscenario \"b\" {}\n"
     );
 }
 

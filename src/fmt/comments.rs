@@ -93,8 +93,7 @@ impl<'a> Comments<'a> {
                 .list
                 .get(self.next)
                 .is_none_or(|n| n.span.start >= start);
-            let blank_after =
-                c.kind != CommentKind::Doc && !(at_end && last) && self.blank_after(c.span.end);
+            let blank_after = !(at_end && last) && self.blank_after(c.span.end);
             docs.push(Doc::OwnLine {
                 text: &c.text,
                 blank_after,
