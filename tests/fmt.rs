@@ -383,3 +383,73 @@ fn a_comment_between_offset_and_fault_is_kept_on_its_own_line() {
         "scenario \"s\" {\n  timeline {\n    at 0s\n    // why\n    kill()\n  }\n}\n"
     );
 }
+
+// ───────────────────────── width on generated values ─────────────────────────
+
+/// A random value: short leaves, lists, maps and calls nested up to `depth`.
+fn random_value(rng: &mut fastrand::Rng, depth: usize) -> String {
+    let leaf = |rng: &mut fastrand::Rng| -> String {
+        match rng.usize(..5) {
+            0 => format!("{}", rng.u32(..100_000)),
+            1 => format!("{}ms", rng.u32(..10_000)),
+            2 => format!("\"{}\"", "x".repeat(rng.usize(..16))),
+            3 => format!("name_{}", rng.u32(..1000)),
+            _ => "p99.9".to_string(),
+        }
+    };
+    if depth == 0 || rng.usize(..3) == 0 {
+        return leaf(rng);
+    }
+    let n = rng.usize(..7);
+    let items: Vec<String> = (0..n).map(|_| random_value(rng, depth - 1)).collect();
+    match rng.usize(..3) {
+        0 => format!("[{}]", items.join(", ")),
+        1 => {
+            let pairs: Vec<String> = items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| format!("\"k{i}\": {v}"))
+                .collect();
+            format!("{{{}}}", pairs.join(", "))
+        }
+        _ => {
+            let args: Vec<String> = items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    if i % 2 == 0 {
+                        v.clone()
+                    } else {
+                        format!("arg{i}: {v}")
+                    }
+                })
+                .collect();
+            format!("f{}({})", rng.u32(..100), args.join(", "))
+        }
+    }
+}
+
+#[test]
+fn generated_values_fit_in_the_width_and_format_stably() {
+    let mut rng = fastrand::Rng::with_seed(42);
+    for round in 0..60 {
+        let mut text = String::new();
+        for i in 0..6 {
+            let value = random_value(&mut rng, 4);
+            match rng.usize(..3) {
+                0 => text.push_str(&format!("const c{i} = {value}\n")),
+                1 => text.push_str(&format!("target t{i} = kind({value}, extra: {value})\n")),
+                _ => text.push_str(&format!(
+                    "scenario \"s{i}\" {{ timeline {{ at 0s latency({value}) for 10s as step{i} }} }}\n"
+                )),
+            }
+        }
+        let out = check_formatting(&format!("generated {round}"), &text);
+        for line in out.lines() {
+            assert!(
+                line.chars().count() <= WIDTH,
+                "round {round}: line over {WIDTH} columns: {line}\n{out}"
+            );
+        }
+    }
+}
