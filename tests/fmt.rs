@@ -248,29 +248,26 @@ fn sprinkle_comments(text: &str, rng: &mut fastrand::Rng, count: usize) -> Strin
 
 #[test]
 fn comments_anywhere_are_kept_and_formatting_stays_idempotent() {
-    let mut files = repository_files();
-    for path in chaos_files(&Path::new(ROOT).join("tests/fmt")) {
-        let text = read(&path);
-        if parses(&text) {
-            files.push((path.display().to_string(), text));
-        }
-    }
-    // More rounds (and another seed) on demand: CHAOSC_FMT_FUZZ=ROUNDS[:SEED].
+    let files = repository_files();
+    // A fixed budget of mutated files, whatever the number of files; more (or
+    // another seed) on demand: CHAOSC_FMT_FUZZ=MUTATIONS[:SEED].
     let setting = std::env::var("CHAOSC_FMT_FUZZ").unwrap_or_default();
     let mut parts = setting.split(':').map(|s| s.parse::<u64>().ok());
-    let rounds = parts.next().flatten().unwrap_or(12);
+    let mutations = parts.next().flatten().unwrap_or(200);
     let seed = parts.next().flatten().unwrap_or(0x5eed);
     let mut rng = fastrand::Rng::with_seed(seed);
-    for (name, text) in &files {
-        for round in 0..rounds {
-            let count = 1 + rng.usize(..12);
-            let mutated = sprinkle_comments(text, &mut rng, count);
-            assert!(
-                parses(&mutated),
-                "{name}: the mutation broke the file:\n{mutated}"
-            );
-            check_formatting(&format!("{name} (round {round})"), &mutated);
+    for round in 0..mutations {
+        let (name, text) = &files[rng.usize(..files.len())];
+        let count = 1 + rng.usize(..12);
+        let mut mutated = sprinkle_comments(text, &mut rng, count);
+        if round % 5 == 4 {
+            mutated = mutated.replace('\n', "\r\n");
         }
+        assert!(
+            parses(&mutated),
+            "{name}: the mutation broke the file:\n{mutated}"
+        );
+        check_formatting(&format!("{name} (mutation {round})"), &mutated);
     }
 }
 
@@ -451,5 +448,26 @@ fn generated_values_fit_in_the_width_and_format_stably() {
                 "round {round}: line over {WIDTH} columns: {line}\n{out}"
             );
         }
+        // And with comments in the nested values.
+        let count = 1 + rng.usize(..8);
+        let commented = sprinkle_comments(&text, &mut rng, count);
+        check_formatting(&format!("generated {round} with comments"), &commented);
     }
+}
+
+#[test]
+fn deeply_nested_values_format() {
+    let depth = 43;
+    let text = format!("const deep = {}1{}\n", "[".repeat(depth), "]".repeat(depth));
+    assert_eq!(text.trim_end().len(), 13 + 2 * depth + 1);
+    assert_eq!(fmt_ok(&text), text, "fits on one line");
+    let depth = 60;
+    let text = format!(
+        "const deep = {}\"{}\"{}\n",
+        "[".repeat(depth),
+        "x".repeat(60),
+        "]".repeat(depth)
+    );
+    let out = fmt_ok(&text);
+    assert_eq!(out.lines().count(), 2 * depth + 1);
 }

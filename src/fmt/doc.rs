@@ -385,10 +385,13 @@ fn fits<'d, 'a>(
                 }
             }
             Doc::InlineComment(s, multiline) => {
+                // With the spaces around it; a comment over several lines ends
+                // this line with its first line.
+                let first = s.split('\n').next().unwrap_or_default();
+                room -= width(first) as isize + 2;
                 if *multiline {
-                    return false;
+                    return room >= 0;
                 }
-                room -= width(s) as isize + 2; // and the spaces around it
             }
         }
         if room < 0 {

@@ -1,11 +1,30 @@
 //! The formatter: prints a file in the canonical layout of `docs/language.md` §10,
 //! keeping every comment.
 //!
-//! - [`doc`]: a small document printer (indentation, groups that break when they do
+//! - `doc`: a small document printer (indentation, groups that break when they do
 //!   not fit in [`WIDTH`] columns, lazy line breaks, comment placement);
 //! - `print`: syntax tree → document, walking the tree in source order;
 //! - `comments`: hands out each comment once, as leading (own line) or trailing
 //!   (end of line) to the token it belongs to.
+//!
+//! The layout, in short:
+//!
+//! - two-space indentation; blocks (`slo`, `timeline`, bodies, `set` …) always
+//!   hold one entry per line, `{}` when empty; `set` entries lose their commas;
+//! - calls, lists, maps and template parameters stay on one line when the line
+//!   fits in [`WIDTH`] columns, else one element per line with a trailing comma,
+//!   the outermost group breaking first; maps print as `{"k": v}`;
+//! - one blank line between top-level items, except in a run of one-line
+//!   `import`/`param`/`const`/`service`/`target`/`probe`/`fault` declarations
+//!   written without one; inside blocks one blank line is kept where the source
+//!   had any, never at the start or end of a block;
+//! - numbers, quantities, percentiles and ranges as written; strings from their
+//!   decoded parts with the escapes `\"` `\\` `\n` `\t`, `\$` before `{`, and
+//!   `\u{hex}` for other control characters;
+//! - a comment after code stays at the end of its line (code that followed a `//`
+//!   comment moves to the next line); a comment on its own line stays on its own
+//!   line before what follows it (or before the closing brace), with one blank
+//!   line after it if the source had one; `/* */` comments are kept verbatim.
 //!
 //! Formatting never changes what a file means (the syntax tree of the output equals
 //! the input's) and is idempotent; `tests/fmt.rs` checks both on every `.chaos` file
