@@ -73,10 +73,15 @@ fn check_formatting(name: &str, text: &str) -> String {
     assert!(!out.contains(" \n"), "{name}: trailing blanks\n{out}");
     assert!(!out.contains("\n\n\n"), "{name}: two blank lines\n{out}");
     assert!(!out.starts_with('\n'), "{name}: leading blank line\n{out}");
+    assert!(
+        out.is_empty() || (out.ends_with('\n') && !out.ends_with("\n\n")),
+        "{name}: the output must end with exactly one newline\n{out:?}"
+    );
     out
 }
 
-/// Every `.chaos` file of the repository and the shared examples that parses.
+/// Every `.chaos` file of the repository and of the shared examples (when they are
+/// there) that parses; syntax-error fixtures are left out.
 fn repository_files() -> Vec<(String, String)> {
     let root = Path::new(ROOT);
     let mut files = Vec::new();

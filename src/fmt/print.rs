@@ -175,9 +175,12 @@ impl<'a> Builder<'a> {
     fn closing(&mut self, word: &'static str) -> (Doc<'a>, Vec<Doc<'a>>) {
         match self.find(word) {
             Some(start) => {
-                let (lead, text, trail) = self.token_parts(start, start + word.len(), word);
-                debug_assert!(lead.is_empty());
-                (cat(lead.into_iter().chain([text]).collect()), trail)
+                let (mut lead, text, trail) = self.token_parts(start, start + word.len(), word);
+                if lead.is_empty() {
+                    return (text, trail);
+                }
+                lead.push(text);
+                (cat(lead), trail)
             }
             None => (Doc::text(word), Vec::new()),
         }
