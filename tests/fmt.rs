@@ -476,3 +476,44 @@ fn deeply_nested_values_format() {
     let out = fmt_ok(&text);
     assert_eq!(out.lines().count(), 2 * depth + 1);
 }
+
+/// Random edits of real files: whatever still parses formats safely, and what
+/// does not parse gives diagnostics (never a panic).
+#[test]
+fn random_edits_never_panic() {
+    let files = repository_files();
+    // More on demand: CHAOSC_FMT_EDITS=EDITS[:SEED].
+    let setting = std::env::var("CHAOSC_FMT_EDITS").unwrap_or_default();
+    let mut parts = setting.split(':').map(|s| s.parse::<u64>().ok());
+    let edits = parts.next().flatten().unwrap_or(300);
+    let mut rng = fastrand::Rng::with_seed(parts.next().flatten().unwrap_or(7));
+    let alphabet: Vec<char> = " \n,:()[]{}=\"/*$\\x0_.-%".chars().collect();
+    let mut formatted = 0;
+    for round in 0..edits {
+        let (name, text) = &files[rng.usize(..files.len())];
+        let mut chars: Vec<char> = text.chars().collect();
+        for _ in 0..1 + rng.usize(..3) {
+            let at = rng.usize(..=chars.len());
+            match rng.usize(..3) {
+                0 if at < chars.len() => {
+                    chars.remove(at);
+                }
+                1 => chars.insert(at, alphabet[rng.usize(..alphabet.len())]),
+                _ if at < chars.len() => {
+                    let c = chars[at];
+                    chars.insert(at, c);
+                }
+                _ => {}
+            }
+        }
+        let edited: String = chars.into_iter().collect();
+        match format(&edited) {
+            Ok(_) => {
+                formatted += 1;
+                check_formatting(&format!("{name} (edit {round})"), &edited);
+            }
+            Err(diagnostics) => assert!(!diagnostics.is_empty(), "{name}: Err without diagnostics"),
+        }
+    }
+    assert!(formatted > 10, "too few edits still parse: {formatted}");
+}
