@@ -35,6 +35,11 @@ impl<'a> Comments<'a> {
         }
     }
 
+    /// The end of the last token or comment handed out.
+    pub fn pos(&self) -> usize {
+        self.pos
+    }
+
     /// Where the next token starts: after blanks and comments.
     pub fn next_token_start(&self) -> usize {
         let bytes = self.src.as_bytes();
