@@ -70,13 +70,26 @@ fn check_formatting(name: &str, text: &str) -> String {
         again == out,
         "{name}: not idempotent\n--- input\n{text}\n--- first\n{out}\n--- second\n{again}"
     );
-    assert!(!out.contains(" \n"), "{name}: trailing blanks\n{out}");
+    // Block comments are kept verbatim, blanks at their line ends too.
+    let verbatim_blanks = before
+        .comments
+        .iter()
+        .any(|c| c.text.contains(" \r\n") || c.text.contains(" \n") || c.text.contains("\t\n"));
+    assert!(
+        verbatim_blanks || !out.contains(" \n"),
+        "{name}: trailing blanks\n{out}"
+    );
     assert!(!out.contains("\n\n\n"), "{name}: two blank lines\n{out}");
     assert!(!out.starts_with('\n'), "{name}: leading blank line\n{out}");
+    assert!(
+        out.is_empty() || (out.ends_with('\n') && !out.ends_with("\n\n")),
+        "{name}: the output must end with exactly one newline\n{out:?}"
+    );
     out
 }
 
-/// Every `.chaos` file of the repository and the shared examples that parses.
+/// Every `.chaos` file of the repository and of the shared examples (when they are
+/// there) that parses; syntax-error fixtures are left out.
 fn repository_files() -> Vec<(String, String)> {
     let root = Path::new(ROOT);
     let mut files = Vec::new();
@@ -100,6 +113,23 @@ fn every_chaos_file_of_the_repository_formats_safely() {
     assert!(files.len() >= 4, "found only {} files", files.len());
     for (name, text) in &files {
         check_formatting(name, text);
+    }
+}
+
+/// `ARCHITECTURE.md`: the sources the project ships are kept formatted.
+#[test]
+fn stdlib_and_scenarios_are_in_canonical_form() {
+    let root = Path::new(ROOT);
+    let mut files = chaos_files(&root.join("stdlib"));
+    files.extend(chaos_files(&root.join("scenarios")));
+    for path in files {
+        let text = read(&path);
+        let out = check_formatting(&path.display().to_string(), &text);
+        assert!(
+            out == text,
+            "{} is not formatted; canonical form:\n{out}",
+            path.display()
+        );
     }
 }
 
@@ -198,6 +228,7 @@ fn insertion_points(text: &str) -> Vec<usize> {
     points
 }
 
+/// `text` with `count` comments (and some blanks) inserted at random places.
 fn sprinkle_comments(text: &str, rng: &mut fastrand::Rng, count: usize) -> String {
     let points = insertion_points(text);
     let mut chosen: Vec<usize> = (0..count)
@@ -208,7 +239,11 @@ fn sprinkle_comments(text: &str, rng: &mut fastrand::Rng, count: usize) -> Strin
     let mut last = 0;
     for (n, at) in chosen.into_iter().enumerate() {
         out.push_str(&text[last..at]);
-        let comment = match rng.usize(..7) {
+        let comment = match rng.usize(..10) {
+            // Blanks too: line breaks and blank lines where there were none.
+            7 => "\n\n\n".to_string(),
+            8 => "\n   ".to_string(),
+            9 => " \t ".to_string(),
             0 => format!("/* c{n} */"),
             1 => format!(" // c{n}\n"),
             2 => format!("\n// c{n}\n"),
@@ -226,29 +261,26 @@ fn sprinkle_comments(text: &str, rng: &mut fastrand::Rng, count: usize) -> Strin
 
 #[test]
 fn comments_anywhere_are_kept_and_formatting_stays_idempotent() {
-    let mut files = repository_files();
-    for path in chaos_files(&Path::new(ROOT).join("tests/fmt")) {
-        let text = read(&path);
-        if parses(&text) {
-            files.push((path.display().to_string(), text));
-        }
-    }
-    // More rounds (and another seed) on demand: CHAOSC_FMT_FUZZ=ROUNDS[:SEED].
+    let files = repository_files();
+    // A fixed budget of mutated files, whatever the number of files; more (or
+    // another seed) on demand: CHAOSC_FMT_FUZZ=MUTATIONS[:SEED].
     let setting = std::env::var("CHAOSC_FMT_FUZZ").unwrap_or_default();
     let mut parts = setting.split(':').map(|s| s.parse::<u64>().ok());
-    let rounds = parts.next().flatten().unwrap_or(12);
+    let mutations = parts.next().flatten().unwrap_or(200);
     let seed = parts.next().flatten().unwrap_or(0x5eed);
     let mut rng = fastrand::Rng::with_seed(seed);
-    for (name, text) in &files {
-        for round in 0..rounds {
-            let count = 1 + rng.usize(..12);
-            let mutated = sprinkle_comments(text, &mut rng, count);
-            assert!(
-                parses(&mutated),
-                "{name}: the mutation broke the file:\n{mutated}"
-            );
-            check_formatting(&format!("{name} (round {round})"), &mutated);
+    for round in 0..mutations {
+        let (name, text) = &files[rng.usize(..files.len())];
+        let count = 1 + rng.usize(..12);
+        let mut mutated = sprinkle_comments(text, &mut rng, count);
+        if round % 5 == 4 {
+            mutated = mutated.replace('\n', "\r\n");
         }
+        assert!(
+            parses(&mutated),
+            "{name}: the mutation broke the file:\n{mutated}"
+        );
+        check_formatting(&format!("{name} (mutation {round})"), &mutated);
     }
 }
 
@@ -333,10 +365,13 @@ fn carriage_returns_are_normalised() {
 
 #[test]
 fn doc_comments_stay_attached_to_their_item() {
-    let text = "const a = 1\n/// about b\n\n/// more\nconst b = 2\n";
+    let text =
+        "const a = 1\n/// about b\n/// more\nconst b = 2\nconst c = 3 /// about d\nconst d = 4\n";
+    assert_eq!(fmt_ok(text), text);
+    let text = "scenario \"a\" {}\n/// about b\n\n/// more\nscenario \"b\" {}\n";
     assert_eq!(
         fmt_ok(text),
-        "const a = 1\n/// about b\n/// more\nconst b = 2\n"
+        "scenario \"a\" {}\n\n/// about b\n\n/// more\nscenario \"b\" {}\n"
     );
 }
 
@@ -357,4 +392,136 @@ fn a_comment_between_offset_and_fault_is_kept_on_its_own_line() {
         fmt_ok(text),
         "scenario \"s\" {\n  timeline {\n    at 0s\n    // why\n    kill()\n  }\n}\n"
     );
+}
+
+// ───────────────────────── width on generated values ─────────────────────────
+
+/// A random value: short leaves, lists, maps and calls nested up to `depth`.
+fn random_value(rng: &mut fastrand::Rng, depth: usize) -> String {
+    let leaf = |rng: &mut fastrand::Rng| -> String {
+        match rng.usize(..5) {
+            0 => format!("{}", rng.u32(..100_000)),
+            1 => format!("{}ms", rng.u32(..10_000)),
+            2 => format!("\"{}\"", "x".repeat(rng.usize(..16))),
+            3 => format!("name_{}", rng.u32(..1000)),
+            _ => "p99.9".to_string(),
+        }
+    };
+    if depth == 0 || rng.usize(..3) == 0 {
+        return leaf(rng);
+    }
+    let n = rng.usize(..7);
+    let items: Vec<String> = (0..n).map(|_| random_value(rng, depth - 1)).collect();
+    match rng.usize(..3) {
+        0 => format!("[{}]", items.join(", ")),
+        1 => {
+            let pairs: Vec<String> = items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| format!("\"k{i}\": {v}"))
+                .collect();
+            format!("{{{}}}", pairs.join(", "))
+        }
+        _ => {
+            let args: Vec<String> = items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    if i % 2 == 0 {
+                        v.clone()
+                    } else {
+                        format!("arg{i}: {v}")
+                    }
+                })
+                .collect();
+            format!("f{}({})", rng.u32(..100), args.join(", "))
+        }
+    }
+}
+
+#[test]
+fn generated_values_fit_in_the_width_and_format_stably() {
+    let mut rng = fastrand::Rng::with_seed(42);
+    for round in 0..60 {
+        let mut text = String::new();
+        for i in 0..6 {
+            let value = random_value(&mut rng, 4);
+            match rng.usize(..3) {
+                0 => text.push_str(&format!("const c{i} = {value}\n")),
+                1 => text.push_str(&format!("target t{i} = kind({value}, extra: {value})\n")),
+                _ => text.push_str(&format!(
+                    "scenario \"s{i}\" {{ timeline {{ at 0s latency({value}) for 10s as step{i} }} }}\n"
+                )),
+            }
+        }
+        let out = check_formatting(&format!("generated {round}"), &text);
+        for line in out.lines() {
+            assert!(
+                line.chars().count() <= WIDTH,
+                "round {round}: line over {WIDTH} columns: {line}\n{out}"
+            );
+        }
+        // And with comments in the nested values.
+        let count = 1 + rng.usize(..8);
+        let commented = sprinkle_comments(&text, &mut rng, count);
+        check_formatting(&format!("generated {round} with comments"), &commented);
+    }
+}
+
+#[test]
+fn deeply_nested_values_format() {
+    let depth = 43;
+    let text = format!("const deep = {}1{}\n", "[".repeat(depth), "]".repeat(depth));
+    assert_eq!(text.trim_end().len(), 13 + 2 * depth + 1);
+    assert_eq!(fmt_ok(&text), text, "fits on one line");
+    let depth = 60;
+    let text = format!(
+        "const deep = {}\"{}\"{}\n",
+        "[".repeat(depth),
+        "x".repeat(60),
+        "]".repeat(depth)
+    );
+    let out = fmt_ok(&text);
+    assert_eq!(out.lines().count(), 2 * depth + 1);
+}
+
+/// Random edits of real files: whatever still parses formats safely, and what
+/// does not parse gives diagnostics (never a panic).
+#[test]
+fn random_edits_never_panic() {
+    let files = repository_files();
+    // More on demand: CHAOSC_FMT_EDITS=EDITS[:SEED].
+    let setting = std::env::var("CHAOSC_FMT_EDITS").unwrap_or_default();
+    let mut parts = setting.split(':').map(|s| s.parse::<u64>().ok());
+    let edits = parts.next().flatten().unwrap_or(300);
+    let mut rng = fastrand::Rng::with_seed(parts.next().flatten().unwrap_or(7));
+    let alphabet: Vec<char> = " \n,:()[]{}=\"/*$\\x0_.-%".chars().collect();
+    let mut formatted = 0;
+    for round in 0..edits {
+        let (name, text) = &files[rng.usize(..files.len())];
+        let mut chars: Vec<char> = text.chars().collect();
+        for _ in 0..1 + rng.usize(..3) {
+            let at = rng.usize(..=chars.len());
+            match rng.usize(..3) {
+                0 if at < chars.len() => {
+                    chars.remove(at);
+                }
+                1 => chars.insert(at, alphabet[rng.usize(..alphabet.len())]),
+                _ if at < chars.len() => {
+                    let c = chars[at];
+                    chars.insert(at, c);
+                }
+                _ => {}
+            }
+        }
+        let edited: String = chars.into_iter().collect();
+        match format(&edited) {
+            Ok(_) => {
+                formatted += 1;
+                check_formatting(&format!("{name} (edit {round})"), &edited);
+            }
+            Err(diagnostics) => assert!(!diagnostics.is_empty(), "{name}: Err without diagnostics"),
+        }
+    }
+    assert!(formatted > 10, "too few edits still parse: {formatted}");
 }

@@ -35,6 +35,11 @@ impl<'a> Comments<'a> {
         }
     }
 
+    /// The end of the last token or comment handed out.
+    pub fn pos(&self) -> usize {
+        self.pos
+    }
+
     /// Where the next token starts: after blanks and comments.
     pub fn next_token_start(&self) -> usize {
         let bytes = self.src.as_bytes();
@@ -93,8 +98,7 @@ impl<'a> Comments<'a> {
                 .list
                 .get(self.next)
                 .is_none_or(|n| n.span.start >= start);
-            let blank_after =
-                c.kind != CommentKind::Doc && !(at_end && last) && self.blank_after(c.span.end);
+            let blank_after = !(at_end && last) && self.blank_after(c.span.end);
             docs.push(Doc::OwnLine {
                 text: &c.text,
                 blank_after,

@@ -158,6 +158,7 @@ impl<'a> Printer<'a> {
     /// Prints `doc` after what was printed so far.
     pub fn print(&mut self, doc: &Doc<'a>) {
         let mut stack: Vec<(usize, Mode, &Doc<'a>)> = vec![(0, Mode::Break, doc)];
+        let mut scratch = Vec::new();
         while let Some((indent, mode, doc)) = stack.pop() {
             match doc {
                 Doc::Text(s) => self.text(s, indent),
@@ -171,13 +172,17 @@ impl<'a> Printer<'a> {
                     } else if *forced {
                         Mode::Break
                     } else {
+                        // Where the group starts: a pending line break, or a `//`
+                        // comment that ends this line, moves it to the next line.
                         let start = if self.pending_newlines > 0 {
                             self.pending_indent
+                        } else if !self.suffix.is_empty() {
+                            indent
                         } else {
                             self.col
                         };
                         let room = self.width as isize - start as isize;
-                        if fits(d, &stack, room) {
+                        if fits(d, &stack, room, &mut scratch) {
                             Mode::Flat
                         } else {
                             Mode::Break
@@ -331,12 +336,19 @@ impl<'a> Printer<'a> {
 
 /// Whether `doc`, printed flat, and what follows it up to the next line break
 /// (`rest`, in the modes already chosen) fit in `room` columns.
-fn fits(doc: &Doc<'_>, rest: &[(usize, Mode, &Doc<'_>)], room: isize) -> bool {
+/// `work` is a scratch buffer, kept between calls to save allocations.
+fn fits<'d, 'a>(
+    doc: &'d Doc<'a>,
+    rest: &[(usize, Mode, &'d Doc<'a>)],
+    room: isize,
+    work: &mut Vec<(Mode, &'d Doc<'a>)>,
+) -> bool {
     let mut room = room;
     if room < 0 {
         return false;
     }
-    let mut work: Vec<(Mode, &Doc<'_>)> = vec![(Mode::Flat, doc)];
+    work.clear();
+    work.push((Mode::Flat, doc));
     let mut rest_index = rest.len();
     loop {
         let (mode, doc) = match work.pop() {
@@ -351,7 +363,8 @@ fn fits(doc: &Doc<'_>, rest: &[(usize, Mode, &Doc<'_>)], room: isize) -> bool {
             }
         };
         match doc {
-            Doc::LineSuffix(_) => {}
+            // What follows a `//` comment goes to the next line.
+            Doc::LineSuffix(_) => return true,
             Doc::Text(s) => room -= width(s) as isize,
             Doc::Concat(parts, _) => work.extend(parts.iter().rev().map(|d| (mode, d))),
             Doc::Indent(d) => work.push((mode, d)),
@@ -372,10 +385,13 @@ fn fits(doc: &Doc<'_>, rest: &[(usize, Mode, &Doc<'_>)], room: isize) -> bool {
                 }
             }
             Doc::InlineComment(s, multiline) => {
+                // With the spaces around it; a comment over several lines ends
+                // this line with its first line.
+                let first = s.split('\n').next().unwrap_or_default();
+                room -= width(first) as isize + 2;
                 if *multiline {
-                    return false;
+                    return room >= 0;
                 }
-                room -= width(s) as isize + 1;
             }
         }
         if room < 0 {
@@ -539,8 +555,8 @@ mod tests {
             ],
         );
         assert_eq!(render(100, &doc), "f(a /* c */, b)\n");
-        // The comment counts toward the width: "f(a /* c */, b)" is 15.
-        assert_eq!(render(14, &doc), "f(\n  a /* c */,\n  b,\n)\n");
+        // The comment and a space on each side count toward the width.
+        assert_eq!(render(15, &doc), "f(\n  a /* c */,\n  b,\n)\n");
     }
 
     #[test]

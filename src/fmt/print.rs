@@ -12,18 +12,20 @@ use crate::syntax::comments::Comment;
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-/// Prints a whole file.
-pub(super) fn file(src: &str, file: &File, comments: &[Comment]) -> String {
+/// Prints a whole file; `None` if the walk lost track of the source (which only
+/// happens when the comment list and the tree disagree about where tokens are).
+pub(super) fn file(src: &str, file: &File, comments: &[Comment]) -> Option<String> {
     let mut b = Builder {
         src,
         cm: Comments::new(src, comments),
+        lost: false,
     };
     let mut printer = Printer::new(WIDTH, src.len() + src.len() / 8 + 16);
     // Whether the previous item was a declaration printed on one line.
     let mut previous_one_line = false;
     for (i, item) in file.items.iter().enumerate() {
         let blank_in_source = b.cm.blank_before_next();
-        let lead = b.cm.leading(item.span.start, false);
+        let lead = b.leading(item.span.start);
         let doc = b.item(item);
         if is_declaration(item) {
             // Rendered apart to learn whether it takes one line: a run of one-line
@@ -55,7 +57,10 @@ pub(super) fn file(src: &str, file: &File, comments: &[Comment]) -> String {
         printer.newlines(if blank { 2 } else { 1 });
         printer.print(&Doc::concat(rest));
     }
-    printer.finish()
+    if b.lost {
+        return None;
+    }
+    Some(printer.finish())
 }
 
 /// Items that, in a run of one-line ones, may be written without blank lines between them.
@@ -110,6 +115,8 @@ fn string_text<'a>(s: &StringLit, raw: &'a str) -> Cow<'a, str> {
 struct Builder<'a> {
     src: &'a str,
     cm: Comments<'a>,
+    /// A token was not where the walk expected it.
+    lost: bool,
 }
 
 fn sp<'a>() -> Doc<'a> {
@@ -145,20 +152,25 @@ impl<'a> Builder<'a> {
         end: usize,
         text: impl Into<Cow<'a, str>>,
     ) -> (Vec<Doc<'a>>, Doc<'a>, Vec<Doc<'a>>) {
-        let lead = self.cm.leading(start, false);
+        let lead = self.leading(start);
         let trail = self.cm.consume(end);
         (lead, Doc::text(text), trail)
     }
 
+    /// The comments before a token that starts at `start`.
+    fn leading(&mut self, start: usize) -> Vec<Doc<'a>> {
+        let lead = self.cm.leading(start, false);
+        if self.cm.pos() > start {
+            self.lost = true; // a comment covers the token
+        }
+        lead
+    }
+
     /// Where the keyword or punctuation `word` starts when it is the next token.
-    fn find(&self, word: &str) -> Option<usize> {
+    fn find(&mut self, word: &str) -> Option<usize> {
         let start = self.cm.next_token_start();
         let found = self.src.get(start..).is_some_and(|s| s.starts_with(word));
-        debug_assert!(
-            found,
-            "expected `{word}` at {start}: {:?}",
-            self.src.get(start..(start + 20).min(self.src.len()))
-        );
+        self.lost |= !found;
         found.then_some(start)
     }
 
@@ -175,9 +187,12 @@ impl<'a> Builder<'a> {
     fn closing(&mut self, word: &'static str) -> (Doc<'a>, Vec<Doc<'a>>) {
         match self.find(word) {
             Some(start) => {
-                let (lead, text, trail) = self.token_parts(start, start + word.len(), word);
-                debug_assert!(lead.is_empty());
-                (cat(lead.into_iter().chain([text]).collect()), trail)
+                let (mut lead, text, trail) = self.token_parts(start, start + word.len(), word);
+                if lead.is_empty() {
+                    return (text, trail);
+                }
+                lead.push(text);
+                (cat(lead), trail)
             }
             None => (Doc::text(word), Vec::new()),
         }
