@@ -1153,3 +1153,90 @@ fn large_pathological_inputs() {
     h.run(" ".repeat(n));
     h.run("é".repeat(n / 2));
 }
+
+// ───────────────────────── keywords (the grammar's fast path) ─────────────────────────
+
+/// `keyword` in the grammar is grouped by first letter for speed; this pins down that
+/// it still reserves exactly the words of the language and only as whole words.
+#[test]
+fn keywords_are_reserved_as_whole_words_only() {
+    let parses = |text: &str| {
+        let parsed = chaosc::syntax::parse(text, chaosc::diag::SourceId(0));
+        parsed.file.is_some() && !parsed.diagnostics.iter().any(|d| d.is_error())
+    };
+    let reserved = [
+        "import",
+        "as",
+        "param",
+        "const",
+        "service",
+        "target",
+        "probe",
+        "fault",
+        "template",
+        "scenario",
+        "scenarios",
+        "suite",
+        "environment",
+        "safety",
+        "slo",
+        "timeline",
+        "at",
+        "then",
+        "after",
+        "for",
+        "within",
+        "recover",
+        "baseline",
+        "steady_state",
+        "abort",
+        "when",
+        "over",
+        "warn",
+        "during",
+        "description",
+        "tags",
+        "allow",
+        "confirm",
+        "cooldown",
+        "max_duration",
+        "true",
+        "false",
+    ];
+    for word in reserved {
+        assert!(
+            !parses(&format!("const {word} = 1")),
+            "`{word}` is reserved"
+        );
+        for name in [
+            format!("{word}_"),
+            format!("{word}x"),
+            format!("{word}1"),
+            format!("_{word}"),
+        ] {
+            assert!(parses(&format!("const {name} = 1")), "`{name}` is a name");
+        }
+        // Every proper prefix is a name too (`scenari`, `a`, `wit` …).
+        for end in 1..word.len() {
+            let prefix = &word[..end];
+            if !reserved.contains(&prefix) {
+                assert!(
+                    parses(&format!("const {prefix} = 1")),
+                    "`{prefix}` is a name"
+                );
+            }
+        }
+    }
+    // Contextual words are names everywhere else.
+    for word in [
+        "checks",
+        "set",
+        "allow_targets",
+        "format",
+        "fort",
+        "scenariox",
+        "at_",
+    ] {
+        assert!(parses(&format!("const {word} = 1")), "`{word}` is a name");
+    }
+}
