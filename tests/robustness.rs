@@ -1154,10 +1154,10 @@ fn large_pathological_inputs() {
     h.run("é".repeat(n / 2));
 }
 
-// ───────────────────────── keywords (the grammar's fast path) ─────────────────────────
+// ───────────────────────── keywords ─────────────────────────
 
-/// `keyword` in the grammar is grouped by first letter for speed; this pins down that
-/// it still reserves exactly the words of the language and only as whole words.
+/// Reserved words are refused after parsing (`src/syntax/build.rs`), not by the grammar;
+/// this pins down that exactly the words of the language are reserved, as whole words only.
 #[test]
 fn keywords_are_reserved_as_whole_words_only() {
     let parses = |text: &str| {
