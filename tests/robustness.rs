@@ -1084,6 +1084,9 @@ fn deep_nesting() {
             nested("/*", " ", "*/", depth)
         ));
         h.run(format!("const x = \"{}\"", "[".repeat(depth)));
+        // `/*/*/` once hid everything after it from the nesting check (see `fuzz/README.md`).
+        h.run(format!("/*/*/ const x = {}", nested("[", "1", "]", depth)));
+        h.run(format!("/*/*/ const x = {}", "[".repeat(depth)));
         h.run(format!("// {}\nconst x = 1", "(".repeat(depth)));
     }
     // Random mixes of openers, closers, strings and comments.
@@ -1238,5 +1241,32 @@ fn keywords_are_reserved_as_whole_words_only() {
         "at_",
     ] {
         assert!(parses(&format!("const {word} = 1")), "`{word}` is a name");
+    }
+}
+
+// ───────────────────────── regressions ─────────────────────────
+
+/// Inputs that once broke a property, found by this test or by `fuzz/`.
+#[test]
+fn regressions() {
+    let mut h = Harness::new("regressions", seed());
+    for input in [
+        // cargo fuzz: pest took an unterminated inner `/*` back as text, so the grammar saw
+        // one whole comment where `comments::scan` saw one running to the end of the file;
+        // the formatter then printed that comment and the code after it (not idempotent,
+        // and a panic in `fmt::print` when code followed).
+        "/*/*/",
+        "/*/*/\n",
+        "/*/*/ const x = [1]",
+        "const x = 1 /* a /* b */",
+        // Quadratic: every `\u{` scanned to the end of the string.
+        "const x = \"\\u{\\u{\\u{\\u{\"",
+    ] {
+        h.run(input.to_string());
+    }
+    // Both sides agree that an unterminated inner comment leaves the outer one open.
+    for text in ["/*/*/", "/* /* */", "/*/*/ const x = 1"] {
+        let parsed = chaosc::syntax::parse(text, chaosc::diag::SourceId(0));
+        assert!(parsed.file.is_none(), "{text:?} is an unterminated comment");
     }
 }
