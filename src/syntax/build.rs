@@ -4,7 +4,7 @@ use super::ast::*;
 use super::comments::{Comment, CommentKind};
 use super::{units, Rule};
 use crate::diag::{Code, Diagnostic, SourceId, Span};
-use pest::iterators::{Pair, Pairs};
+use pest::iterators::Pair;
 
 pub(super) struct Builder<'a> {
     text: &'a str,
@@ -313,7 +313,6 @@ impl<'a> Builder<'a> {
         let mut alias = None;
         for p in children(inner) {
             match p.as_rule() {
-                Rule::expr => start_expr = Some(self.expr(p)),
                 Rule::fault_use => {
                     let inner = children(p).next().expect("grammar: fault use");
                     fault = Some(match inner.as_rule() {
@@ -325,7 +324,8 @@ impl<'a> Builder<'a> {
                 Rule::step_as => {
                     alias = Some(self.ident(children(p).next().expect("grammar: alias")))
                 }
-                other => unreachable!("grammar: unexpected step part {other:?}"),
+                // What remains is the `at` offset or the `after` gap: a value.
+                _ => start_expr = Some(self.expr(p)),
             }
         }
         let start = if is_at {
@@ -442,8 +442,11 @@ impl<'a> Builder<'a> {
     }
 
     fn ident(&mut self, pair: Pair<Rule>) -> Ident {
-        let name = pair.as_str();
-        let span = span_of(&pair);
+        self.name(pair.as_str(), span_of(&pair))
+    }
+
+    /// A name, refused when it is a reserved word.
+    fn name(&mut self, name: &str, span: Span) -> Ident {
         if super::errors::is_keyword(name) {
             let diagnostic = self.error(
                 Code::Syntax,
@@ -461,12 +464,21 @@ impl<'a> Builder<'a> {
 
     fn path(&mut self, pair: Pair<Rule>) -> Path {
         let span = span_of(&pair);
-        let mut idents: Vec<Ident> = pair.into_inner().map(|p| self.ident(p)).collect();
-        let name = idents.pop().expect("grammar: path name");
-        Path {
-            namespace: idents.pop(),
-            name,
-            span,
+        let text = pair.as_str();
+        match text.split_once('.') {
+            Some((namespace, name)) => {
+                let dot = span.start + namespace.len();
+                Path {
+                    namespace: Some(self.name(namespace, Span::new(span.start, dot))),
+                    name: self.name(name, Span::new(dot + 1, span.end)),
+                    span,
+                }
+            }
+            None => Path {
+                namespace: None,
+                name: self.name(text, span),
+                span,
+            },
         }
     }
 
@@ -475,9 +487,8 @@ impl<'a> Builder<'a> {
         let mut it = children(pair);
         let callee = self.path(it.next().expect("grammar: callee"));
         let args = it
-            .map(|arg| {
-                let span = span_of(&arg);
-                let inner = children(arg).next().expect("grammar: argument");
+            .map(|inner| {
+                let span = span_of(&inner);
                 if inner.as_rule() == Rule::named_arg {
                     let mut it = children(inner);
                     let name = self.ident(it.next().expect("grammar: argument name"));
@@ -536,7 +547,7 @@ impl<'a> Builder<'a> {
                 }
                 ExprKind::Range(lo, hi)
             }
-            Rule::quantity => ExprKind::Quantity(self.quantity(inner.into_inner(), span)),
+            Rule::quantity => ExprKind::Quantity(self.quantity(span)),
             Rule::percentile => {
                 let value: f64 = inner.as_str()[1..].parse().unwrap_or(f64::NAN);
                 if !(0.0..=100.0).contains(&value) {
@@ -582,28 +593,27 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn quantity(&mut self, mut parts: Pairs<Rule>, span: Span) -> Quantity {
+    fn quantity(&mut self, span: Span) -> Quantity {
         let text = &self.text[span.start..span.end];
         let mut total = 0.0;
         let mut dimension = None;
         let mut previous_factor = f64::INFINITY;
         let mut segments = 0;
-        while let (Some(number), Some(unit)) = (parts.next(), parts.next()) {
+        for (number, unit_text, unit_span) in quantity_segments(text, span.start) {
             segments += 1;
-            let digits: String = number.as_str().chars().filter(|c| *c != '_').collect();
+            let digits: String = number.chars().filter(|c| *c != '_').collect();
             let value: f64 = digits.parse().unwrap_or(0.0);
-            let unit_text = unit.as_str();
             let Some(known) = units::lookup(unit_text) else {
                 let diagnostic = self.error(
                     Code::UnknownUnit,
-                    span_of(&unit),
+                    unit_span,
                     format!("unknown unit `{unit_text}`"),
                 );
                 diagnostic.help = Some(match units::suggest(unit_text) {
                     None if unit_text == "d" => {
                         format!("there is no day unit: write `{}h`", value * 24.0)
                     }
-                    Some(s) => format!("did you mean `{}{s}`?", number.as_str()),
+                    Some(s) => format!("did you mean `{number}{s}`?"),
                     None => "units are `ms s m h` (durations), `%`, `B KB MiB …` (sizes), `/s /m` (rates) and `Mbps MB/s …` (bandwidth)".into(),
                 });
                 return Quantity {
@@ -711,4 +721,49 @@ impl<'a> Builder<'a> {
 
 fn inner_text(span: Span, text: &str) -> &str {
     &text[span.start..span.end]
+}
+
+/// Splits a quantity as the grammar matched it (`1m30s`, `-2.5%`, `10MB/s`) into
+/// (number, unit, unit span) segments. The grammar has checked the shape: a number,
+/// then a unit (`%`, `/` + letters, or letters with an optional `/` + letters), repeated.
+fn quantity_segments(text: &str, offset: usize) -> Vec<(&str, &str, Span)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let number_start = i;
+        if bytes[i] == b'-' {
+            i += 1;
+        }
+        while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'_' || bytes[i] == b'.')
+        {
+            i += 1;
+        }
+        let unit_start = i;
+        if i < bytes.len() && bytes[i] == b'%' {
+            i += 1;
+        } else {
+            if i < bytes.len() && bytes[i] == b'/' {
+                i += 1;
+            }
+            while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
+                i += 1;
+            }
+            if i < bytes.len() && bytes[i] == b'/' && unit_start < i {
+                i += 1;
+                while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
+                    i += 1;
+                }
+            }
+        }
+        if i == number_start {
+            break; // cannot happen on text the grammar accepted; never loop forever
+        }
+        out.push((
+            &text[number_start..unit_start],
+            &text[unit_start..i],
+            Span::new(offset + unit_start, offset + i),
+        ));
+    }
+    out
 }
