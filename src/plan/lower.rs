@@ -1017,15 +1017,19 @@ impl<'a> Lowering<'_, 'a> {
                 timeout_ms: a.get("timeout").map_or(60_000, ms),
             },
         };
-        Step {
+        let mut step = Step {
             name,
             fault,
             target: self.target(&step.target),
             start_ms: ns_to_ms(step.start),
             duration_ms: step.duration.map(ns_to_ms),
+            sustained: step.duration.is_some(),
             destructive: step.destructive,
+            capabilities: Vec::new(),
             span: self.span(step.module, step.span),
-        }
+        };
+        step.capabilities = capabilities_of(&step);
+        step
     }
 
     fn target(&mut self, value: &Val) -> Target {
@@ -1358,6 +1362,8 @@ fn capabilities_of(step: &Step) -> Vec<Capability> {
     if on_container {
         out.push(Capability::Docker);
     }
+    out.sort();
+    out.dedup();
     out
 }
 

@@ -357,7 +357,12 @@ pub struct Step {
     pub start_ms: u64,
     /// How long the fault stays applied; `null` for an instant action.
     pub duration_ms: Option<u64>,
+    /// Applied for `duration_ms` then reverted (`true`), or an instant action.
+    pub sustained: bool,
+    /// Needs confirmation (`--yes`) whatever the safety block says.
     pub destructive: bool,
+    /// What the host must offer for this step.
+    pub capabilities: Vec<Capability>,
     pub span: SourceSpan,
 }
 
