@@ -304,6 +304,54 @@ fn a_call_stays_on_one_line_up_to_the_width_and_breaks_after() {
 }
 
 #[test]
+fn a_line_comment_before_a_comma_formats_the_same_in_both_passes() {
+    // Reduced from a `tests/robustness.rs` failure: the `//` comment sat between the
+    // list's `]` and the comma after it (`…]// note` then `, x`). The first pass
+    // printed `…], // note` with the list flat, not counting the comma (nor a
+    // space after `/* c */` that is not printed before a comma: one column too
+    // many); the second pass, with the comment after the comma, counted it and
+    // broke the list. The comma and the comment now count wherever they came from.
+    let a = "a".repeat(84);
+    let text = format!("const c = f(\n  [{a} /* c */, b]// note\n, x)\n");
+    assert_eq!(
+        fmt_ok(&text),
+        format!("const c = f(\n  [\n    {a} /* c */,\n    b,\n  ], // note\n  x,\n)\n")
+    );
+    // Without the block comment: "  [a…, b], // note" is the length of `a` plus 16.
+    for (n, flat) in [(WIDTH - 16, true), (WIDTH - 15, false)] {
+        let a = "a".repeat(n);
+        let list = if flat {
+            format!("[{a}, b]")
+        } else {
+            format!("[\n    {a},\n    b,\n  ]")
+        };
+        let expected = format!("const c = f(\n  {list}, // note\n  x,\n)\n");
+        for text in [
+            format!("const c = f([{a}, b]// note\n, x)\n"),
+            format!("const c = f([{a}, b], // note\nx)\n"),
+        ] {
+            assert_eq!(fmt_ok(&text), expected, "{text}");
+        }
+    }
+}
+
+#[test]
+fn a_line_comment_at_the_end_of_a_line_counts_toward_the_width() {
+    // `const x = f("…") // note` is 23 columns plus the string's content.
+    let fits = format!("const x = f(\"{}\") // note\n", "a".repeat(WIDTH - 23));
+    assert_eq!(fits.trim_end().len(), WIDTH);
+    assert_eq!(fmt_ok(&fits), fits);
+    let over = format!("const x = f(\"{}\") // note\n", "a".repeat(WIDTH - 22));
+    assert_eq!(
+        fmt_ok(&over),
+        format!(
+            "const x = f(\n  \"{}\",\n) // note\n",
+            "a".repeat(WIDTH - 22)
+        )
+    );
+}
+
+#[test]
 fn nested_groups_break_from_the_outside_in() {
     let inner = (0..8)
         .map(|i| format!("\"item{i}\""))

@@ -182,7 +182,18 @@ impl<'a> Printer<'a> {
                             self.col
                         };
                         let room = self.width as isize - start as isize;
-                        if fits(d, &stack, room, &mut scratch) {
+                        let line = if self.pending_newlines > 0 || !self.suffix.is_empty() {
+                            LineEnd::default()
+                        } else {
+                            LineEnd {
+                                suffix: false,
+                                space_after_comment: self.space_after_comment
+                                    && self.line_has_content,
+                                trailing_blanks: self.out.len()
+                                    - self.out.trim_end_matches(' ').len(),
+                            }
+                        };
+                        if fits(d, &stack, room, line, &mut scratch) {
                             Mode::Flat
                         } else {
                             Mode::Break
@@ -334,16 +345,35 @@ impl<'a> Printer<'a> {
     }
 }
 
-/// Whether `doc`, printed flat, and what follows it up to the next line break
+/// What [`fits`] needs to know about the end of the line being measured, to count
+/// the columns the way [`Printer`] writes them.
+#[derive(Debug, Clone, Copy, Default)]
+struct LineEnd {
+    /// A `//` comment waits to end the line.
+    suffix: bool,
+    /// An inline comment was just written: the next token gets a space before it.
+    space_after_comment: bool,
+    /// Spaces at the end of the line (a `//` comment replaces them by one).
+    trailing_blanks: usize,
+}
+
+/// Whether `doc`, printed flat, and what follows it up to the end of its line
 /// (`rest`, in the modes already chosen) fit in `room` columns.
+///
+/// The count follows [`Printer`] column for column: a `//` comment that ends the
+/// line counts (one space and the comment), and so does a comma that the printer
+/// keeps before it; an inline comment counts with the space before it, and the
+/// space after it only when the printer writes one (not before `,` `)` `]` `}` `:`).
 /// `work` is a scratch buffer, kept between calls to save allocations.
 fn fits<'d, 'a>(
     doc: &'d Doc<'a>,
     rest: &[(usize, Mode, &'d Doc<'a>)],
     room: isize,
+    line: LineEnd,
     work: &mut Vec<(Mode, &'d Doc<'a>)>,
 ) -> bool {
     let mut room = room;
+    let mut line = line;
     if room < 0 {
         return false;
     }
@@ -362,37 +392,79 @@ fn fits<'d, 'a>(
                 (mode, doc)
             }
         };
+        let text = match doc {
+            Doc::Text(s) => Some(&**s),
+            Doc::Line if mode == Mode::Flat => Some(" "),
+            Doc::IfBreak(s) if mode == Mode::Break => Some(*s),
+            _ => None,
+        };
+        if let Some(s) = text {
+            if s.is_empty() {
+                continue;
+            }
+            let blank = s.bytes().all(|b| b == b' ');
+            if line.suffix {
+                // After a `//` comment blanks are dropped and a comma stays on
+                // the line; any other code goes to the next line.
+                if blank {
+                    continue;
+                }
+                if s != "," {
+                    return true;
+                }
+            } else if line.space_after_comment && !s.starts_with([',', ')', ']', '}', ':', ' ']) {
+                room -= 1;
+            }
+            line.space_after_comment = false;
+            room -= width(s) as isize;
+            line.trailing_blanks = if blank {
+                line.trailing_blanks + s.len()
+            } else {
+                s.len() - s.trim_end_matches(' ').len()
+            };
+            if room < 0 {
+                return false;
+            }
+            continue;
+        }
         match doc {
-            // What follows a `//` comment goes to the next line.
-            Doc::LineSuffix(_) => return true,
-            Doc::Text(s) => room -= width(s) as isize,
+            Doc::LineSuffix(s) => {
+                if line.suffix {
+                    // A second `//` comment goes to a line of its own.
+                    return true;
+                }
+                // The blanks before it make way for one space.
+                room -= (1 + width(s)) as isize - line.trailing_blanks as isize;
+                line.suffix = true;
+                line.space_after_comment = false;
+                line.trailing_blanks = 0;
+            }
             Doc::Concat(parts, _) => work.extend(parts.iter().rev().map(|d| (mode, d))),
             Doc::Indent(d) => work.push((mode, d)),
             Doc::Group(d, forced) => work.push((if *forced { Mode::Break } else { mode }, d)),
-            Doc::Line => match mode {
-                Mode::Flat => room -= 1,
-                Mode::Break => return true,
-            },
-            Doc::SoftLine => {
+            Doc::Line | Doc::SoftLine => {
                 if mode == Mode::Break {
                     return true;
                 }
             }
             Doc::HardLine | Doc::BlankLine | Doc::OwnLine { .. } => return true,
-            Doc::IfBreak(s) => {
-                if mode == Mode::Break {
-                    room -= width(s) as isize;
-                }
-            }
             Doc::InlineComment(s, multiline) => {
-                // With the spaces around it; a comment over several lines ends
-                // this line with its first line.
+                if line.suffix {
+                    // After a `//` comment it gets a line of its own.
+                    return true;
+                }
+                // A space before it unless there is one; a comment over several
+                // lines ends this line with its first line.
                 let first = s.split('\n').next().unwrap_or_default();
-                room -= width(first) as isize + 2;
+                let before = usize::from(line.trailing_blanks == 0);
+                room -= (before + width(first)) as isize;
                 if *multiline {
                     return room >= 0;
                 }
+                line.space_after_comment = true;
+                line.trailing_blanks = 0;
             }
+            Doc::Text(_) | Doc::IfBreak(_) => {}
         }
         if room < 0 {
             return false;
@@ -554,9 +626,56 @@ mod tests {
                 t("b"),
             ],
         );
-        assert_eq!(render(100, &doc), "f(a /* c */, b)\n");
-        // The comment and a space on each side count toward the width.
-        assert_eq!(render(15, &doc), "f(\n  a /* c */,\n  b,\n)\n");
+        // The comment and the space before it count toward the width; there is no
+        // space between it and the comma.
+        assert_eq!(render(15, &doc), "f(a /* c */, b)\n");
+        assert_eq!(render(14, &doc), "f(\n  a /* c */,\n  b,\n)\n");
+        // Before a token, the space after it counts too.
+        let doc = call(
+            "f",
+            vec![Doc::concat(vec![
+                t("a"),
+                Doc::InlineComment("/* c */", false),
+                t("b"),
+            ])],
+        );
+        assert_eq!(render(14, &doc), "f(a /* c */ b)\n");
+        assert_eq!(render(13, &doc), "f(\n  a /* c */ b,\n)\n");
+    }
+
+    #[test]
+    fn a_line_comment_after_a_group_counts_toward_the_width() {
+        // "f(aaaa, bbbb) // c" is 18 columns.
+        let doc = Doc::concat(vec![
+            call("f", vec![t("aaaa"), t("bbbb")]),
+            Doc::LineSuffix("// c"),
+        ]);
+        assert_eq!(render(18, &doc), "f(aaaa, bbbb) // c\n");
+        assert_eq!(render(17, &doc), "f(\n  aaaa,\n  bbbb,\n) // c\n");
+    }
+
+    #[test]
+    fn a_comma_kept_before_a_line_comment_counts_wherever_the_comment_was() {
+        // The comment before the comma (as `f(…) // c` then `, x` in the source)
+        // or after it: the printed line is "f(aaaa, bbbb), // c" (19) either way.
+        let before = Doc::concat(vec![
+            call("f", vec![t("aaaa"), t("bbbb")]),
+            Doc::LineSuffix("// c"),
+            t(","),
+            t(" "),
+            t("x"),
+        ]);
+        let after = Doc::concat(vec![
+            call("f", vec![t("aaaa"), t("bbbb")]),
+            t(","),
+            Doc::LineSuffix("// c"),
+            t(" "),
+            t("x"),
+        ]);
+        for doc in [before, after] {
+            assert_eq!(render(19, &doc), "f(aaaa, bbbb), // c\nx\n");
+            assert_eq!(render(18, &doc), "f(\n  aaaa,\n  bbbb,\n), // c\nx\n");
+        }
     }
 
     #[test]

@@ -14,6 +14,12 @@
 //! - calls, lists, maps and template parameters stay on one line when the line
 //!   fits in [`WIDTH`] columns, else one element per line with a trailing comma,
 //!   the outermost group breaking first; maps print as `{"k": v}`;
+//! - the whole printed line counts toward the width, comments included: a `/* */`
+//!   comment with its spaces, and a `//` comment that ends the line with the space
+//!   before it and the comma kept before it (`], // c`), wherever the source had
+//!   the comment (before or after that comma), so that formatting the output again
+//!   takes the same decision; only a comment too long on its own (comments are
+//!   never wrapped or moved to shorten a line) makes a line wider than [`WIDTH`];
 //! - one blank line between top-level items, except in a run of one-line
 //!   `import`/`param`/`const`/`service`/`target`/`probe`/`fault` declarations
 //!   written without one; inside blocks one blank line is kept where the source
