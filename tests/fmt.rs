@@ -509,6 +509,15 @@ fn generated_values_fit_in_the_width_and_format_stably() {
                 "round {round}: line over {WIDTH} columns: {line}\n{out}"
             );
         }
+        // With a `//` comment at the end of every line, which counts toward the width.
+        let noted = text.replace('\n', " // note\n");
+        let out = check_formatting(&format!("generated {round} with line comments"), &noted);
+        for line in out.lines() {
+            assert!(
+                line.chars().count() <= WIDTH,
+                "round {round}: line over {WIDTH} columns: {line}\n{out}"
+            );
+        }
         // And with comments in the nested values.
         let count = 1 + rng.usize(..8);
         let commented = sprinkle_comments(&text, &mut rng, count);
