@@ -155,6 +155,18 @@ impl<'a> Checker<'a> {
                 DeclKind::Target => {
                     let key = Self::decl_key(decl);
                     if !self.targets.contains_key(&key) {
+                        // Recorded before its arguments are evaluated, so that a target
+                        // whose arguments name the target itself ends instead of
+                        // recursing (that misuse is reported as a type error).
+                        self.targets.insert(
+                            key.clone(),
+                            TargetRecord {
+                                kind: target_kind(&decl.call.callee.name.name),
+                                name: Some(decl.name.name.clone()),
+                                service: None,
+                                args: HashMap::new(),
+                            },
+                        );
                         // Its problems are reported where it is declared.
                         let quiet = self.diagnostics.len();
                         let args = self
