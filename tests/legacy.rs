@@ -22,103 +22,18 @@
 //!    snapshotted (`tests/legacy/snapshots/real-*.snap`).
 
 use chaosc::check::{check, Loader};
+#[path = "support/expectations.rs"]
+mod expectations;
+
 use chaosc::diag::{Diagnostic, Sources};
 use chaosc::plan::legacy::import;
+use expectations::{compare, expectations, parse_expectation, Actual, Expectation};
 use std::fmt::Write as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Expectation {
-    severity: String,
-    code: String,
-    line: usize,
-    message: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-struct Actual {
-    severity: String,
-    code: String,
-    line: usize,
-    message: String,
-}
-
-/// Parses `# error[E1201]: text` or `# warning[W1201]`; `None` for other lines.
-fn parse_expectation(line: &str) -> Option<(String, String, Option<String>)> {
-    let rest = line.trim().strip_prefix('#')?.trim_start();
-    let (severity, rest) = if let Some(r) = rest.strip_prefix("error[") {
-        ("error", r)
-    } else if let Some(r) = rest.strip_prefix("warning[") {
-        ("warning", r)
-    } else {
-        return None;
-    };
-    let close = rest.find(']')?;
-    let code = &rest[..close];
-    if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return None;
-    }
-    let after = rest[close + 1..].trim();
-    let message = match after.strip_prefix(':') {
-        Some(m) if !m.trim().is_empty() => Some(m.trim().to_string()),
-        _ if after.is_empty() || after == ":" => None,
-        _ => return None,
-    };
-    Some((severity.to_string(), code.to_string(), message))
-}
-
-fn expectations(text: &str) -> Result<Vec<Expectation>, String> {
-    let mut out = Vec::new();
-    let mut pending: Vec<(usize, String, String, Option<String>)> = Vec::new();
-    for (index, line) in text.split('\n').enumerate() {
-        let number = index + 1;
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if let Some((severity, code, message)) = parse_expectation(line) {
-            pending.push((number, severity, code, message));
-            continue;
-        }
-        for (_, severity, code, message) in pending.drain(..) {
-            out.push(Expectation {
-                severity,
-                code,
-                line: number,
-                message,
-            });
-        }
-    }
-    if let Some((line, ..)) = pending.first() {
-        return Err(format!(
-            "line {line}: expectation comment not followed by a line it can apply to"
-        ));
-    }
-    Ok(out)
-}
-
-fn compare(expected: &[Expectation], actual: &[Actual]) -> (Vec<Expectation>, Vec<Actual>) {
-    let mut unmatched: Vec<Option<&Actual>> = actual.iter().map(Some).collect();
-    let mut missing = Vec::new();
-    let mut order: Vec<&Expectation> = expected.iter().collect();
-    order.sort_by_key(|e| e.message.is_none());
-    for e in order {
-        let found = unmatched.iter_mut().find(|slot| {
-            slot.is_some_and(|a| {
-                a.severity == e.severity
-                    && a.code == e.code
-                    && a.line == e.line
-                    && e.message.as_ref().is_none_or(|m| a.message.contains(m))
-            })
-        });
-        match found {
-            Some(slot) => *slot = None,
-            None => missing.push(e.clone()),
-        }
-    }
-    (missing, unmatched.into_iter().flatten().cloned().collect())
 }
 
 /// Imports `text` as the file `name`: the diagnostics, the sources to render them
@@ -154,7 +69,7 @@ fn fixtures() -> Vec<PathBuf> {
 #[test]
 fn expectations_parse() {
     assert_eq!(
-        parse_expectation("  # error[E1202]: should be a number"),
+        parse_expectation("#", "  # error[E1202]: should be a number"),
         Some((
             "error".into(),
             "E1202".into(),
@@ -162,15 +77,15 @@ fn expectations_parse() {
         ))
     );
     assert_eq!(
-        parse_expectation("# warning[W1201]"),
+        parse_expectation("#", "# warning[W1201]"),
         Some(("warning".into(), "W1201".into(), None))
     );
-    assert_eq!(parse_expectation("# an ordinary comment"), None);
-    assert_eq!(parse_expectation("key: 1 # error[E1202]"), None);
-    let e = expectations("# error[E1202]\n# warning[W1201]: x\nkey: 1\n").unwrap();
+    assert_eq!(parse_expectation("#", "# an ordinary comment"), None);
+    assert_eq!(parse_expectation("#", "key: 1 # error[E1202]"), None);
+    let e = expectations("#", "# error[E1202]\n# warning[W1201]: x\nkey: 1\n").unwrap();
     assert_eq!(e.len(), 2);
     assert!(e.iter().all(|e| e.line == 3));
-    assert!(expectations("a: 1\n# error[E1201]").is_err());
+    assert!(expectations("#", "a: 1\n# error[E1201]").is_err());
 }
 
 #[test]
@@ -212,7 +127,7 @@ fn fixtures_meet_their_expectations() {
             .to_string_lossy()
             .to_string();
         let text = std::fs::read_to_string(root().join(path)).expect("readable");
-        let expected = match expectations(&text) {
+        let expected = match expectations("#", &text) {
             Ok(e) => e,
             Err(e) => {
                 let _ = writeln!(failures, "{}: {e}", path.display());

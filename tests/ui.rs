@@ -22,7 +22,11 @@
 //! substrings may be given, separated by commas (`UI_FILTER=E0101,E0102`).
 //! Files under `tests/ui/support/` are imported by fixtures and are not fixtures.
 
+#[path = "support/expectations.rs"]
+mod expectations;
+
 use chaosc::check::{check, Loader};
+use expectations::{compare, expectations, parse_expectation, Actual, Expectation};
 use std::fmt::Write as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -39,108 +43,10 @@ impl Loader for FsLoader {
     }
 }
 
-/// One expected diagnostic.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Expectation {
-    severity: String,
-    code: String,
-    line: usize,
-    /// A substring of the message, when given.
-    message: Option<String>,
-}
-
-/// One diagnostic as the harness compares it.
-#[derive(Debug, Clone)]
-struct Actual {
-    severity: String,
-    code: String,
-    line: usize,
-    message: String,
-}
-
-/// Parses `// error[E0201]: text` or `// warning[W0001]`; `None` for other lines.
-fn parse_expectation(line: &str) -> Option<(String, String, Option<String>)> {
-    let rest = line.trim().strip_prefix("//")?.trim_start();
-    let (severity, rest) = if let Some(r) = rest.strip_prefix("error[") {
-        ("error", r)
-    } else if let Some(r) = rest.strip_prefix("warning[") {
-        ("warning", r)
-    } else {
-        return None;
-    };
-    let close = rest.find(']')?;
-    let code = &rest[..close];
-    if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return None;
-    }
-    let after = rest[close + 1..].trim();
-    let message = match after.strip_prefix(':') {
-        Some(m) if !m.trim().is_empty() => Some(m.trim().to_string()),
-        _ if after.is_empty() || after == ":" => None,
-        _ => return None,
-    };
-    Some((severity.to_string(), code.to_string(), message))
-}
-
-/// The expectations of a fixture, each resolved to the line it applies to.
-fn expectations(text: &str) -> Result<Vec<Expectation>, String> {
-    let mut out = Vec::new();
-    let mut pending: Vec<(usize, String, String, Option<String>)> = Vec::new();
-    // `split` rather than `lines`: the empty line after the final newline is where
-    // an error at the end of the file is reported.
-    for (index, line) in text.split('\n').enumerate() {
-        let number = index + 1;
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if let Some((severity, code, message)) = parse_expectation(line) {
-            pending.push((number, severity, code, message));
-            continue;
-        }
-        for (_, severity, code, message) in pending.drain(..) {
-            out.push(Expectation {
-                severity,
-                code,
-                line: number,
-                message,
-            });
-        }
-    }
-    if let Some((line, ..)) = pending.first() {
-        return Err(format!(
-            "line {line}: expectation comment not followed by a line it can apply to"
-        ));
-    }
-    Ok(out)
-}
-
 /// The `// plan: FLAGS` line of a fixture: its number and the options it gives.
 fn plan_header(text: &str) -> Option<(usize, chaosc::plan::lower::Options)> {
     let (line, options) = chaosc::plan::lower::Options::from_header(text)?;
     Some((line, options.expect("a well-formed `// plan:` line")))
-}
-
-/// Matches expectations against diagnostics; returns (missing, unexpected).
-fn compare(expected: &[Expectation], actual: &[Actual]) -> (Vec<Expectation>, Vec<Actual>) {
-    let mut unmatched: Vec<Option<&Actual>> = actual.iter().map(Some).collect();
-    let mut missing = Vec::new();
-    // Expectations with a message first: they are the more specific ones.
-    let mut order: Vec<&Expectation> = expected.iter().collect();
-    order.sort_by_key(|e| e.message.is_none());
-    for e in order {
-        let found = unmatched.iter_mut().find(|slot| {
-            slot.is_some_and(|a| {
-                a.severity == e.severity
-                    && a.code == e.code
-                    && a.line == e.line
-                    && e.message.as_ref().is_none_or(|m| a.message.contains(m))
-            })
-        });
-        match found {
-            Some(slot) => *slot = None,
-            None => missing.push(e.clone()),
-        }
-    }
-    let unexpected = unmatched.into_iter().flatten().cloned().collect();
-    (missing, unexpected)
 }
 
 fn root() -> PathBuf {
@@ -171,7 +77,7 @@ fn fixtures() -> Vec<PathBuf> {
 #[test]
 fn expectations_parse() {
     assert_eq!(
-        parse_expectation("  // error[E0201]: unknown target"),
+        parse_expectation("//", "  // error[E0201]: unknown target"),
         Some((
             "error".into(),
             "E0201".into(),
@@ -179,18 +85,21 @@ fn expectations_parse() {
         ))
     );
     assert_eq!(
-        parse_expectation("// warning[W0001]"),
+        parse_expectation("//", "// warning[W0001]"),
         Some(("warning".into(), "W0001".into(), None))
     );
-    assert_eq!(parse_expectation("// error[E0201] trailing"), None);
-    assert_eq!(parse_expectation("// an ordinary comment"), None);
-    assert_eq!(parse_expectation("target t = host() // error[E0201]"), None);
+    assert_eq!(parse_expectation("//", "// error[E0201] trailing"), None);
+    assert_eq!(parse_expectation("//", "// an ordinary comment"), None);
+    assert_eq!(
+        parse_expectation("//", "target t = host() // error[E0201]"),
+        None
+    );
     let text = "// error[E0101]\n// warning[W0001]: x\nline three\nline four\n";
-    let e = expectations(text).unwrap();
+    let e = expectations("//", text).unwrap();
     assert_eq!(e.len(), 2);
     assert!(e.iter().all(|e| e.line == 3));
-    assert!(expectations("ok\n// error[E0101]").is_err());
-    let at_end = expectations("ok\n// error[E0101]\n").unwrap();
+    assert!(expectations("//", "ok\n// error[E0101]").is_err());
+    let at_end = expectations("//", "ok\n// error[E0101]\n").unwrap();
     assert_eq!(
         at_end[0].line, 3,
         "the end of the file is the line after the last newline"
@@ -247,7 +156,7 @@ fn ui() {
             .to_string_lossy()
             .to_string();
         let text = std::fs::read_to_string(root.join(path)).expect("fixture is readable");
-        let expected = match expectations(&text) {
+        let expected = match expectations("//", &text) {
             Ok(e) => e,
             Err(e) => {
                 let _ = writeln!(failures, "{}: {e}", path.display());

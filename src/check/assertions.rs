@@ -19,21 +19,7 @@ impl<'a> Checker<'a> {
         let condition = self.condition(&assertion.condition);
         let metric = condition.as_ref().map(|c| c.metric);
         if let Some(window) = &assertion.window {
-            if !signatures::WINDOWS.contains(&window.name.as_str()) {
-                let help = suggest::did_you_mean(&window.name, signatures::WINDOWS.iter().copied())
-                    .unwrap_or_else(|| {
-                        format!("windows are {}", super::types::one_of(signatures::WINDOWS))
-                    });
-                let d = self
-                    .error(
-                        Code::UnknownOption,
-                        window.span,
-                        format!("unknown window `{}`", window.name),
-                    )
-                    .with_label("not a window")
-                    .with_help(help);
-                self.emit(d);
-            }
+            self.window(window);
         }
         if slo && !assertion.warn {
             merged.blocking += 1;

@@ -45,7 +45,8 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn window(&mut self, window: &Ident) {
+    /// Checks a window name after `during`.
+    pub(super) fn window(&mut self, window: &Ident) {
         if !signatures::WINDOWS.contains(&window.name.as_str()) {
             let help = suggest::did_you_mean(&window.name, signatures::WINDOWS.iter().copied())
                 .unwrap_or_else(|| {

@@ -301,48 +301,8 @@ fn hint(
     None
 }
 
-const KEYWORDS: &[&str] = &[
-    "import",
-    "as",
-    "param",
-    "const",
-    "service",
-    "target",
-    "probe",
-    "fault",
-    "template",
-    "scenario",
-    "suite",
-    "environment",
-    "safety",
-    "slo",
-    "timeline",
-    "at",
-    "then",
-    "after",
-    "for",
-    "within",
-    "recover",
-    "baseline",
-    "steady_state",
-    "abort",
-    "when",
-    "over",
-    "warn",
-    "during",
-    "description",
-    "tags",
-    "scenarios",
-    "allow",
-    "confirm",
-    "cooldown",
-    "max_duration",
-    "true",
-    "false",
-];
-
 pub(super) fn is_keyword(word: &str) -> bool {
-    KEYWORDS.contains(&word)
+    super::KEYWORDS.contains(&word)
 }
 
 pub(super) fn too_deep(source: SourceId, offset: usize) -> Diagnostic {

@@ -17,6 +17,47 @@ use crate::diag::{Diagnostic, SourceId};
 #[grammar = "../grammar/chaos.pest"]
 pub(crate) struct ChaosParser;
 
+/// Reserved words (`docs/language.md` §2.2): never names.
+pub const KEYWORDS: &[&str] = &[
+    "import",
+    "as",
+    "param",
+    "const",
+    "service",
+    "target",
+    "probe",
+    "fault",
+    "template",
+    "scenario",
+    "suite",
+    "environment",
+    "safety",
+    "slo",
+    "timeline",
+    "at",
+    "then",
+    "after",
+    "for",
+    "within",
+    "recover",
+    "baseline",
+    "steady_state",
+    "abort",
+    "when",
+    "over",
+    "warn",
+    "during",
+    "description",
+    "tags",
+    "scenarios",
+    "allow",
+    "confirm",
+    "cooldown",
+    "max_duration",
+    "true",
+    "false",
+];
+
 /// The result of parsing one file.
 pub struct Parsed {
     /// `None` when the text does not follow the grammar.

@@ -12,47 +12,6 @@ const DEFAULT_BASE_URL: &str = "http://127.0.0.1:8000";
 /// Baseline before each scenario: at least this, and at least five probe intervals.
 const MIN_BASELINE: Nanos = 10_000_000_000;
 
-/// Reserved words of the language (`docs/language.md` §2.2): not usable as names.
-const RESERVED: &[&str] = &[
-    "import",
-    "as",
-    "param",
-    "const",
-    "service",
-    "target",
-    "probe",
-    "fault",
-    "template",
-    "scenario",
-    "scenarios",
-    "suite",
-    "environment",
-    "safety",
-    "slo",
-    "timeline",
-    "at",
-    "then",
-    "after",
-    "for",
-    "within",
-    "recover",
-    "baseline",
-    "steady_state",
-    "abort",
-    "when",
-    "over",
-    "warn",
-    "during",
-    "description",
-    "tags",
-    "allow",
-    "confirm",
-    "cooldown",
-    "max_duration",
-    "true",
-    "false",
-];
-
 /// A duration in the canonical compound form: `1m30s`, `500ms`, `1s500ms`, `0s`.
 pub fn duration(nanos: Nanos) -> String {
     const UNITS: &[(&str, u64)] = &[
@@ -117,7 +76,7 @@ pub fn ident(text: &str, prefix: &str, taken: &[String]) -> String {
     let percentile = out.strip_prefix('p').is_some_and(|rest| {
         !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || c == '_')
     });
-    if RESERVED.contains(&out.as_str()) || percentile || taken.contains(&out) {
+    if crate::syntax::KEYWORDS.contains(&out.as_str()) || percentile || taken.contains(&out) {
         out = format!("{prefix}{out}");
     }
     let base = out.clone();
