@@ -27,7 +27,7 @@ mod expectations;
 
 use chaosc::diag::{Diagnostic, Sources};
 use chaosc::plan::legacy::import;
-use expectations::{compare, expectations, parse_expectation, Actual, Expectation};
+use expectations::{compare, expectations, parse_expectation, report, Actual, Expectation};
 use std::fmt::Write as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -160,26 +160,7 @@ fn fixtures_meet_their_expectations() {
             .collect();
         let (missing, unexpected) = compare(&expected, &actual);
         if !missing.is_empty() || !unexpected.is_empty() {
-            let _ = writeln!(failures, "{}:", path.display());
-            for m in &missing {
-                let _ = writeln!(
-                    failures,
-                    "  missing    line {}: {}[{}]{}",
-                    m.line,
-                    m.severity,
-                    m.code,
-                    m.message
-                        .as_ref()
-                        .map_or(String::new(), |m| format!(": …{m}…"))
-                );
-            }
-            for u in &unexpected {
-                let _ = writeln!(
-                    failures,
-                    "  unexpected line {}: {}[{}]: {}",
-                    u.line, u.severity, u.code, u.message
-                );
-            }
+            report(&mut failures, path, &missing, &unexpected);
             continue;
         }
         if let Some(chaos) = &chaos {

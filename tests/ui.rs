@@ -26,7 +26,7 @@
 mod expectations;
 
 use chaosc::check::{check, Loader};
-use expectations::{compare, expectations, parse_expectation, Actual, Expectation};
+use expectations::{compare, expectations, parse_expectation, report, Actual, Expectation};
 use std::fmt::Write as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -198,26 +198,7 @@ fn ui() {
             .collect();
         let (missing, unexpected) = compare(&expected, &actual);
         if !missing.is_empty() || !unexpected.is_empty() {
-            let _ = writeln!(failures, "{}:", path.display());
-            for m in &missing {
-                let _ = writeln!(
-                    failures,
-                    "  missing    line {}: {}[{}]{}",
-                    m.line,
-                    m.severity,
-                    m.code,
-                    m.message
-                        .as_ref()
-                        .map_or(String::new(), |m| format!(": …{m}…"))
-                );
-            }
-            for u in &unexpected {
-                let _ = writeln!(
-                    failures,
-                    "  unexpected line {}: {}[{}]: {}",
-                    u.line, u.severity, u.code, u.message
-                );
-            }
+            report(&mut failures, path, &missing, &unexpected);
             continue;
         }
         // What a person sees: the human rendering, without colour, at a fixed width.

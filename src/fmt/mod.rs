@@ -40,6 +40,8 @@ mod comments;
 mod doc;
 mod print;
 
+pub use print::escape_into;
+
 pub use doc::WIDTH;
 
 use crate::diag::{Diagnostic, SourceId};

@@ -81,22 +81,7 @@ fn string_text<'a>(s: &StringLit, raw: &'a str) -> Cow<'a, str> {
     out.push('"');
     for part in &s.parts {
         match part {
-            StringPart::Text(t) => {
-                let mut chars = t.chars().peekable();
-                while let Some(c) = chars.next() {
-                    match c {
-                        '"' => out.push_str("\\\""),
-                        '\\' => out.push_str("\\\\"),
-                        '\n' => out.push_str("\\n"),
-                        '\t' => out.push_str("\\t"),
-                        '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
-                        c if c.is_control() => {
-                            let _ = write!(out, "\\u{{{:x}}}", c as u32);
-                        }
-                        c => out.push(c),
-                    }
-                }
-            }
+            StringPart::Text(t) => escape_into(&mut out, t),
             StringPart::Interpolation(p) => {
                 out.push_str("${");
                 if let Some(ns) = &p.namespace {
@@ -673,6 +658,25 @@ impl<'a> Builder<'a> {
             ExprKind::Map(pairs) => self.delimited("{", "}", pairs, Self::map_pair),
             ExprKind::Path(p) => self.path(p),
             ExprKind::Call(c) => self.call(c),
+        }
+    }
+}
+
+/// Appends `text` to a string literal being printed, escaping every character the
+/// language would read differently (also used by the legacy importer).
+pub fn escape_into(out: &mut String, text: &str) {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
         }
     }
 }

@@ -101,3 +101,32 @@ pub fn compare(expected: &[Expectation], actual: &[Actual]) -> (Vec<Expectation>
     let unexpected = unmatched.into_iter().flatten().cloned().collect();
     (missing, unexpected)
 }
+
+/// Appends every missing and every unexpected diagnostic of the fixture `path`.
+pub fn report(
+    failures: &mut String,
+    path: &std::path::Path,
+    missing: &[Expectation],
+    unexpected: &[Actual],
+) {
+    use std::fmt::Write as _;
+    let _ = writeln!(failures, "{}:", path.display());
+    for m in missing {
+        let message = m
+            .message
+            .as_ref()
+            .map_or(String::new(), |m| format!(": …{m}…"));
+        let _ = writeln!(
+            failures,
+            "  missing    line {}: {}[{}]{message}",
+            m.line, m.severity, m.code
+        );
+    }
+    for u in unexpected {
+        let _ = writeln!(
+            failures,
+            "  unexpected line {}: {}[{}]: {}",
+            u.line, u.severity, u.code, u.message
+        );
+    }
+}

@@ -44,20 +44,7 @@ pub fn percent(value: f64) -> String {
 /// A string literal, with every character the language would read differently escaped.
 pub fn string(text: &str) -> String {
     let mut out = String::from("\"");
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
+    crate::fmt::escape_into(&mut out, text);
     out.push('"');
     out
 }
