@@ -29,10 +29,13 @@ Examples:
   chaosc check                      check every .chaos file below the current directory
   chaosc check experiments/ --deny-warnings
   chaosc fmt --check                list the files that are not formatted
+  chaosc plan smoke.chaos           timelines, assertions and safety of what would run
+  chaosc plan smoke.chaos --format json -o plan.json
   chaosc explain E0201              what an error code means
   chaosc import chaos_scenarios.yml the legacy YAML configuration as a .chaos file";
 
-/// Chaos experiments as code: check, format and explain `.chaos` files.
+/// Chaos experiments as code: check, format and plan `.chaos` files, and import the
+/// legacy YAML configuration.
 #[derive(Debug, Parser)]
 #[command(
     name = "chaosc",
