@@ -96,9 +96,10 @@ pub async fn run(check: Arc<Prepared>, run: Run) -> Result<SampleStore, Schedule
 async fn closed(check: &Prepared, every: Duration, run: Run) -> SampleStore {
     let mut store = SampleStore::new();
     let first = Instant::now();
-    let end = first + run.duration;
+    // A duration or interval beyond what the clock can represent never ends.
+    let end = first.checked_add(run.duration);
     let mut next = first;
-    while next < end {
+    while end.is_none_or(|end| next < end) {
         tokio::time::sleep_until(next.into()).await;
         let started = Instant::now();
         let outcome = check.sample(run.timeout).await;
@@ -108,7 +109,10 @@ async fn closed(check: &Prepared, every: Duration, run: Run) -> SampleStore {
             micros(ended - started),
             outcome,
         ));
-        next = (started + every).max(ended);
+        match started.checked_add(every) {
+            Some(at) => next = at.max(ended),
+            None => break,
+        }
     }
     store
 }
@@ -123,13 +127,7 @@ async fn open(check: Arc<Prepared>, rate: f64, run: Run) -> SampleStore {
     let mut tasks: JoinSet<Sample> = JoinSet::new();
     let first = Instant::now();
     let mut i: u64 = 0;
-    loop {
-        // Computed from `first` each time, so rounding never accumulates into drift.
-        let due = Duration::from_secs_f64(i as f64 / rate);
-        if due >= run.duration {
-            break;
-        }
-        let scheduled = first + due;
+    while let Some(scheduled) = nth_start(first, i, rate, run.duration) {
         i += 1;
         tokio::time::sleep_until(scheduled.into()).await;
         let offset = micros(scheduled.saturating_duration_since(run.run_start));
@@ -157,6 +155,17 @@ async fn open(check: Arc<Prepared>, rate: f64, run: Run) -> SampleStore {
         );
     }
     store
+}
+
+/// When open-model sample `i` is due: `i / rate` seconds after `first`, computed from
+/// `first` each time so rounding never accumulates into drift; `None` once that is not
+/// before `duration` (or beyond what the clock can represent).
+fn nth_start(first: Instant, i: u64, rate: f64, duration: Duration) -> Option<Instant> {
+    let due = Duration::try_from_secs_f64(i as f64 / rate).ok()?;
+    if due >= duration {
+        return None;
+    }
+    first.checked_add(due)
 }
 
 /// Records a finished task; a task that panicked (it cannot: `sample` does not panic)
@@ -316,6 +325,26 @@ mod tests {
             assert!(matches!(r, Err(ScheduleError::BadRate(_))), "{bad}");
         }
         assert_eq!(default_max_in_flight(10.0, Duration::from_secs(5)), 61);
+        assert_eq!(default_max_in_flight(1.0, Duration::MAX), MAX_IN_FLIGHT);
+    }
+
+    #[tokio::test]
+    async fn intervals_beyond_the_clock_end_the_probe_instead_of_panicking() {
+        let server = TestServer::start().await;
+        let check = http(server.url("/ok"));
+        // One sample, then the next start cannot be represented.
+        for schedule in [Schedule::EveryMs(u64::MAX), Schedule::RatePerSecond(1e-300)] {
+            let store = run(Arc::clone(&check), spec(schedule, 2_000, 1_000))
+                .await
+                .unwrap_or_default();
+            assert_eq!(store.count(0, u64::MAX), 1, "{schedule:?}");
+            assert_eq!(store.successes(0, u64::MAX), 1, "{schedule:?}");
+        }
+        // A duration beyond the clock runs (here, waits for its second sample) forever.
+        let mut forever = spec(Schedule::EveryMs(u64::MAX), 2_000, 0);
+        forever.duration = Duration::MAX;
+        let limited = tokio::time::timeout(Duration::from_millis(500), run(check, forever));
+        assert!(limited.await.is_err());
         assert_eq!(
             default_max_in_flight(1e6, Duration::from_secs(5)),
             MAX_IN_FLIGHT
