@@ -382,6 +382,13 @@ mod tests {
             Outcome::Timeout
         );
         assert!(start.elapsed() < Duration::from_millis(1_500));
+        // So does a body that stops half-way, even with the status already in range.
+        let start = Instant::now();
+        assert_eq!(
+            sample(&http(&server.url("/drip")), 300).await,
+            Outcome::Timeout
+        );
+        assert!(start.elapsed() < Duration::from_millis(1_500));
         // Nothing listens on a port just freed.
         let port = free_port();
         assert_eq!(

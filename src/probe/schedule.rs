@@ -17,11 +17,12 @@
 //! scheduled while the offset is before the end of the duration; the call returns once
 //! the last of them has ended (at most a timeout later).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
+use tokio::task::{self, JoinSet};
 
 use super::check::Prepared;
 use super::sample::{Outcome, Sample, SampleStore};
@@ -125,34 +126,34 @@ async fn open(check: Arc<Prepared>, rate: f64, run: Run) -> SampleStore {
         .max(1);
     let permits = Arc::new(Semaphore::new(bound));
     let mut tasks: JoinSet<Sample> = JoinSet::new();
+    // The offset of every sample in flight, so that even a task that failed to finish
+    // leaves its sample.
+    let mut pending: HashMap<task::Id, u64> = HashMap::new();
     let first = Instant::now();
     let mut i: u64 = 0;
     while let Some(scheduled) = nth_start(first, i, rate, run.duration) {
         i += 1;
         tokio::time::sleep_until(scheduled.into()).await;
         let offset = micros(scheduled.saturating_duration_since(run.run_start));
-        while let Some(done) = tasks.try_join_next() {
-            record(&mut store, done, offset);
+        while let Some(done) = tasks.try_join_next_with_id() {
+            record(&mut store, &mut pending, done);
         }
         match Arc::clone(&permits).try_acquire_owned() {
             Ok(permit) => {
                 let check = Arc::clone(&check);
                 let timeout = run.timeout;
-                tasks.spawn(async move {
+                let task = tasks.spawn(async move {
                     let outcome = check.sample(timeout).await;
                     drop(permit);
                     Sample::new(offset, micros(scheduled.elapsed()), outcome)
                 });
+                pending.insert(task.id(), offset);
             }
             Err(_) => store.push(Sample::new(offset, 0, Outcome::Saturated)),
         }
     }
-    while let Some(done) = tasks.join_next().await {
-        record(
-            &mut store,
-            done,
-            micros(first.saturating_duration_since(run.run_start)),
-        );
+    while let Some(done) = tasks.join_next_with_id().await {
+        record(&mut store, &mut pending, done);
     }
     store
 }
@@ -168,12 +169,23 @@ fn nth_start(first: Instant, i: u64, rate: f64, duration: Duration) -> Option<In
     first.checked_add(due)
 }
 
-/// Records a finished task; a task that panicked (it cannot: `sample` does not panic)
-/// would still leave a failed sample rather than a gap.
-fn record(store: &mut SampleStore, done: Result<Sample, tokio::task::JoinError>, at: u64) {
+/// Records a finished task. A task that panicked (`sample` does not panic) still
+/// leaves a failed sample (`io`, latency 0) at its offset rather than a gap.
+fn record(
+    store: &mut SampleStore,
+    pending: &mut HashMap<task::Id, u64>,
+    done: Result<(task::Id, Sample), task::JoinError>,
+) {
     match done {
-        Ok(sample) => store.push(sample),
-        Err(_) => store.push(Sample::new(at, 0, Outcome::Io)),
+        Ok((id, sample)) => {
+            pending.remove(&id);
+            store.push(sample);
+        }
+        Err(e) => {
+            if let Some(offset) = pending.remove(&e.id()) {
+                store.push(Sample::new(offset, 0, Outcome::Io));
+            }
+        }
     }
 }
 
@@ -278,6 +290,32 @@ mod tests {
         for s in store.samples() {
             assert!(u64::from(s.latency_us) >= 400 * MS, "{s:?}");
         }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn rate_latency_counts_the_runner_falling_behind() {
+        let server = TestServer::start().await;
+        // Block the only runtime thread for 300 ms as soon as the probe first yields:
+        // samples scheduled in that time start late, and the delay is part of their
+        // latency (a closed model measuring from the actual start would hide it).
+        tokio::spawn(async { std::thread::sleep(Duration::from_millis(300)) });
+        let spec = spec(Schedule::RatePerSecond(20.0), 2_000, 1_000);
+        let store = run(http(server.url("/ok")), spec).await.unwrap_or_default();
+        assert_eq!(store.count(0, u64::MAX), 20);
+        assert_eq!(store.successes(0, u64::MAX), 20);
+        let first = offsets(&store)[0];
+        let mut late = 0;
+        for s in store.samples() {
+            let since_first = s.offset_us - first;
+            if since_first < 300 * MS {
+                late += 1;
+                assert!(
+                    since_first + u64::from(s.latency_us) >= 300 * MS,
+                    "{s:?} ended before the stall did"
+                );
+            }
+        }
+        assert_eq!(late, 6);
     }
 
     #[tokio::test]

@@ -1,5 +1,6 @@
 //! A tiny HTTP/1.1 server on 127.0.0.1 for the probe tests: `/ok` answers 200
-//! `hello world`, `/503` answers 503, `/slow` answers 200 after 3 s, anything else 404.
+//! `hello world`, `/503` answers 503, `/slow` answers 200 after 3 s,
+//! `/drip` sends its head and part of its body then stalls for 3 s, anything else 404.
 //! Every connection is closed after one answer; every request is recorded.
 
 use std::sync::{Arc, Mutex};
@@ -97,6 +98,13 @@ async fn answer(mut stream: TcpStream, log: Arc<Mutex<Vec<String>>>) {
         "/slow" => {
             tokio::time::sleep(Duration::from_secs(3)).await;
             ("200 OK", "late")
+        }
+        "/drip" => {
+            // Promises 100 bytes, sends 5, and stalls.
+            let head = "HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nhello";
+            let _ = stream.write_all(head.as_bytes()).await;
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            return;
         }
         _ => ("404 Not Found", "no"),
     };
