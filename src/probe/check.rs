@@ -453,4 +453,44 @@ mod tests {
         assert_eq!(sample(&exec(&["sleep", "5"]), 200).await, Outcome::Timeout);
         assert!(start.elapsed() < Duration::from_millis(3_000));
     }
+
+    /// Whether a process whose command line is exactly `argv` exists (Linux `/proc`).
+    #[cfg(target_os = "linux")]
+    fn running(argv: &[&str]) -> bool {
+        let wanted: Vec<u8> = argv
+            .iter()
+            .flat_map(|a| [a.as_bytes(), b"\0"].concat())
+            .collect();
+        std::fs::read_dir("/proc")
+            .map(|dir| {
+                dir.flatten()
+                    .any(|e| std::fs::read(e.path().join("cmdline")).is_ok_and(|c| c == wanted))
+            })
+            .unwrap_or(false)
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn exec_kills_the_command_at_the_timeout() {
+        // An argument no other process has, so that only this command can match.
+        let argv = ["sleep", "7.31415"];
+        let check = ProbeCheck::Exec {
+            argv: argv.iter().map(|a| lit(a)).collect(),
+        };
+        let prepared = Prepared::prepare(&check).unwrap_or_else(|e| panic!("{e}"));
+        let probe = tokio::spawn(async move { prepared.sample(Duration::from_millis(500)).await });
+        // The command is seen running before the timeout…
+        let mut seen = false;
+        for _ in 0..40 {
+            if running(&argv) {
+                seen = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(seen, "the command never ran");
+        assert_eq!(probe.await.ok(), Some(Outcome::Timeout));
+        // …and is killed once the sample has ended.
+        assert!(!running(&argv));
+    }
 }
