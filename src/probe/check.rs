@@ -310,35 +310,23 @@ mod tests {
             Prepared::prepare(&exec),
             Err(PrepareError::Invalid { .. })
         ));
-        let ProbeCheck::Http { status, .. } = http("x") else {
-            unreachable!()
-        };
-        let bad_method = ProbeCheck::Http {
-            url: lit("http://127.0.0.1/"),
-            method: "GE T".into(),
-            status,
+        let with = |url: Text, method: &str| ProbeCheck::Http {
+            url,
+            method: method.into(),
+            status: (200, 399),
             body_contains: None,
             headers: BTreeMap::new(),
             body: None,
         };
+        let bad_method = with(lit("http://127.0.0.1/"), "GE T");
         let err = Prepared::prepare(&bad_method).unwrap_err();
         assert_eq!(err.to_string(), "`GE T` is not an http method");
         // A secret URL is not echoed when it does not parse.
         std::env::set_var("CHAOSC_PROBE_TEST_SECRET_URL", "not a url s3cr3t");
-        let secret = http("x");
-        let secret = match secret {
-            ProbeCheck::Http { url: _, .. } => ProbeCheck::Http {
-                url: Text::Env {
-                    env: "CHAOSC_PROBE_TEST_SECRET_URL".into(),
-                },
-                method: "GET".into(),
-                status,
-                body_contains: None,
-                headers: BTreeMap::new(),
-                body: None,
-            },
-            other => other,
+        let env = Text::Env {
+            env: "CHAOSC_PROBE_TEST_SECRET_URL".into(),
         };
+        let secret = with(env, "GET");
         let err = Prepared::prepare(&secret).unwrap_err();
         assert!(!err.to_string().contains("s3cr3t"), "{err}");
     }
