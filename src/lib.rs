@@ -7,5 +7,6 @@ pub mod cli;
 pub mod diag;
 pub mod fmt;
 pub mod plan;
+pub mod probe;
 pub mod stdlib;
 pub mod syntax;
