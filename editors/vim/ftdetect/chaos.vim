@@ -1,0 +1,2 @@
+" Detect .chaos files.
+autocmd BufRead,BufNewFile *.chaos setfiletype chaos
