@@ -48,22 +48,7 @@ fn run_import(name: &str, text: &str) -> (Vec<Diagnostic>, Sources, Option<Strin
 }
 
 fn fixtures() -> Vec<PathBuf> {
-    let filter = std::env::var("LEGACY_FILTER").unwrap_or_default();
-    let mut out: Vec<PathBuf> = std::fs::read_dir(root().join("tests/legacy"))
-        .expect("tests/legacy exists")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yml"))
-        .filter(|p| {
-            let name = p
-                .file_name()
-                .map_or(String::new(), |n| n.to_string_lossy().into());
-            filter.split(',').any(|f| name.contains(f.trim()))
-        })
-        .map(|p| Path::new("tests/legacy").join(p.file_name().expect("a file name")))
-        .collect();
-    out.sort();
-    out
+    expectations::fixtures("tests/legacy", "yml", "LEGACY_FILTER")
 }
 
 #[test]

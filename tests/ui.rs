@@ -53,25 +53,8 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Every fixture, as a path relative to the package root, sorted.
 fn fixtures() -> Vec<PathBuf> {
-    let dir = root().join("tests/ui");
-    let filter = std::env::var("UI_FILTER").unwrap_or_default();
-    let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/ui exists")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "chaos"))
-        .filter(|p| {
-            let name = p
-                .file_name()
-                .map_or(String::new(), |n| n.to_string_lossy().into());
-            filter.split(',').any(|f| name.contains(f.trim()))
-        })
-        .map(|p| Path::new("tests/ui").join(p.file_name().expect("a file name")))
-        .collect();
-    out.sort();
-    out
+    expectations::fixtures("tests/ui", "chaos", "UI_FILTER")
 }
 
 #[test]

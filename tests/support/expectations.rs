@@ -130,3 +130,26 @@ pub fn report(
         );
     }
 }
+
+/// The fixtures of `dir` (relative to the package root) with extension `ext`, as paths
+/// relative to the package root, sorted; `filter_var` names an environment variable
+/// whose comma-separated substrings select a subset.
+pub fn fixtures(dir: &str, ext: &str, filter_var: &str) -> Vec<std::path::PathBuf> {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let filter = std::env::var(filter_var).unwrap_or_default();
+    let mut out: Vec<std::path::PathBuf> = std::fs::read_dir(root.join(dir))
+        .unwrap_or_else(|_| panic!("{dir} exists"))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == ext))
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map_or(String::new(), |n| n.to_string_lossy().into());
+            filter.split(',').any(|f| name.contains(f.trim()))
+        })
+        .map(|p| std::path::Path::new(dir).join(p.file_name().expect("a file name")))
+        .collect();
+    out.sort();
+    out
+}
