@@ -461,3 +461,26 @@ pub fn schema() -> String {
     let schema = schemars::schema_for!(Plan);
     serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
 }
+
+impl Fault {
+    /// The fault kind as written in the language (`cpu_stress`, `process_pause` …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Fault::CpuStress { .. } => "cpu_stress",
+            Fault::MemoryStress { .. } => "memory_stress",
+            Fault::DiskStress { .. } => "disk_stress",
+            Fault::Latency { .. } => "latency",
+            Fault::PacketLoss { .. } => "packet_loss",
+            Fault::Bandwidth { .. } => "bandwidth",
+            Fault::Blackhole { .. } => "blackhole",
+            Fault::Reset { .. } => "reset",
+            Fault::ContainerKill { .. } => "container_kill",
+            Fault::ContainerRestart { .. } => "container_restart",
+            Fault::ContainerStop { .. } => "container_stop",
+            Fault::ContainerPause => "container_pause",
+            Fault::ProcessKill { .. } => "process_kill",
+            Fault::ProcessPause => "process_pause",
+            Fault::Exec { .. } => "exec",
+        }
+    }
+}
