@@ -1,0 +1,8 @@
+//! Real runs: `chaosc run` and the injectors against real processes and HTTP servers on
+//! 127.0.0.1. A test whose component is missing prints why and returns, unless
+//! `CHAOSC_TEST_REQUIRE` names the component (CI sets it), in which case it fails.
+//!
+//! Tests that measure CPU time or timing take [`support::exclusive`] so that they do not
+//! disturb each other on a small machine.
+
+mod support;
