@@ -11,7 +11,9 @@ mod files;
 mod fmt;
 mod import;
 mod plan;
+mod recover;
 pub mod render;
+mod run;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
@@ -85,6 +87,22 @@ pub enum Command {
     /// Import a legacy YAML configuration as a `.chaos` program
     #[command(after_help = import::EXAMPLES)]
     Import(import::ImportArgs),
+    /// Run experiments: inject the faults, measure, judge the SLOs, write reports
+    #[command(after_help = run::EXAMPLES)]
+    Run(run::RunArgs),
+    /// Revert what an interrupted run left applied, from its journal
+    #[command(after_help = recover::EXAMPLES)]
+    Recover(recover::RecoverArgs),
+    /// The guard process of a run (started by `chaosc run`, not by hand)
+    #[command(name = "__guard", hide = true)]
+    Guard(GuardArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GuardArgs {
+    pub dir: std::path::PathBuf,
+    pub runner_pid: i32,
+    pub runner_start_time: u64,
 }
 
 /// The `--color` setting.
@@ -171,6 +189,15 @@ where
         Command::Explain(args) => explain::run(&args, &globals),
         Command::Plan(args) => plan::run(&args, &globals),
         Command::Import(args) => import::run(&args, &globals),
+        Command::Run(args) => run::run(&args, &globals),
+        Command::Recover(args) => recover::run(&args, &globals),
+        Command::Guard(args) => crate::runtime::guard::main(
+            args.dir,
+            crate::inject::ProcessId {
+                pid: args.runner_pid,
+                start_time: args.runner_start_time,
+            },
+        ),
     }
 }
 

@@ -108,7 +108,7 @@ pub fn run(args: &PlanArgs, globals: &Globals) -> i32 {
     } else {
         lower(&args.file, &text, &FsLoader, &args.select.options())
     };
-    report(&lowered, globals);
+    report_diagnostics(&lowered, globals);
     let Some(plan) = &lowered.plan else {
         return EXIT_FAILED;
     };
@@ -150,7 +150,7 @@ pub fn run(args: &PlanArgs, globals: &Globals) -> i32 {
 }
 
 /// Diagnostics go to stderr: stdout carries the plan.
-fn report(lowered: &Lowered, globals: &Globals) {
+pub(super) fn report_diagnostics(lowered: &Lowered, globals: &Globals) {
     let diagnostics = &lowered.checked.diagnostics;
     if diagnostics.is_empty() {
         return;

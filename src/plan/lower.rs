@@ -793,8 +793,12 @@ impl<'a> Lowering<'_, 'a> {
             .max()
             .unwrap_or(0);
         let assertions = self.effective_assertions(record, environment, &probe_names);
-        let steady_state =
+        // A steady state is judged over the baseline, whatever the metric's default.
+        let mut steady_state =
             self.expand_assertions(&record.steady_state, Level::Scenario, &probe_names);
+        for a in &mut steady_state {
+            a.window = Window::Baseline;
+        }
         let mut aborts = Vec::new();
         for abort in &record.aborts {
             aborts.extend(self.aborts(abort, Level::Scenario, &probe_names));

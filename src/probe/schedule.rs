@@ -18,10 +18,10 @@
 //! the last of them has ended (at most a timeout later).
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::sync::Semaphore;
+use tokio::sync::{watch, Semaphore};
 use tokio::task::{self, JoinSet};
 
 use super::check::Prepared;
@@ -82,30 +82,82 @@ pub fn default_max_in_flight(rate: f64, timeout: Duration) -> usize {
     }
 }
 
+/// The samples of a probe while it runs, shared with whoever watches them (abort
+/// conditions, recovery, progress).
+pub type SharedStore = Arc<Mutex<SampleStore>>;
+
+/// Stops a probe early: set to `true` and the probe schedules nothing more; samples in
+/// flight still end (within their timeout) and are recorded.
+pub type Stop = watch::Receiver<bool>;
+
 /// Runs `check` on `run.schedule` for `run.duration` and returns its samples.
 pub async fn run(check: Arc<Prepared>, run: Run) -> Result<SampleStore, ScheduleError> {
+    let sink = SharedStore::default();
+    let (_keep, stop) = watch::channel(false);
+    run_into(check, run, Arc::clone(&sink), stop).await?;
+    let store = std::mem::take(&mut *lock(&sink));
+    Ok(store)
+}
+
+/// Runs `check` on `run.schedule` until `run.duration` has passed or `stop` turns
+/// `true`, pushing every sample into `sink` as it ends.
+pub async fn run_into(
+    check: Arc<Prepared>,
+    run: Run,
+    sink: SharedStore,
+    stop: Stop,
+) -> Result<(), ScheduleError> {
     match run.schedule {
         Schedule::EveryMs(0) => Err(ScheduleError::ZeroEvery),
-        Schedule::EveryMs(ms) => Ok(closed(&check, Duration::from_millis(ms), run).await),
+        Schedule::EveryMs(ms) => {
+            closed(&check, Duration::from_millis(ms), run, &sink, stop).await;
+            Ok(())
+        }
         Schedule::RatePerSecond(rate) if rate > 0.0 && rate <= MAX_RATE => {
-            Ok(open(check, rate, run).await)
+            open(check, rate, run, &sink, stop).await;
+            Ok(())
         }
         Schedule::RatePerSecond(rate) => Err(ScheduleError::BadRate(rate)),
     }
 }
 
-async fn closed(check: &Prepared, every: Duration, run: Run) -> SampleStore {
-    let mut store = SampleStore::new();
+/// The store, even if a holder panicked (a sample store stays consistent: `push` is
+/// the only mutation).
+pub fn lock(sink: &SharedStore) -> std::sync::MutexGuard<'_, SampleStore> {
+    sink.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Sleeps until `at`; `false` when `stop` turned `true` first.
+async fn sleep_or_stop(at: Instant, stop: &mut Stop) -> bool {
+    if *stop.borrow() {
+        return false;
+    }
+    tokio::select! {
+        _ = tokio::time::sleep_until(at.into()) => true,
+        changed = stop.changed() => {
+            // A dropped sender means nobody can stop us: sleep on.
+            if changed.is_err() {
+                tokio::time::sleep_until(at.into()).await;
+                return true;
+            }
+            !*stop.borrow()
+        }
+    }
+}
+
+async fn closed(check: &Prepared, every: Duration, run: Run, sink: &SharedStore, mut stop: Stop) {
     let first = Instant::now();
     // A duration or interval beyond what the clock can represent never ends.
     let end = first.checked_add(run.duration);
     let mut next = first;
     while end.is_none_or(|end| next < end) {
-        tokio::time::sleep_until(next.into()).await;
+        if !sleep_or_stop(next, &mut stop).await {
+            break;
+        }
         let started = Instant::now();
         let outcome = check.sample(run.timeout).await;
         let ended = Instant::now();
-        store.push(Sample::new(
+        lock(sink).push(Sample::new(
             micros(next.saturating_duration_since(run.run_start)),
             micros(ended - started),
             outcome,
@@ -115,11 +167,9 @@ async fn closed(check: &Prepared, every: Duration, run: Run) -> SampleStore {
             None => break,
         }
     }
-    store
 }
 
-async fn open(check: Arc<Prepared>, rate: f64, run: Run) -> SampleStore {
-    let mut store = SampleStore::new();
+async fn open(check: Arc<Prepared>, rate: f64, run: Run, sink: &SharedStore, mut stop: Stop) {
     let bound = run
         .max_in_flight
         .unwrap_or_else(|| default_max_in_flight(rate, run.timeout))
@@ -133,10 +183,12 @@ async fn open(check: Arc<Prepared>, rate: f64, run: Run) -> SampleStore {
     let mut i: u64 = 0;
     while let Some(scheduled) = nth_start(first, i, rate, run.duration) {
         i += 1;
-        tokio::time::sleep_until(scheduled.into()).await;
+        if !sleep_or_stop(scheduled, &mut stop).await {
+            break;
+        }
         let offset = micros(scheduled.saturating_duration_since(run.run_start));
         while let Some(done) = tasks.try_join_next_with_id() {
-            record(&mut store, &mut pending, done);
+            record(sink, &mut pending, done);
         }
         match Arc::clone(&permits).try_acquire_owned() {
             Ok(permit) => {
@@ -149,13 +201,12 @@ async fn open(check: Arc<Prepared>, rate: f64, run: Run) -> SampleStore {
                 });
                 pending.insert(task.id(), offset);
             }
-            Err(_) => store.push(Sample::new(offset, 0, Outcome::Saturated)),
+            Err(_) => lock(sink).push(Sample::new(offset, 0, Outcome::Saturated)),
         }
     }
     while let Some(done) = tasks.join_next_with_id().await {
-        record(&mut store, &mut pending, done);
+        record(sink, &mut pending, done);
     }
-    store
 }
 
 /// When open-model sample `i` is due: `i / rate` seconds after `first`, computed from
@@ -172,18 +223,18 @@ fn nth_start(first: Instant, i: u64, rate: f64, duration: Duration) -> Option<In
 /// Records a finished task. A task that panicked (`sample` does not panic) still
 /// leaves a failed sample (`io`, latency 0) at its offset rather than a gap.
 fn record(
-    store: &mut SampleStore,
+    sink: &SharedStore,
     pending: &mut HashMap<task::Id, u64>,
     done: Result<(task::Id, Sample), task::JoinError>,
 ) {
     match done {
         Ok((id, sample)) => {
             pending.remove(&id);
-            store.push(sample);
+            lock(sink).push(sample);
         }
         Err(e) => {
             if let Some(offset) = pending.remove(&e.id()) {
-                store.push(Sample::new(offset, 0, Outcome::Io));
+                lock(sink).push(Sample::new(offset, 0, Outcome::Io));
             }
         }
     }

@@ -1,3 +1,287 @@
 //! The interpreter: runs a [`crate::plan::Plan`] (services, probes, phases, faults on a
 //! monotonic-clock schedule, journal and guard, abort watchers, signals) and evaluates
 //! assertions into verdicts.
+//!
+//! - `preflight`: targets, probes and services resolved before anything runs.
+//! - `services`: processes under test, started before and stopped after the scenarios.
+//! - `scenario`: one scenario's phases and its scheduler.
+//! - `steps`: one thread per running fault (prepare, journal, apply, finish).
+//! - `guard`: the detached process that reverts when the runner dies.
+//! - `evaluate`: metrics, assertions, aborts and verdicts (pure).
+//! - `progress`: what the user sees while it runs.
+
+pub mod evaluate;
+pub mod guard;
+pub mod preflight;
+pub mod progress;
+pub mod scenario;
+pub mod services;
+pub mod steps;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+use crate::inject::journal::{self, By, Entry};
+use crate::inject::Context;
+use crate::plan::Plan;
+use crate::report::results::{RunResults, ScenarioResult, Verdict, RESULTS_VERSION};
+use progress::{Mode, Progress};
+
+/// How a run is carried out.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Exists and is empty (or holds only this run's files).
+    pub report_dir: PathBuf,
+    pub seed: u64,
+    /// The `chaosc` binary (stress workers and the guard are `chaosc` subcommands).
+    pub exe: PathBuf,
+    pub progress: Mode,
+    /// What was run: the `.chaos` file, legacy YAML or plan JSON.
+    pub source: String,
+}
+
+/// How the numbers of a run are measured, written into every report.
+pub const METHOD: &[&str] = &[
+    "Offsets are measured on the monotonic clock from the scenario start (when its probes start); wall-clock times are UTC.",
+    "A step's actual start is the instant the scheduler launched it; its planned start is the plan's offset from the start of the chaos phase.",
+    "Probe samples are kept individually; latency is measured from the sample's start (`every:`) or its scheduled start (`rate:`, no coordinated omission); percentiles come from an HdrHistogram with 3 significant digits.",
+    "availability and error_rate count samples in the window; mttr averages failure episodes from the first failed sample to the next successful one; recovery_time runs from the end of the chaos phase to the first of the required consecutive successes.",
+    "Fault evidence is measured, not assumed: CPU seconds from /proc for stress workers, resident bytes, bytes written and synced, process states observed in /proc after a signal, command exit statuses.",
+];
+
+/// Runs `plan`; `interrupt` turns `true` on SIGINT/SIGTERM.
+pub async fn execute(plan: Plan, opts: Options, interrupt: watch::Receiver<bool>) -> RunResults {
+    let started_at = journal::now_rfc3339();
+    let run_start = Instant::now();
+    let progress = Arc::new(Progress::new(opts.progress));
+    let run_id = opts
+        .report_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| format!("run-{}", std::process::id()));
+    let mut results = RunResults {
+        results_version: RESULTS_VERSION,
+        chaosc_version: env!("CARGO_PKG_VERSION").to_string(),
+        run_id: run_id.clone(),
+        started_at,
+        finished_at: String::new(),
+        seed: opts.seed,
+        source: opts.source.clone(),
+        environment: plan.environment.clone(),
+        verdict: Verdict::Passed,
+        exit_code: 0,
+        services: Vec::new(),
+        scenarios: Vec::new(),
+        method: METHOD.iter().map(|s| s.to_string()).collect(),
+        plan: plan.clone(),
+    };
+    let fail_all = |results: &mut RunResults, reason: String| {
+        results.scenarios = plan
+            .scenarios
+            .iter()
+            .map(|s| not_run(s, Verdict::Error, reason.clone()))
+            .collect();
+    };
+
+    let mut writer = match journal::Writer::open(&opts.report_dir) {
+        Ok(w) => w,
+        Err(e) => {
+            fail_all(&mut results, e.message);
+            return finish(results);
+        }
+    };
+    if let Err(e) = writer.append(&Entry::Open {
+        run_id: run_id.clone(),
+        runner: guard::this_process(),
+        at: journal::now_rfc3339(),
+    }) {
+        fail_all(&mut results, e.message);
+        return finish(results);
+    }
+    let journal = Arc::new(Mutex::new(writer));
+
+    // Services.
+    let mut running = Vec::new();
+    let mut service_error = None;
+    for service in &plan.services {
+        progress.event(&format!("starting service `{}`", service.name));
+        match services::start(service, &opts.report_dir).await {
+            Ok(s) => {
+                progress.event(&format!(
+                    "service `{}` is ready (pid {}, {:.0} ms)",
+                    s.name,
+                    s.pid,
+                    s.result.ready_after_ms.unwrap_or(0.0)
+                ));
+                running.push(s);
+            }
+            Err(e) => {
+                service_error = Some(e);
+                break;
+            }
+        }
+    }
+
+    let ctx = Arc::new(Context {
+        worker_exe: opts.exe.clone(),
+        run_id: run_id.clone(),
+        seed: opts.seed,
+        services: running
+            .iter()
+            .map(|s| (s.name.clone(), s.pid))
+            .collect::<HashMap<_, _>>(),
+        allow_targets: plan.safety.allow_targets.clone(),
+        report_dir: opts.report_dir.clone(),
+    });
+    let guard_started = Mutex::new(false);
+    let guard_exe = opts.exe.clone();
+    let guard_dir = opts.report_dir.clone();
+    let ensure_guard = move || -> Result<(), String> {
+        let mut started = guard_started.lock().unwrap_or_else(|p| p.into_inner());
+        if !*started {
+            guard::spawn(&guard_exe, &guard_dir, guard::this_process()).map_err(|e| e.message)?;
+            *started = true;
+        }
+        Ok(())
+    };
+    let shared = scenario::Shared {
+        ctx,
+        journal: Arc::clone(&journal),
+        next_id: AtomicU64::new(1),
+        interrupt: interrupt.clone(),
+        run_deadline: plan
+            .safety
+            .max_duration_ms
+            .map(|m| run_start + Duration::from_millis(m)),
+        progress: Arc::clone(&progress),
+        ensure_guard: Box::new(ensure_guard),
+    };
+
+    if let Some(e) = service_error {
+        fail_all(&mut results, e);
+    } else {
+        let mut first = true;
+        for s in &plan.scenarios {
+            if *interrupt.borrow() {
+                results.scenarios.push(not_run(
+                    s,
+                    Verdict::Interrupted,
+                    "not run: the run was interrupted".into(),
+                ));
+                continue;
+            }
+            if s.skipped.is_none() && !first && plan.safety.cooldown_ms > 0 {
+                progress.event(&format!("cooldown {} ms", plan.safety.cooldown_ms));
+                let mut intr = interrupt.clone();
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(plan.safety.cooldown_ms)) => {}
+                    _ = intr.wait_for(|v| *v) => {}
+                }
+                if *interrupt.borrow() {
+                    results.scenarios.push(not_run(
+                        s,
+                        Verdict::Interrupted,
+                        "not run: the run was interrupted".into(),
+                    ));
+                    continue;
+                }
+            }
+            if s.skipped.is_none() {
+                first = false;
+            }
+            results
+                .scenarios
+                .push(scenario::run(&plan, s, &shared).await);
+        }
+    }
+
+    for service in &mut running {
+        progress.event(&format!("stopping service `{}`", service.name));
+        services::stop(service).await;
+        results.services.push(service.result.clone());
+    }
+
+    // Every fault was reverted by its step thread; anything still open (a revert that
+    // failed) is tried once more from the journal, which then closes it.
+    close_journal(&journal, &opts.report_dir, &mut results);
+    progress.finish();
+    finish(results)
+}
+
+fn close_journal(
+    journal: &Arc<Mutex<journal::Writer>>,
+    dir: &std::path::Path,
+    results: &mut RunResults,
+) {
+    let open = journal::read(dir).map(|s| s.open).unwrap_or_default();
+    if open.is_empty() {
+        let mut w = journal.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = w.append(&Entry::Close {
+            by: By::Runner,
+            at: journal::now_rfc3339(),
+        });
+        let _ = w.sync();
+        return;
+    }
+    match journal::revert_open(dir, By::Runner) {
+        Ok(report) if report.errors.is_empty() => {}
+        Ok(report) => {
+            for (entry, e) in report.errors {
+                mark_error(
+                    results,
+                    &entry.scenario,
+                    format!(
+                        "`{}` could not be reverted: {e}; run `chaosc recover {}`",
+                        entry.step,
+                        dir.display()
+                    ),
+                );
+            }
+        }
+        Err(e) => mark_error(results, "", e.message),
+    }
+}
+
+fn mark_error(results: &mut RunResults, scenario: &str, reason: String) {
+    for s in &mut results.scenarios {
+        if s.name == scenario || scenario.is_empty() {
+            if s.verdict < Verdict::Error {
+                s.verdict = Verdict::Error;
+            }
+            s.reason = Some(reason.clone());
+        }
+    }
+}
+
+fn not_run(s: &crate::plan::Scenario, verdict: Verdict, reason: String) -> ScenarioResult {
+    ScenarioResult {
+        name: s.name.clone(),
+        verdict,
+        reason: Some(reason),
+        started_at: None,
+        phases: Default::default(),
+        steps: Vec::new(),
+        probes: Vec::new(),
+        steady_state: Vec::new(),
+        assertions: Vec::new(),
+        abort: None,
+    }
+}
+
+fn finish(mut results: RunResults) -> RunResults {
+    results.finished_at = journal::now_rfc3339();
+    results.verdict = results
+        .scenarios
+        .iter()
+        .map(|s| s.verdict)
+        .max()
+        .unwrap_or(Verdict::Passed);
+    // Only skipped scenarios: nothing ran, nothing failed.
+    results.exit_code = results.verdict.exit_code();
+    results
+}

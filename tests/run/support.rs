@@ -15,7 +15,9 @@ static EXCLUSIVE: Mutex<()> = Mutex::new(());
 
 /// Held by tests that measure CPU time or timing, so they run one at a time.
 pub fn exclusive() -> MutexGuard<'static, ()> {
-    EXCLUSIVE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    EXCLUSIVE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Whether `CHAOSC_TEST_REQUIRE` (comma-separated) names `component`.
@@ -58,4 +60,158 @@ pub fn cpu_seconds(pid: u32) -> Option<f64> {
         .flatten()
         .unwrap_or(100) as f64;
     Some((utime + stime) / ticks)
+}
+
+/// An HTTP server on 127.0.0.1 whose health is switched by files in a folder, so that a
+/// scenario's own `exec` steps (`touch`, `rm`) make it fail for exact windows:
+/// `fail` present → 503; `stall` present → the answer waits until it is removed.
+pub struct FlagServer {
+    pub port: u16,
+    pub dir: tempfile::TempDir,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl FlagServer {
+    pub fn start() -> FlagServer {
+        use std::io::{Read, Write};
+        use std::sync::atomic::Ordering;
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        listener
+            .set_nonblocking(true)
+            .expect("a non-blocking listener");
+        let port = listener.local_addr().expect("an address").port();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (flags, halt) = (dir.path().to_path_buf(), stop.clone());
+        std::thread::spawn(move || {
+            while !halt.load(Ordering::Relaxed) {
+                let Ok((mut conn, _)) = listener.accept() else {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                    continue;
+                };
+                let flags = flags.clone();
+                std::thread::spawn(move || {
+                    let _ = conn.set_nonblocking(false);
+                    let _ = conn.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+                    let mut buf = [0u8; 4096];
+                    let mut got = Vec::new();
+                    while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match conn.read(&mut buf) {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => got.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let started = std::time::Instant::now();
+                    while flags.join("stall").exists()
+                        && started.elapsed() < std::time::Duration::from_secs(30)
+                    {
+                        std::thread::sleep(std::time::Duration::from_millis(1));
+                    }
+                    let status = if failing(&flags) {
+                        "503 Service Unavailable"
+                    } else {
+                        "200 OK"
+                    };
+                    let _ = write!(
+                        conn,
+                        "HTTP/1.1 {status}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                    );
+                });
+            }
+        });
+        FlagServer { port, dir, stop }
+    }
+
+    /// The flag file `name` (`fail`, `stall`) as a string for a scenario.
+    pub fn flag(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
+}
+
+impl Drop for FlagServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// `fail` present, or removed less than the milliseconds in `linger_ms` ago (a service
+/// that takes a while to recover after its cause is gone).
+fn failing(flags: &std::path::Path) -> bool {
+    if flags.join("fail").exists() {
+        let _ = std::fs::write(flags.join("last_failed"), "");
+        return true;
+    }
+    let linger: u64 = std::fs::read_to_string(flags.join("linger_ms"))
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(0);
+    if linger == 0 {
+        return false;
+    }
+    // The moment `fail` disappeared is when the server first saw it gone.
+    let gone = flags.join("gone_at");
+    let since = std::fs::metadata(flags.join("last_failed")).ok().map(|_| {
+        if !gone.exists() {
+            let _ = std::fs::write(&gone, "");
+        }
+        std::fs::metadata(&gone)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .unwrap_or_default()
+    });
+    since.is_some_and(|d| d < std::time::Duration::from_millis(linger))
+}
+
+/// What a `chaosc` run produced.
+#[derive(Debug)]
+pub struct Ran {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `chaosc ARGS` in `dir` with a time limit; kills it and fails beyond.
+pub fn chaosc(dir: &std::path::Path, args: &[&str], limit: std::time::Duration) -> Ran {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("chaosc starts");
+    let started = std::time::Instant::now();
+    loop {
+        if let Ok(Some(_)) = child.try_wait() {
+            break;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("chaosc is reaped");
+            panic!(
+                "chaosc {args:?} ran longer than {limit:?}\n--- stderr\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let out = child.wait_with_output().expect("chaosc is reaped");
+    use std::os::unix::process::ExitStatusExt;
+    Ran {
+        code: out
+            .status
+            .code()
+            .unwrap_or_else(|| 128 + out.status.signal().unwrap_or(0)),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `results.json` of a report folder.
+pub fn results(dir: &std::path::Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join("results.json")).expect("results.json exists");
+    serde_json::from_str(&text).expect("results.json is JSON")
 }

@@ -1,0 +1,435 @@
+//! `chaosc run FILE`: compile, preflight, confirm, run, report.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::files::{self, FsLoader};
+use super::plan::{report_diagnostics, SelectArgs};
+use super::{Globals, EXIT_OK, EXIT_USAGE};
+use crate::inject::journal::{self, By};
+use crate::plan::lower::{lower, lower_legacy};
+use crate::plan::{Plan, PLAN_VERSION};
+use crate::report::results::RunResults;
+use crate::runtime::{self, preflight, progress::Mode};
+
+/// An injector, probe or infrastructure problem (`docs/cli.md`).
+pub const EXIT_INFRA: i32 = 4;
+
+pub const EXAMPLES: &str = "\
+Examples:
+  chaosc run scenarios/quickstart.chaos              run it; reports in chaos-reports/<UTC time>/
+  chaosc run experiments.chaos --dry-run             resolve every target and probe, inject nothing
+  chaosc run experiments.chaos --scenario \"Light CPU Stress\" --yes
+  chaosc run experiments.chaos --env production --report-dir out/
+  chaosc run --plan plan.json                        run a plan written by `chaosc plan -o`
+  chaosc run --legacy chaos_scenarios.yml --suite smoke_test
+  chaosc run experiments.chaos --seed 42             repeat the random decisions of a run
+
+Exit status: 0 every blocking assertion held, 1 an assertion failed or a scenario was
+not steady, 2 compile or usage error (or confirmation refused), 3 aborted, 4 an
+injector, probe or infrastructure error, 130 interrupted (after reverting).";
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The `.chaos` file to run (or the legacy YAML with `--legacy`)
+    #[arg(value_name = "FILE", required_unless_present = "plan")]
+    pub file: Option<PathBuf>,
+
+    /// Run a JSON plan written by `chaosc plan -o` instead of compiling a file
+    #[arg(long, value_name = "PLAN.json", conflicts_with_all = ["file", "legacy"])]
+    pub plan: Option<PathBuf>,
+
+    /// FILE is the legacy YAML configuration: import it in memory, then run it
+    #[arg(long)]
+    pub legacy: bool,
+
+    /// Compile and resolve every target, probe and service on this host; inject nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Where to write the reports [default: chaos-reports/<UTC timestamp>/]
+    #[arg(long, value_name = "DIR")]
+    pub report_dir: Option<PathBuf>,
+
+    /// Confirm destructive faults without asking
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+
+    /// Seed of every random decision (printed and recorded; repeat a run with it)
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
+}
+
+pub fn run(args: &RunArgs, globals: &Globals) -> i32 {
+    let (plan, source) = match load(args, globals) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    let report_root = args
+        .report_dir
+        .as_ref()
+        .and_then(|d| d.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("chaos-reports"));
+    recover_unfinished(&report_root, globals);
+
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => {
+            super::error_line(globals, &format!("cannot find the chaosc executable: {e}"));
+            return EXIT_INFRA;
+        }
+    };
+    let seed = args.seed.unwrap_or_else(random_seed);
+    let probe_ctx = crate::inject::Context {
+        worker_exe: exe.clone(),
+        run_id: "preflight".into(),
+        seed,
+        services: Default::default(),
+        allow_targets: plan.safety.allow_targets.clone(),
+        report_dir: std::env::temp_dir(),
+    };
+    let checks = preflight::run(&plan, &probe_ctx);
+    let failed = checks.iter().filter(|c| c.result.is_err()).count();
+    if args.dry_run {
+        let options = crate::plan::view::ViewOptions {
+            width: globals.width.max(40),
+            color: globals.color_stdout,
+            ascii: false,
+        };
+        super::out(&crate::plan::view::render(&plan, &options));
+        super::out(&render_preflight(
+            &checks,
+            &preflight::needs_confirmation(&plan),
+        ));
+        return if failed == 0 { EXIT_OK } else { EXIT_INFRA };
+    }
+    if failed > 0 {
+        for check in checks.iter().filter(|c| c.result.is_err()) {
+            if let Err(e) = &check.result {
+                super::error_line(globals, &format!("preflight: {}: {e}", check.subject));
+            }
+        }
+        super::err("nothing was started or injected\n");
+        return EXIT_INFRA;
+    }
+    let confirm = preflight::needs_confirmation(&plan);
+    if !confirm.is_empty() && !args.yes {
+        if let Err(code) = ask(&confirm, globals) {
+            return code;
+        }
+    }
+
+    let report_dir = match make_report_dir(args.report_dir.as_deref()) {
+        Ok(dir) => dir,
+        Err(e) => {
+            super::error_line(globals, &e);
+            return EXIT_USAGE;
+        }
+    };
+    let mode = if globals.quiet {
+        Mode::Quiet
+    } else if std::io::stderr().is_terminal() {
+        Mode::Live
+    } else {
+        Mode::Plain
+    };
+    if !globals.quiet {
+        super::err(&format!(
+            "running {} scenario(s) from `{source}` (seed {seed}); reports in `{}`\n",
+            plan.scenarios.len(),
+            report_dir.display()
+        ));
+    }
+    let options = runtime::Options {
+        report_dir: report_dir.clone(),
+        seed,
+        exe,
+        progress: mode,
+        source,
+    };
+    let results = match execute(plan, options) {
+        Ok(results) => results,
+        Err(e) => {
+            super::error_line(globals, &e);
+            // A panic skipped the normal revert: do it from the journal.
+            let _ = journal::revert_open(&report_dir, By::Runner);
+            return EXIT_INFRA;
+        }
+    };
+    if let Err(e) = write_reports(&report_dir, &results) {
+        super::error_line(globals, &e);
+    }
+    super::out(&summary(&results, &report_dir));
+    results.exit_code
+}
+
+fn load(args: &RunArgs, globals: &Globals) -> Result<(Plan, String), i32> {
+    if let Some(path) = &args.plan {
+        let given = &args.select;
+        if given.environment.is_some()
+            || !given.sets.is_empty()
+            || given.suite.is_some()
+            || !given.scenarios.is_empty()
+            || !given.tags.is_empty()
+        {
+            super::error_line(
+                globals,
+                "`--plan` runs a plan as written; `--env`, `--set`, `--suite`, `--scenario` and `--tag` apply when it is compiled",
+            );
+            super::err("help: pass them to `chaosc plan … -o plan.json` instead\n");
+            return Err(EXIT_USAGE);
+        }
+        let text = files::read_text(path).map_err(|error| {
+            let problem = files::IoProblem {
+                path: path.clone(),
+                error,
+            };
+            super::error_line(globals, &problem.message());
+            EXIT_USAGE
+        })?;
+        let plan: Plan = serde_json::from_str(&text).map_err(|e| {
+            super::error_line(
+                globals,
+                &format!("`{}` is not a chaosc plan: {e}", path.display()),
+            );
+            EXIT_USAGE
+        })?;
+        if plan.plan_version != PLAN_VERSION {
+            super::error_line(
+                globals,
+                &format!(
+                    "`{}` is a version {} plan; this chaosc runs version {PLAN_VERSION}",
+                    path.display(),
+                    plan.plan_version
+                ),
+            );
+            return Err(EXIT_USAGE);
+        }
+        return Ok((plan, path.display().to_string()));
+    }
+    let Some(file) = &args.file else {
+        super::error_line(globals, "nothing to run: give a FILE or `--plan PLAN.json`");
+        return Err(EXIT_USAGE);
+    };
+    let text = files::read_text(file).map_err(|error| {
+        let problem = files::IoProblem {
+            path: file.clone(),
+            error,
+        };
+        super::error_line(globals, &problem.message());
+        EXIT_USAGE
+    })?;
+    let lowered = if args.legacy {
+        lower_legacy(file, &text, &args.select.options())
+    } else {
+        lower(file, &text, &FsLoader, &args.select.options())
+    };
+    report_diagnostics(&lowered, globals);
+    match lowered.plan {
+        Some(plan) => Ok((plan, file.display().to_string())),
+        None => Err(EXIT_USAGE),
+    }
+}
+
+/// Runs the plan on a multi-threaded runtime with SIGINT/SIGTERM turned into an
+/// orderly stop; a panic in the runtime is reported as an error.
+fn execute(plan: Plan, options: runtime::Options) -> Result<RunResults, String> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    rt.block_on(async move {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        let signals = tokio::spawn(async move {
+            use tokio::signal::unix::{signal, SignalKind};
+            let (Ok(mut int), Ok(mut term)) = (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+            ) else {
+                return;
+            };
+            loop {
+                let name = tokio::select! {
+                    _ = int.recv() => "SIGINT",
+                    _ = term.recv() => "SIGTERM",
+                };
+                if !*tx.borrow() {
+                    eprintln!("\n{name}: reverting every fault, then writing the reports");
+                }
+                let _ = tx.send(true);
+            }
+        });
+        let run = tokio::spawn(runtime::execute(plan, options, rx));
+        let out = run.await;
+        signals.abort();
+        out.map_err(|e| format!("the run failed unexpectedly: {e}"))
+    })
+}
+
+fn write_reports(dir: &Path, results: &RunResults) -> Result<(), String> {
+    let json = serde_json::to_string_pretty(results)
+        .map_err(|e| format!("cannot encode the results: {e}"))?;
+    std::fs::write(dir.join("results.json"), json + "\n")
+        .map_err(|e| format!("cannot write `{}`: {e}", dir.join("results.json").display()))
+}
+
+fn summary(results: &RunResults, dir: &Path) -> String {
+    let mut out = String::new();
+    for s in &results.scenarios {
+        out.push_str(&format!("{:<21} {}", s.verdict.as_str(), s.name));
+        if let Some(reason) = &s.reason {
+            out.push_str(&format!(": {reason}"));
+        }
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "verdict: {} (exit {}); reports in {}\n",
+        results.verdict.as_str(),
+        results.exit_code,
+        dir.display()
+    ));
+    out
+}
+
+fn render_preflight(checks: &[preflight::Check], confirm: &[String]) -> String {
+    let mut out = String::from("\nPreflight on this host\n");
+    for check in checks {
+        match &check.result {
+            Ok(what) => out.push_str(&format!("  ok     {}: {what}\n", check.subject)),
+            Err(e) => out.push_str(&format!("  error  {}: {e}\n", check.subject)),
+        }
+    }
+    if !confirm.is_empty() {
+        out.push_str("\nNeeds confirmation (`--yes`):\n");
+        for c in confirm {
+            out.push_str(&format!("  {c}\n"));
+        }
+    }
+    let failed = checks.iter().filter(|c| c.result.is_err()).count();
+    out.push_str(&match failed {
+        0 => "\ndry run: everything resolved; nothing was injected\n".to_string(),
+        n => format!("\ndry run: {n} problem(s); nothing was injected\n"),
+    });
+    out
+}
+
+/// Asks on the terminal; refuses without one.
+fn ask(confirm: &[String], globals: &Globals) -> Result<(), i32> {
+    let mut text = String::from("this run injects faults that need confirmation:\n");
+    for c in confirm {
+        text.push_str(&format!("  {c}\n"));
+    }
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        super::err(&text);
+        super::error_line(
+            globals,
+            "refusing to run destructive faults without confirmation",
+        );
+        super::err("help: pass `--yes` to confirm them (there is no terminal to ask on)\n");
+        return Err(EXIT_USAGE);
+    }
+    text.push_str("continue? [y/N] ");
+    super::err(&text);
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        super::err("not confirmed; nothing was injected\n");
+        Err(EXIT_USAGE)
+    }
+}
+
+fn make_report_dir(given: Option<&Path>) -> Result<PathBuf, String> {
+    let dir = match given {
+        Some(dir) => dir.to_path_buf(),
+        None => {
+            let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+                .to_string()
+                .replace(['-', ':'], "");
+            let base = PathBuf::from("chaos-reports").join(&stamp);
+            let mut dir = base.clone();
+            let mut n = 1;
+            while dir.exists() {
+                n += 1;
+                dir = PathBuf::from(format!("{}-{n}", base.display()));
+            }
+            dir
+        }
+    };
+    if dir.exists() {
+        let empty = std::fs::read_dir(&dir)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
+        if !empty {
+            return Err(format!(
+                "the report folder `{}` is not empty; choose another `--report-dir`",
+                dir.display()
+            ));
+        }
+    }
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| format!("cannot create the report folder `{}`: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+/// Reverts what earlier runs left applied: journals under `root` that are not closed
+/// and whose runner is gone (the guard normally does this first).
+fn recover_unfinished(root: &Path, globals: &Globals) {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let dir = entry.path();
+        let Ok(state) = journal::read(&dir) else {
+            continue;
+        };
+        let runner_gone = state.runner.is_none_or(|r| !runtime::guard::alive(r));
+        if state.closed || !runner_gone {
+            continue;
+        }
+        match journal::revert_open(&dir, By::Recover) {
+            Ok(report) if report.errors.is_empty() => {
+                if !report.reverted.is_empty() && !globals.quiet {
+                    super::err(&format!(
+                        "reverted {} fault(s) left by an unfinished run in `{}`\n",
+                        report.reverted.len(),
+                        dir.display()
+                    ));
+                }
+            }
+            Ok(report) => {
+                for (entry, e) in report.errors {
+                    super::error_line(
+                        globals,
+                        &format!(
+                            "cannot revert `{}` left in `{}`: {e}",
+                            entry.step,
+                            dir.display()
+                        ),
+                    );
+                }
+            }
+            Err(e) => super::error_line(globals, &e.message),
+        }
+    }
+}
+
+fn random_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    // splitmix64 of time and pid: different for runs started in the same nanosecond.
+    let mut z = nanos ^ (u64::from(std::process::id()) << 32);
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}

@@ -1,0 +1,102 @@
+//! Preflight: every target, probe and service of the selected scenarios resolved against
+//! the real host before anything is started or injected; and the confirmation list.
+
+use std::collections::BTreeSet;
+
+use crate::inject::{self, Context};
+use crate::plan::{Plan, ProcessSelector, Target};
+use crate::probe::check::{resolve, Prepared};
+
+/// One line of the preflight.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    /// `scenario / step`, `probe home`, `service web`.
+    pub subject: String,
+    /// What it resolved to, or why it cannot run.
+    pub result: Result<String, String>,
+}
+
+/// Resolves everything the plan's runnable scenarios need. Steps on a `service` target
+/// are resolved when the service has started (its pid does not exist yet).
+pub fn run(plan: &Plan, ctx: &Context) -> Vec<Check> {
+    let mut checks = Vec::new();
+    for service in &plan.services {
+        let result = match service.argv.first().map(resolve) {
+            None => Err("it has an empty command".to_string()),
+            Some(Err(e)) => Err(e.to_string()),
+            Some(Ok(program)) => find_program(&program)
+                .map(|path| format!("`{path}`"))
+                .ok_or_else(|| format!("`{program}` was not found on PATH")),
+        };
+        checks.push(Check {
+            subject: format!("service {}", service.name),
+            result,
+        });
+    }
+    let mut probes_seen = BTreeSet::new();
+    for scenario in plan.scenarios.iter().filter(|s| s.skipped.is_none()) {
+        for probe in &scenario.probes {
+            if !probes_seen.insert(probe.name.clone()) {
+                continue;
+            }
+            checks.push(Check {
+                subject: format!("probe {}", probe.name),
+                result: Prepared::prepare(&probe.check)
+                    .map(|_| "ready".to_string())
+                    .map_err(|e| e.to_string()),
+            });
+        }
+        for step in &scenario.steps {
+            let subject = format!("{} / {}", scenario.name, step.name);
+            let result = match &step.target {
+                Target::Process {
+                    selector: ProcessSelector::Service(name),
+                    ..
+                } => {
+                    if plan.services.iter().any(|s| &s.name == name) {
+                        Ok(format!("service `{name}` (resolved once it has started)"))
+                    } else {
+                        Err(format!("service `{name}` is not declared"))
+                    }
+                }
+                _ => inject::prepare(step, ctx)
+                    .map(|p| p.target_description())
+                    .map_err(|e| match e.help {
+                        Some(help) => format!("{} (help: {help})", e.message),
+                        None => e.message,
+                    }),
+            };
+            checks.push(Check { subject, result });
+        }
+    }
+    checks
+}
+
+/// The fault kinds of the runnable scenarios that need confirmation: destructive ones
+/// and those the plan's safety lists, with the steps that use them.
+pub fn needs_confirmation(plan: &Plan) -> Vec<String> {
+    let mut out = Vec::new();
+    for scenario in plan.scenarios.iter().filter(|s| s.skipped.is_none()) {
+        for step in &scenario.steps {
+            let kind = step.fault.kind();
+            if step.destructive || plan.safety.confirm.iter().any(|k| k == kind) {
+                out.push(format!("`{}` ({kind}) in \"{}\"", step.name, scenario.name));
+            }
+        }
+    }
+    out
+}
+
+/// The full path of `program`, looked up like `execvp` does.
+pub fn find_program(program: &str) -> Option<String> {
+    if program.contains('/') {
+        return std::path::Path::new(program)
+            .is_file()
+            .then(|| program.to_string());
+    }
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+        .map(|p| p.display().to_string())
+}
