@@ -11,14 +11,13 @@ use std::fmt::Write as _;
 
 use super::format::{self as f, named_assertions};
 use super::results::{
-    AssertionResult, AssertionStatus, RunResults, ScenarioResult, StepStatus, Verdict,
+    AssertionResult, AssertionStatus, Measured, RunResults, ScenarioResult, StepStatus, Verdict,
 };
 use crate::plan::Severity;
 
-/// Text for XML 1.0 content and attribute values: the five special characters as
-/// entities, characters XML 1.0 cannot carry (most C0 controls, U+FFFE, U+FFFF)
-/// dropped. Tab and line breaks are kept, as character references so that an
-/// attribute keeps them too (a parser would otherwise normalise them to spaces).
+/// Text for an XML 1.0 attribute value: the five special characters as entities,
+/// characters XML 1.0 cannot carry (most C0 controls, U+FFFE, U+FFFF) dropped, tab and
+/// line breaks as character references (a parser would normalise them to spaces).
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -85,6 +84,12 @@ pub fn render(results: &RunResults) -> String {
     }
     out.push_str("</testsuites>\n");
     out
+}
+
+/// Text for XML 1.0 element content: as [`escape`], but tab and line feed stay as
+/// they are, so the file reads well too.
+pub fn escape_text(text: &str) -> String {
+    escape(text).replace("&#10;", "\n").replace("&#9;", "\t")
 }
 
 #[derive(Default)]
@@ -172,7 +177,7 @@ fn testcase(out: &mut String, classname: &str, case: &Case) {
     let note = case
         .note
         .as_deref()
-        .map(|n| format!("      <system-out>{}</system-out>\n", escape(n)))
+        .map(|n| format!("      <system-out>{}</system-out>\n", escape_text(n)))
         .unwrap_or_default();
     match &case.outcome {
         Outcome::Pass if note.is_empty() => {
@@ -199,7 +204,7 @@ fn testcase(out: &mut String, classname: &str, case: &Case) {
                 out,
                 "{open}>\n      <{element} message=\"{}\" type=\"{kind}\">{}</{element}>\n{note}    </testcase>\n",
                 escape(message),
-                escape(detail),
+                escape_text(detail),
             );
         }
         Outcome::Skipped { message } => {
@@ -332,13 +337,13 @@ fn assertion_case(name: String, a: &AssertionResult) -> Case {
 }
 
 fn failed_message(a: &AssertionResult) -> String {
-    let measured = a
-        .measured
-        .as_ref()
-        .map(f::measured)
-        .unwrap_or_else(|| "nothing".to_string());
+    let measured = match &a.measured {
+        Some(Measured::Unbounded) => "never recovered".to_string(),
+        Some(m) => format!("measured {}", f::measured(m)),
+        None => "nothing measured".to_string(),
+    };
     format!(
-        "measured {measured}, expected {} during {}",
+        "{measured}, expected {} during {}",
         f::threshold(a),
         f::window(a.window)
     )
@@ -376,7 +381,7 @@ fn assertion_detail(a: &AssertionResult) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::{escape, escape_text};
 
     #[test]
     fn xml_special_and_control_characters() {
@@ -387,5 +392,6 @@ mod tests {
         assert_eq!(escape("bell\u{7}nul\u{0}\u{fffe}"), "bellnul");
         assert_eq!(escape("line\nnext\ttab"), "line&#10;next&#9;tab");
         assert_eq!(escape("ünïcødé ✅"), "ünïcødé ✅");
+        assert_eq!(escape_text("a\n\tb &#10;"), "a\n\tb &amp;#10;");
     }
 }

@@ -47,6 +47,70 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Prose from chaosc itself (reasons, errors, evidence): escaped as [`escape`], except
+/// that its `code spans` (user input, by the project's wording rule) stay code spans.
+pub fn escape_prose(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('`') {
+        out.push_str(&escape(&rest[..open]));
+        let run = rest[open..].len() - rest[open..].trim_start_matches('`').len();
+        let after = &rest[open + run..];
+        match closing_run(after, run) {
+            Some(close) => {
+                out.push_str(&code(&after[..close]));
+                rest = &after[close + run..];
+            }
+            None => {
+                // No closing run of the same length: the backticks are literal.
+                out.push_str(&escape(&rest[open..open + run]));
+                rest = after;
+            }
+        }
+    }
+    out.push_str(&escape(rest));
+    out
+}
+
+/// Where a run of exactly `len` backticks starts in `text`.
+fn closing_run(text: &str, len: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'`' {
+            let start = i;
+            while i < bytes.len() && bytes[i] == b'`' {
+                i += 1;
+            }
+            if i - start == len {
+                return Some(start);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+/// `text` as a code span that holds any text: a fence longer than any backtick run
+/// inside, `|` escaped for the table (GFM unescapes it before the code span is read),
+/// line breaks as spaces.
+pub fn code(text: &str) -> String {
+    let text: String = text
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .filter(|c| !c.is_control())
+        .collect();
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with(['`', ' ']) || text.ends_with(['`', ' ']) {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{}{pad}{fence}", text.replace('|', "\\|"))
+}
+
 /// A heading holds one line: line breaks become spaces.
 fn escape_line(text: &str) -> String {
     escape(text).replace("<br>", " ")
@@ -114,7 +178,7 @@ fn services(out: &mut String, r: &RunResults) {
             escape(&s.name),
             or_dash(s.pid.map(|p| p.to_string())),
             or_dash(s.ready_after_ms.map(f::ms)),
-            or_dash(s.ended.as_deref().map(escape)),
+            or_dash(s.ended.as_deref().map(escape_prose)),
             escape(&s.log),
         );
     }
@@ -151,7 +215,7 @@ fn summary(out: &mut String, r: &RunResults) {
             "| {} | {} | {} | {passed} | {failed} | {inconclusive} | {} |",
             escape(&s.name),
             verdict(s.verdict),
-            or_dash(s.reason.as_deref().map(escape)),
+            or_dash(s.reason.as_deref().map(escape_prose)),
             or_dash(f::scenario_duration_ms(s).map(f::duration)),
         );
     }
@@ -161,7 +225,7 @@ fn summary(out: &mut String, r: &RunResults) {
 fn scenario_section(out: &mut String, s: &ScenarioResult) {
     let _ = writeln!(out, "## {}: {}\n", escape_line(&s.name), verdict(s.verdict));
     if let Some(reason) = &s.reason {
-        let _ = writeln!(out, "{}\n", escape(reason));
+        let _ = writeln!(out, "{}\n", escape_prose(reason));
     }
     if let Some(started) = &s.started_at {
         let _ = writeln!(out, "Started {}.\n", escape(started));
@@ -222,10 +286,10 @@ fn step_note(step: &StepResult) -> String {
         } else {
             "**did not take effect**: "
         };
-        parts.push(format!("{mark}{}", escape(&evidence.summary)));
+        parts.push(format!("{mark}{}", escape_prose(&evidence.summary)));
     }
     if let Some(error) = &step.error {
-        parts.push(format!("error: {}", escape(error)));
+        parts.push(format!("error: {}", escape_prose(error)));
     }
     or_dash((!parts.is_empty()).then(|| parts.join("<br>")))
 }
@@ -289,7 +353,7 @@ fn assertions(out: &mut String, title: &str, list: &[AssertionResult]) {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} |",
-            escape(&a.text),
+            code(&a.text),
             f::severity(a.severity),
             window,
             or_dash(a.measured.as_ref().map(f::measured)),
@@ -311,13 +375,13 @@ fn abort_line(out: &mut String, abort: &AbortResult) {
     let origin = abort
         .origin
         .as_ref()
-        .map(|o| format!(" ({})", escape(&f::origin(o))))
+        .map(|o| format!("; from {}", escape(&f::origin(o))))
         .unwrap_or_default();
     let _ = writeln!(
         out,
         "**Aborted** at {}: {}{measured}{origin}\n",
         f::ms(abort.at_ms),
-        escape(&abort.condition),
+        code(&abort.condition),
     );
 }
 
@@ -376,7 +440,7 @@ fn method(out: &mut String, r: &RunResults) {
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::{code, escape, escape_prose};
 
     #[test]
     fn cells_cannot_break_the_table() {
@@ -385,5 +449,15 @@ mod tests {
         assert_eq!(escape("`x` <b> & *y*"), "\\`x\\` \\<b\\> \\& \\*y\\*");
         assert_eq!(escape("back\\slash"), "back\\\\slash");
         assert_eq!(escape("bell\u{7}"), "bell");
+    }
+
+    #[test]
+    fn prose_keeps_its_code_spans() {
+        assert_eq!(escape_prose("bad `a|b_c` here"), "bad `a\\|b_c` here");
+        assert_eq!(escape_prose("one ` alone_x"), "one \\` alone\\_x");
+        assert_eq!(escape_prose("``a`b`` and `c`"), "``a`b`` and `c`");
+        assert_eq!(code("x `y` z"), "``x `y` z``");
+        assert_eq!(code("`y`"), "`` `y` ``");
+        assert_eq!(code("a\nb"), "`a b`");
     }
 }
