@@ -1043,3 +1043,49 @@ fn write_all_into_a_missing_folder_is_an_error() {
     assert_eq!(error.kind(), std::io::ErrorKind::NotFound);
     assert!(!missing.exists());
 }
+
+#[test]
+fn a_failed_scenario_is_never_green_in_junit() {
+    // A `failed` verdict whose assertions all say passed (inconsistent, but possible
+    // from a future cause of failure) still fails its testsuite.
+    let mut results = fixture();
+    let failed = &mut results.scenarios[3];
+    assert_eq!(failed.verdict, Verdict::Failed);
+    for a in &mut failed.assertions {
+        a.status = AssertionStatus::Passed;
+    }
+    let xml = chaosc::report::render_junit(&results);
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed");
+    let suite = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite") && n.attribute("name") == Some("Latency budget"))
+        .expect("the suite");
+    assert_eq!(suite.attribute("failures"), Some("1"));
+    let case = suite
+        .children()
+        .find(|n| n.attribute("name") == Some("scenario"))
+        .expect("a scenario testcase");
+    let failure = case.children().find(|n| n.has_tag_name("failure"));
+    assert_eq!(
+        failure.and_then(|n| n.attribute("message")),
+        Some("2 blocking assertions failed")
+    );
+}
+
+#[test]
+fn a_run_without_scenarios_renders() {
+    let mut results = fixture();
+    results.scenarios.clear();
+    results.services.clear();
+    results.method.clear();
+    results.environment = None;
+    let md = chaosc::report::render_markdown(&results);
+    assert!(md.contains("No scenario ran."), "{md}");
+    let xml = chaosc::report::render_junit(&results);
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed");
+    assert_eq!(doc.root_element().attribute("tests"), Some("0"));
+    let text = chaosc::report::render_prometheus(&results);
+    let samples = parse_exposition(&text).unwrap_or_else(|e| panic!("{e}\n\n{text}"));
+    assert!(find(&samples, "chaosc_run_info", &[("environment", "")]).is_some());
+    assert!(find(&samples, "chaosc_scenario_verdict", &[]).is_none());
+}
