@@ -1089,3 +1089,22 @@ fn a_run_without_scenarios_renders() {
     assert!(find(&samples, "chaosc_run_info", &[("environment", "")]).is_some());
     assert!(find(&samples, "chaosc_scenario_verdict", &[]).is_none());
 }
+
+#[test]
+fn docs_list_every_metric_and_no_other() {
+    let text = chaosc::report::render_prometheus(&fixture());
+    let emitted: std::collections::BTreeSet<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.split(' ').next())
+        .map(str::to_string)
+        .collect();
+    let docs = std::fs::read_to_string(root().join("docs/reports.md")).unwrap();
+    let documented: std::collections::BTreeSet<String> = docs
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `chaosc_"))
+        .filter_map(|l| l.split('`').next())
+        .map(|name| format!("chaosc_{name}"))
+        .collect();
+    assert_eq!(emitted, documented, "docs/reports.md's metric table");
+}
