@@ -1,4 +1,82 @@
 //! Reports of a run, written into its report folder: `results.json` (the
-//! [`results::RunResults`] model), `report.md`, `junit.xml`, `metrics.prom`.
+//! [`results::RunResults`] model), `report.md`, `junit.xml`, `metrics.prom`
+//! (`docs/reports.md` says who each is for).
+//!
+//! The renderers are pure functions of the results; [`write_all`] writes them so that
+//! a reader (a CI step, a textfile collector) never sees half a file.
 
+use std::fs;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+mod format;
+pub mod junit;
+pub mod markdown;
+pub mod prometheus;
 pub mod results;
+
+use results::RunResults;
+
+pub const RESULTS_FILE: &str = "results.json";
+pub const MARKDOWN_FILE: &str = "report.md";
+pub const JUNIT_FILE: &str = "junit.xml";
+pub const PROMETHEUS_FILE: &str = "metrics.prom";
+
+/// `results.json`: the results as pretty JSON, ending with a line feed.
+pub fn render_json(results: &RunResults) -> io::Result<String> {
+    let json = serde_json::to_string_pretty(results).map_err(io::Error::other)?;
+    Ok(json + "\n")
+}
+
+/// `report.md`: the run for people (a CI job summary, a pull-request comment).
+pub fn render_markdown(results: &RunResults) -> String {
+    markdown::render(results)
+}
+
+/// `junit.xml`: a testsuite per scenario, a testcase per assertion.
+pub fn render_junit(results: &RunResults) -> String {
+    junit::render(results)
+}
+
+/// `metrics.prom`: Prometheus text exposition format.
+pub fn render_prometheus(results: &RunResults) -> String {
+    prometheus::render(results)
+}
+
+/// Writes the four reports into `dir` (which exists), `results.json` first, and
+/// returns their paths. Each is written under a temporary name in `dir`, flushed to
+/// disk and renamed over its final name, so a reader sees the old file or the whole
+/// new one. Stops at the first error, removing that file's temporary copy.
+pub fn write_all(dir: &Path, results: &RunResults) -> io::Result<Vec<PathBuf>> {
+    let files = [
+        (RESULTS_FILE, render_json(results)?),
+        (MARKDOWN_FILE, render_markdown(results)),
+        (JUNIT_FILE, render_junit(results)),
+        (PROMETHEUS_FILE, render_prometheus(results)),
+    ];
+    let mut written = Vec::with_capacity(files.len());
+    for (name, text) in files {
+        written.push(write_atomically(dir, name, text.as_bytes())?);
+    }
+    // The renames are entries of the folder: syncing it makes them survive a crash.
+    fs::File::open(dir)?.sync_all()?;
+    Ok(written)
+}
+
+fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<PathBuf> {
+    let path = dir.join(name);
+    // A dot name that no report reader looks for; the pid keeps two runs writing into
+    // one folder (a mistake, but possible) from sharing a temporary file.
+    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&temporary, &path)
+    })();
+    if let Err(error) = result {
+        let _ = fs::remove_file(&temporary);
+        return Err(error);
+    }
+    Ok(path)
+}
