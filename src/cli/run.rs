@@ -272,10 +272,9 @@ fn execute(plan: Plan, options: runtime::Options) -> Result<RunResults, String> 
 }
 
 fn write_reports(dir: &Path, results: &RunResults) -> Result<(), String> {
-    let json = serde_json::to_string_pretty(results)
-        .map_err(|e| format!("cannot encode the results: {e}"))?;
-    std::fs::write(dir.join("results.json"), json + "\n")
-        .map_err(|e| format!("cannot write `{}`: {e}", dir.join("results.json").display()))
+    crate::report::write_all(dir, results)
+        .map(|_| ())
+        .map_err(|e| format!("cannot write the reports into `{}`: {e}", dir.display()))
 }
 
 fn summary(results: &RunResults, dir: &Path) -> String {
