@@ -6,3 +6,5 @@
 //! disturb each other on a small machine.
 
 mod support;
+
+mod process;
