@@ -75,6 +75,11 @@ fn state(pid: i32) -> Option<char> {
     stat_fields(pid)?.first()?.chars().next()
 }
 
+/// Alive and neither stopped nor a zombie.
+fn running(pid: i32) -> bool {
+    matches!(state(pid), Some(c) if c != 'T' && c != 'Z')
+}
+
 fn start_time(pid: i32) -> Option<u64> {
     stat_fields(pid)?.get(19)?.parse().ok()
 }
@@ -219,7 +224,7 @@ fn pause_stops_the_process_and_finish_resumes_it() {
         prepared.target_description(),
         format!("process {} (sleep)", child.pid())
     );
-    assert_eq!(state(child.pid()), Some('S'), "prepare changes nothing");
+    assert!(running(child.pid()), "prepare changes nothing");
     let active = prepared.apply().expect("applies");
     assert_eq!(state(child.pid()), Some('T'), "stopped once apply returns");
     std::thread::sleep(Duration::from_millis(50));
@@ -273,7 +278,7 @@ fn a_reused_pid_is_never_signalled() {
         .expect("no error for a process that is not there");
     assert_eq!(delivery, inject::process::Delivery::Gone);
     std::thread::sleep(Duration::from_millis(20));
-    assert_eq!(state(child.pid()), Some('S'), "not stopped");
+    assert!(running(child.pid()), "not stopped");
 
     // Stopped by someone else: a record for a different start time must not resume it.
     nix::sys::signal::kill(
@@ -358,7 +363,7 @@ fn kill_with_restart_starts_a_new_process_in_its_own_session() {
     assert!(evidence.took_effect, "{evidence:?}");
     assert_ne!(new_pid, child.pid());
     assert_eq!(cmdline(new_pid), ["sleep", "30"]);
-    assert!(matches!(state(new_pid), Some('S' | 'R')));
+    assert!(running(new_pid));
     let session = nix::unistd::getsid(Some(nix::unistd::Pid::from_raw(new_pid))).expect("getsid");
     assert_eq!(session.as_raw(), new_pid, "leads its own session");
     assert!(dir.path().join("process_kill#1-restart.log").is_file());
@@ -383,7 +388,7 @@ fn kill_with_a_restart_that_is_not_on_path_is_refused_before_killing() {
         e.message,
         "`chaosc-no-such-program-xyz` was not found on PATH"
     );
-    assert_eq!(state(child.pid()), Some('S'), "still running");
+    assert!(running(child.pid()), "still running");
 }
 
 #[test]
@@ -515,7 +520,7 @@ fn allow_targets_refuses_other_processes_and_signals_nothing() {
         child.0.try_wait().expect("try_wait").is_none(),
         "not killed"
     );
-    assert_eq!(state(child.pid()), Some('S'));
+    assert!(running(child.pid()));
 
     ctx.allow_targets = vec!["nginx*".to_string(), "sl??p".to_string()];
     inject::prepare(&step(Fault::ProcessPause, pid_target(child.pid())), &ctx)
@@ -733,4 +738,91 @@ fn an_env_program_is_shown_by_name_never_by_value() {
     // `$HOME` is a folder, not a program.
     assert!(e.message.starts_with("`env(HOME)` "), "{}", e.message);
     assert!(!e.message.contains(&home) || home.is_empty());
+}
+
+/// `sleep 30` that ignores `signal` (an ignored disposition survives `exec`).
+fn sleep_ignoring(signal: nix::sys::signal::Signal) -> Proc {
+    use std::os::unix::process::CommandExt;
+    let mut command = Command::new("sleep");
+    command.arg("30").stdin(Stdio::null());
+    // SAFETY: `signal` is async-signal-safe; SIG_IGN installs no handler code.
+    unsafe {
+        command.pre_exec(move || {
+            nix::sys::signal::signal(signal, nix::sys::signal::SigHandler::SigIgn)
+                .map(|_| ())
+                .map_err(std::io::Error::from)
+        });
+    }
+    let proc = Proc(command.spawn().expect("sleep starts"));
+    assert!(eventually(|| cmdline(proc.pid())
+        .first()
+        .is_some_and(|a| a == "sleep")));
+    proc
+}
+
+#[test]
+fn a_handled_signal_is_evidenced_by_its_delivery() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = sleep_ignoring(nix::sys::signal::Signal::SIGUSR1);
+    let step = kill_step("USR1", None, pid_target(child.pid()));
+    let evidence = inject::prepare(&step, &ctx(dir.path()))
+        .expect("prepares")
+        .apply()
+        .expect("applies")
+        .finish()
+        .expect("finishes");
+    assert!(evidence.took_effect, "{evidence:?}");
+    assert_eq!(evidence.measurements["delivered"], 1.0);
+    assert!(
+        evidence.summary.contains("delivery is the only evidence"),
+        "{}",
+        evidence.summary
+    );
+    assert!(
+        child.0.try_wait().expect("try_wait").is_none(),
+        "still runs"
+    );
+}
+
+#[test]
+fn a_sigterm_the_process_ignores_did_not_take_effect() {
+    let _timing = support::exclusive();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = sleep_ignoring(nix::sys::signal::Signal::SIGTERM);
+    let step = kill_step("SIGTERM", None, pid_target(child.pid()));
+    let start = Instant::now();
+    let evidence = inject::prepare(&step, &ctx(dir.path()))
+        .expect("prepares")
+        .apply()
+        .expect("applies")
+        .finish()
+        .expect("finishes");
+    let took = start.elapsed();
+    assert!(!evidence.took_effect, "{evidence:?}");
+    assert_eq!(evidence.measurements["exited"], 0.0);
+    assert!(
+        took >= Duration::from_secs(5) && took < Duration::from_secs(7),
+        "{took:?}"
+    );
+    assert!(
+        child.0.try_wait().expect("try_wait").is_none(),
+        "still runs"
+    );
+    eprintln!("ignored SIGTERM: {}", evidence.summary);
+}
+
+#[test]
+fn pausing_a_process_that_exited_since_prepare_did_not_take_effect() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let child = Proc::sleep();
+    let step = step(Fault::ProcessPause, pid_target(child.pid()));
+    let prepared = inject::prepare(&step, &ctx(dir.path())).expect("prepares");
+    drop(child);
+    let evidence = prepared
+        .apply()
+        .expect("applies")
+        .finish()
+        .expect("finishes");
+    assert!(!evidence.took_effect, "{evidence:?}");
+    assert_eq!(evidence.measurements["processes_stopped"], 0.0);
 }

@@ -123,9 +123,13 @@ impl Prepared for Kill {
             }
         }
         let total = self.targets.len();
+        // A process that ended on its own between prepare and apply was not killed by
+        // the fault: it does not count as evidence.
+        let already_gone = total - delivered.len();
         let mut measurements = BTreeMap::new();
         measurements.insert("processes".to_string(), total as f64);
         measurements.insert("delivered".to_string(), delivered.len() as f64);
+        measurements.insert("already_gone".to_string(), already_gone as f64);
         measurements.insert("signal".to_string(), f64::from(self.signal as i32));
         let (took_effect, mut summary) = match ends_process(self.signal) {
             Some(limit) => {
@@ -152,7 +156,7 @@ impl Prepared for Kill {
                     _ => (
                         false,
                         format!(
-                            "{gone} of {total} of {who} observed gone within {} ms of {}",
+                            "{gone} of {total} observed gone within {} ms of {} ({who})",
                             limit.as_millis(),
                             self.signal
                         ),
@@ -162,12 +166,18 @@ impl Prepared for Kill {
             None => (
                 delivered.len() == total,
                 format!(
-                    "{} delivered to {} of {total} of {who} (a signal the process may handle: its delivery is the only evidence)",
+                    "{} delivered to {} of {total} ({who}); the process may handle it, so delivery is the only evidence",
                     self.signal,
                     delivered.len()
                 ),
             ),
         };
+        if already_gone > 0 {
+            summary.push_str(&format!(
+                "; {already_gone} of {total} had exited before {} was sent",
+                self.signal
+            ));
+        }
         if let Some(argv) = &self.restart {
             let (pid, alive) = restart(&self.ctx, &self.step, argv)?;
             measurements.insert("restart_pid".to_string(), f64::from(pid));

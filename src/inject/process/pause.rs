@@ -119,7 +119,7 @@ impl Active for Paused {
             )
         } else {
             format!(
-                "only {} of {total} of {who} observed stopped (state T) within {} ms of SIGSTOP",
+                "only {} of {total} observed stopped (state T) within {} ms of SIGSTOP ({who})",
                 self.stopped_observed,
                 OBSERVE.as_millis()
             )
