@@ -431,11 +431,22 @@ fn a_long_name_matches_through_argv0() {
     let name = program.file_name().and_then(|n| n.to_str()).expect("name");
     let child = Proc::spawn(&program);
     let target = process(ProcessSelector::Name(lit(name)), false);
-    let prepared =
-        inject::prepare(&step(Fault::ProcessPause, target), &ctx(dir.path())).expect("prepares");
+    let prepared = inject::prepare(&step(Fault::ProcessPause, target.clone()), &ctx(dir.path()))
+        .expect("prepares");
     assert_eq!(
         prepared.target_description(),
         format!("process {} ({name})", child.pid())
+    );
+    // `allow_targets` sees the full name too, not only the truncated `comm`.
+    let mut ctx = ctx(dir.path());
+    ctx.allow_targets = vec!["chaosc-long-name-*".to_string()];
+    inject::prepare(&step(Fault::ProcessPause, target.clone()), &ctx).expect("allowed");
+    ctx.allow_targets = vec!["chaosc-long-name-".to_string()];
+    let e = prepare_err(&step(Fault::ProcessPause, target), &ctx);
+    assert!(
+        e.message.contains("matches none of `allow_targets`"),
+        "{}",
+        e.message
     );
 }
 

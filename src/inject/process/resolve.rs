@@ -200,8 +200,11 @@ fn allowed(process: &Resolved, patterns: &[String]) -> Result<(), InjectError> {
     if patterns.is_empty() {
         return Ok(());
     }
-    let comm = procfs::stat_of(process.id).map(|s| s.comm);
-    let names = [Some(process.name.clone()), comm];
+    let names = [
+        Some(process.name.clone()),
+        procfs::stat_of(process.id).map(|s| s.comm),
+        procfs::argv0_basename(process.id.pid),
+    ];
     let ok = patterns
         .iter()
         .any(|pattern| names.iter().flatten().any(|name| glob_match(pattern, name)));
