@@ -17,7 +17,10 @@
 //! fault, so worker processes spawned in `apply` may use `PR_SET_PDEATHSIG` (the signal
 //! follows the *thread* that spawned the child, not the process).
 
+pub mod exec;
 pub mod journal;
+pub mod process;
+pub mod procfs;
 
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -133,16 +136,31 @@ pub trait Active: Send {
 
 /// Resolves `step` against the host without changing anything.
 pub fn prepare(step: &Step, ctx: &Context) -> Result<Box<dyn Prepared>, InjectError> {
-    let _ = (step, ctx);
-    Err(InjectError::new(format!(
-        "`{}` faults cannot be injected by this build",
-        step.fault.kind()
-    )))
+    use crate::plan::Fault;
+    match &step.fault {
+        Fault::ProcessKill { signal, restart } => {
+            process::kill::prepare(step, ctx, signal, restart.as_deref())
+        }
+        Fault::ProcessPause => process::pause::prepare(step, ctx),
+        Fault::Exec {
+            run,
+            revert,
+            timeout_ms,
+        } => exec::prepare(step, ctx, run, revert.as_deref(), *timeout_ms),
+        _ => Err(InjectError::new(format!(
+            "`{}` faults cannot be injected by this build",
+            step.fault.kind()
+        ))),
+    }
 }
 
 impl Revert {
     /// Undoes what this record describes; safe to call any number of times.
     pub fn revert(&self) -> Result<(), InjectError> {
-        Err(InjectError::new(format!("cannot revert {self:?} yet")))
+        match self {
+            Revert::Continue { processes } => process::pause::revert_record(processes),
+            Revert::Exec { argv, timeout_ms } => exec::revert_record(argv, *timeout_ms),
+            _ => Err(InjectError::new(format!("cannot revert {self:?} yet"))),
+        }
     }
 }

@@ -9,3 +9,5 @@ mod exits;
 mod guard;
 mod quickstart;
 mod support;
+
+mod process;

@@ -1,0 +1,297 @@
+//! `process_kill`: one signal, then optionally a restart command. An instant action.
+//!
+//! Evidence for a signal meant to end the process (KILL, TERM, INT, QUIT, ABRT …): the
+//! process observed gone or a zombie within a bounded wait. Signals that processes
+//! usually handle (HUP to reload, USR1 …) are evidenced by their delivery alone, and the
+//! summary says so.
+//!
+//! The restart command is the system under test coming back, not part of the fault: it
+//! runs in its own session (`setsid`) so that it survives the runner, like the process it
+//! replaces did, and its output is appended to `<report dir>/<step>-restart.log`.
+
+use std::collections::BTreeMap;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::str::FromStr;
+use std::time::Duration;
+
+use nix::sys::signal::Signal;
+
+use super::resolve::Resolved;
+use super::{describe, ms, send, wait_until, Delivery};
+use crate::inject::exec::{open_log, prepare_argv, Argv};
+use crate::inject::{procfs, Active, Context, Evidence, InjectError, Prepared, Revert};
+use crate::plan::{Step, Text};
+
+/// How long a restarted process must stay alive to count as restarted.
+const RESTART_ALIVE: Duration = Duration::from_millis(100);
+
+/// Parses `SIGKILL`, `KILL`, `sigterm`, `9` ….
+pub fn parse_signal(text: &str) -> Result<Signal, InjectError> {
+    let trimmed = text.trim();
+    let parsed = if let Ok(number) = trimmed.parse::<i32>() {
+        Signal::try_from(number).ok()
+    } else {
+        let upper = trimmed.to_ascii_uppercase();
+        let name = if upper.starts_with("SIG") {
+            upper
+        } else {
+            format!("SIG{upper}")
+        };
+        Signal::from_str(&name).ok()
+    };
+    match parsed {
+        Some(Signal::SIGSTOP | Signal::SIGCONT | Signal::SIGTSTP) => Err(InjectError::new(
+            format!("`{text}` cannot be sent by `process_kill`"),
+        )
+        .with_help("use `process_pause` to stop a process and resume it afterwards")),
+        Some(signal) => Ok(signal),
+        None => Err(
+            InjectError::new(format!("`{text}` is not a signal")).with_help(
+                "write a signal name such as `SIGKILL`, `SIGTERM` or `SIGHUP`, or its number",
+            ),
+        ),
+    }
+}
+
+/// Whether a process that does not handle `signal` is expected to end, and how long it
+/// gets: SIGKILL cannot be handled, the others allow a clean shutdown.
+fn ends_process(signal: Signal) -> Option<Duration> {
+    match signal {
+        Signal::SIGKILL => Some(Duration::from_secs(2)),
+        Signal::SIGTERM | Signal::SIGINT | Signal::SIGQUIT | Signal::SIGABRT => {
+            Some(Duration::from_secs(5))
+        }
+        _ => None,
+    }
+}
+
+pub fn prepare(
+    step: &Step,
+    ctx: &Context,
+    signal: &str,
+    restart: Option<&[Text]>,
+) -> Result<Box<dyn Prepared>, InjectError> {
+    let signal = parse_signal(signal)?;
+    let restart = restart
+        .map(|argv| prepare_argv(argv, "restart"))
+        .transpose()?;
+    let targets = super::resolve::resolve(&step.target, ctx, step.fault.kind())?;
+    Ok(Box::new(Kill {
+        step: step.name.clone(),
+        ctx: ctx.clone(),
+        signal,
+        restart,
+        targets,
+    }))
+}
+
+struct Kill {
+    step: String,
+    ctx: Context,
+    signal: Signal,
+    restart: Option<Argv>,
+    targets: Vec<Resolved>,
+}
+
+impl Prepared for Kill {
+    fn revert_record(&self) -> Revert {
+        Revert::Nothing
+    }
+
+    fn target_description(&self) -> String {
+        describe(&self.targets)
+    }
+
+    fn apply(self: Box<Self>) -> Result<Box<dyn Active>, InjectError> {
+        let who = describe(&self.targets);
+        let mut delivered = Vec::new();
+        for target in &self.targets {
+            match send(target.id, self.signal) {
+                Ok(Delivery::Delivered) => delivered.push(target.id),
+                Ok(Delivery::Gone) => {}
+                Err(errno) => {
+                    return Err(InjectError::new(format!(
+                        "cannot send {} to process {} ({}): {}",
+                        self.signal,
+                        target.id.pid,
+                        target.name,
+                        errno.desc().to_lowercase()
+                    ))
+                    .with_help("run `chaosc` as the process's user, or as root"))
+                }
+            }
+        }
+        let total = self.targets.len();
+        // A process that ended on its own between prepare and apply was not killed by
+        // the fault: it does not count as evidence.
+        let already_gone = total - delivered.len();
+        let mut measurements = BTreeMap::new();
+        measurements.insert("processes".to_string(), total as f64);
+        measurements.insert("delivered".to_string(), delivered.len() as f64);
+        measurements.insert("already_gone".to_string(), already_gone as f64);
+        measurements.insert("signal".to_string(), f64::from(self.signal as i32));
+        let (took_effect, mut summary) = match ends_process(self.signal) {
+            Some(limit) => {
+                let exited = wait_until(limit, || {
+                    delivered.iter().all(|id| !procfs::is_alive(*id))
+                });
+                let gone = delivered
+                    .iter()
+                    .filter(|id| !procfs::is_alive(**id))
+                    .count();
+                measurements.insert("exited".to_string(), gone as f64);
+                match exited {
+                    Some(after) if delivered.len() == total => {
+                        measurements.insert("exited_after_ms".to_string(), ms(after));
+                        (
+                            true,
+                            format!(
+                                "{who} observed gone {:.1} ms after {}",
+                                ms(after),
+                                self.signal
+                            ),
+                        )
+                    }
+                    _ => (
+                        false,
+                        format!(
+                            "{gone} of {total} observed gone within {} ms of {} ({who})",
+                            limit.as_millis(),
+                            self.signal
+                        ),
+                    ),
+                }
+            }
+            None => (
+                delivered.len() == total,
+                format!(
+                    "{} delivered to {} of {total} ({who}); the process may handle it, so delivery is the only evidence",
+                    self.signal,
+                    delivered.len()
+                ),
+            ),
+        };
+        if already_gone > 0 {
+            summary.push_str(&format!(
+                "; {already_gone} of {total} had exited before {} was sent",
+                self.signal
+            ));
+        }
+        if let Some(argv) = &self.restart {
+            let (pid, alive) = restart(&self.ctx, &self.step, argv)?;
+            measurements.insert("restart_pid".to_string(), f64::from(pid));
+            measurements.insert("restart_alive_after_ms".to_string(), ms(alive));
+            summary.push_str(&format!(
+                "; restarted as pid {pid} with `{}`, alive after {} ms",
+                argv.shown,
+                alive.as_millis()
+            ));
+        }
+        Ok(Box::new(Killed(Evidence {
+            took_effect,
+            summary,
+            measurements,
+        })))
+    }
+}
+
+struct Killed(Evidence);
+
+impl Active for Killed {
+    fn finish(self: Box<Self>) -> Result<Evidence, InjectError> {
+        Ok(self.0)
+    }
+}
+
+/// Starts the restart command in its own session; returns its pid once it has stayed
+/// alive for [`RESTART_ALIVE`].
+fn restart(ctx: &Context, step: &str, argv: &Argv) -> Result<(u32, Duration), InjectError> {
+    let (log, path) = open_log(ctx, step, "restart")?;
+    let stdio = || {
+        log.try_clone()
+            .map(Stdio::from)
+            .map_err(|e| InjectError::new(format!("cannot open the log `{}`: {e}", path.display())))
+    };
+    let mut command = Command::new(&argv.values[0]);
+    command
+        .args(&argv.values[1..])
+        .stdin(Stdio::null())
+        .stdout(stdio()?)
+        .stderr(stdio()?);
+    // SAFETY: `setsid` is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        command.pre_exec(|| {
+            nix::unistd::setsid()
+                .map(|_| ())
+                .map_err(std::io::Error::from)
+        });
+    }
+    let mut child = command.spawn().map_err(|e| {
+        InjectError::new(format!(
+            "the process was killed but its restart `{}` could not start: {e}",
+            argv.shown
+        ))
+        .with_help("check the restart command")
+    })?;
+    let pid = child.id();
+    std::thread::sleep(RESTART_ALIVE);
+    match child.try_wait() {
+        Ok(None) => {
+            // Reaps it whenever it ends, so that it never lingers as a zombie of the
+            // runner; the thread does not keep the runner alive.
+            std::thread::spawn(move || child.wait());
+            Ok((pid, RESTART_ALIVE))
+        }
+        Ok(Some(status)) => Err(InjectError::new(format!(
+            "the process was killed but its restart `{}` ended within {} ms ({status})",
+            argv.shown,
+            RESTART_ALIVE.as_millis()
+        ))
+        .with_help(format!("its output is in `{}`", path.display()))),
+        Err(e) => Err(InjectError::new(format!(
+            "cannot check the restart `{}`: {e}",
+            argv.shown
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_signal_names_and_numbers() {
+        assert_eq!(parse_signal("SIGKILL"), Ok(Signal::SIGKILL));
+        assert_eq!(parse_signal("KILL"), Ok(Signal::SIGKILL));
+        assert_eq!(parse_signal("sigterm"), Ok(Signal::SIGTERM));
+        assert_eq!(parse_signal("9"), Ok(Signal::SIGKILL));
+        assert_eq!(parse_signal("15"), Ok(Signal::SIGTERM));
+        assert_eq!(parse_signal("HUP"), Ok(Signal::SIGHUP));
+        assert_eq!(parse_signal(" SIGUSR1 "), Ok(Signal::SIGUSR1));
+    }
+
+    #[test]
+    fn refuses_non_signals_and_stop_signals() {
+        for text in ["", "SIG", "KILLALL", "0", "-9", "99", "SIGKILL9"] {
+            let e = parse_signal(text).expect_err(text);
+            assert!(
+                e.message.contains("is not a signal"),
+                "{text}: {}",
+                e.message
+            );
+        }
+        for text in ["SIGSTOP", "cont", "19"] {
+            let e = parse_signal(text).expect_err(text);
+            assert!(e.help.unwrap_or_default().contains("process_pause"));
+        }
+    }
+
+    #[test]
+    fn classifies_terminating_signals() {
+        assert!(ends_process(Signal::SIGKILL).is_some());
+        assert!(ends_process(Signal::SIGTERM).is_some());
+        assert!(ends_process(Signal::SIGHUP).is_none());
+        assert!(ends_process(Signal::SIGUSR1).is_none());
+    }
+}
