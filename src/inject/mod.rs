@@ -158,6 +158,7 @@ impl Revert {
     /// Undoes what this record describes; safe to call any number of times.
     pub fn revert(&self) -> Result<(), InjectError> {
         match self {
+            Revert::Nothing => Ok(()),
             Revert::Continue { processes } => process::pause::revert_record(processes),
             Revert::Exec { argv, timeout_ms } => exec::revert_record(argv, *timeout_ms),
             _ => Err(InjectError::new(format!("cannot revert {self:?} yet"))),

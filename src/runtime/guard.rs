@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::inject::journal::{self, By, Entry};
-use crate::inject::{InjectError, ProcessId};
+use crate::inject::{procfs, InjectError, ProcessId};
 
 /// How often the guard looks at the runner and the journal.
 pub const POLL: Duration = Duration::from_millis(100);
@@ -43,29 +43,15 @@ pub fn spawn(exe: &Path, dir: &Path, runner: ProcessId) -> Result<u32, InjectErr
     Ok(child.id())
 }
 
-/// Reads `(state, start_time)` of a process from `/proc/PID/stat`.
-pub fn stat(pid: i32) -> Option<(char, u64)> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name may hold spaces and parentheses: fields start after the last `)`.
-    let rest = text.get(text.rfind(')')? + 2..)?;
-    let mut fields = rest.split(' ');
-    let state = fields.next()?.chars().next()?;
-    let start_time = fields.nth(18)?.parse().ok()?;
-    Some((state, start_time))
-}
-
 /// This process, identified for the journal.
 pub fn this_process() -> ProcessId {
     let pid = std::process::id() as i32;
-    ProcessId {
-        pid,
-        start_time: stat(pid).map(|(_, t)| t).unwrap_or(0),
-    }
+    procfs::identify(pid).unwrap_or(ProcessId { pid, start_time: 0 })
 }
 
 /// Whether the runner still runs: same pid, same start time, not a zombie.
 pub fn alive(runner: ProcessId) -> bool {
-    matches!(stat(runner.pid), Some((state, start)) if start == runner.start_time && state != 'Z' && state != 'X')
+    procfs::is_alive(runner)
 }
 
 /// The guard's main loop; returns the exit status.

@@ -24,8 +24,8 @@ pub fn run(plan: &Plan, ctx: &Context) -> Vec<Check> {
         let result = match service.argv.first().map(resolve) {
             None => Err("it has an empty command".to_string()),
             Some(Err(e)) => Err(e.to_string()),
-            Some(Ok(program)) => find_program(&program)
-                .map(|path| format!("`{path}`"))
+            Some(Ok(program)) => inject::exec::find_program(&program)
+                .map(|path| format!("`{}`", path.display()))
                 .ok_or_else(|| format!("`{program}` was not found on PATH")),
         };
         checks.push(Check {
@@ -85,18 +85,4 @@ pub fn needs_confirmation(plan: &Plan) -> Vec<String> {
         }
     }
     out
-}
-
-/// The full path of `program`, looked up like `execvp` does.
-pub fn find_program(program: &str) -> Option<String> {
-    if program.contains('/') {
-        return std::path::Path::new(program)
-            .is_file()
-            .then(|| program.to_string());
-    }
-    let paths = std::env::var_os("PATH")?;
-    std::env::split_paths(&paths)
-        .map(|dir| dir.join(program))
-        .find(|p| p.is_file())
-        .map(|p| p.display().to_string())
 }
