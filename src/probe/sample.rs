@@ -3,9 +3,9 @@
 //! A sample is 16 bytes: its scheduled offset (µs since the run's monotonic start), its
 //! latency (µs) and its outcome. Samples are kept in offset order whatever order they
 //! complete in (open-model probes answer out of order). Successful latencies also go into
-//! an `hdrhistogram` (3 significant digits) for run-wide percentiles; a window's
-//! percentiles are computed from a histogram of that window's samples, with the exact
-//! minimum and maximum for `p0` and `p100`. See `docs/probes.md`.
+//! an `hdrhistogram` (3 significant digits) for run-wide summaries; a window's
+//! percentiles are exact (nearest rank over that window's successful samples), so
+//! assertions compare the true sample value with their threshold. See `docs/probes.md`.
 
 use hdrhistogram::Histogram;
 
@@ -189,38 +189,27 @@ impl SampleStore {
         (n > 0).then(|| (n - self.successes(from_us, to_us)) as f64 * 100.0 / n as f64)
     }
 
-    /// The `percentile` (0–100) of successful samples' latency in µs; `None` when the
-    /// window has no successful sample or the percentile is out of range. `p0` and
-    /// `p100` are the exact minimum and maximum; others are exact to 3 significant
-    /// digits (the highest value equivalent to the quantile in the histogram, never
-    /// outside the minimum and maximum).
+    /// The successful samples' latencies (µs) in the window, in offset order.
+    pub fn ok_latencies(&self, from_us: u64, to_us: u64) -> Vec<u32> {
+        self.window(from_us, to_us)
+            .iter()
+            .filter(|s| s.ok())
+            .map(|s| s.latency_us)
+            .collect()
+    }
+
+    /// The `percentile` (0–100) of successful samples' latency in µs, exact (nearest
+    /// rank, see [`rank_index`]); `None` when the window has no successful sample or the
+    /// percentile is out of range. `p0` is the minimum and `p100` the maximum. Linear
+    /// in the window's size (a selection, not a sort).
     pub fn latency_percentile(&self, from_us: u64, to_us: u64, percentile: f64) -> Option<u64> {
         if !(0.0..=100.0).contains(&percentile) {
             return None;
         }
-        let mut histogram = new_histogram();
-        let mut min = u64::MAX;
-        let mut max = 0;
-        for s in self.window(from_us, to_us).iter().filter(|s| s.ok()) {
-            let v = u64::from(s.latency_us);
-            let _ = histogram.record(v);
-            min = min.min(v);
-            max = max.max(v);
-        }
-        if histogram.is_empty() {
-            return None;
-        }
-        if percentile == 0.0 {
-            return Some(min);
-        }
-        if percentile == 100.0 {
-            return Some(max);
-        }
-        Some(
-            histogram
-                .value_at_quantile(percentile / 100.0)
-                .clamp(min, max),
-        )
+        let mut latencies = self.ok_latencies(from_us, to_us);
+        let i = rank_index(percentile, latencies.len())?;
+        let (_, value, _) = latencies.select_nth_unstable(i);
+        Some(u64::from(*value))
     }
 
     /// The longest run of consecutive failed samples in the window.
@@ -274,6 +263,25 @@ impl SampleStore {
         let mean = total / episodes.len() as u128;
         Mttr::MeanUs(u64::try_from(mean).unwrap_or(u64::MAX))
     }
+}
+
+/// The index, in the sorted values, of the `percentile` (0–100) of `n` values by the
+/// nearest-rank method: the smallest value that at least `percentile`% of the values do
+/// not exceed (rank `ceil(percentile × n / 100)`, at least 1). `None` for no values or a
+/// percentile out of range. `p50` of 1…100 is 50, `p100` is the maximum, `p0` the minimum.
+pub fn rank_index(percentile: f64, n: usize) -> Option<usize> {
+    if n == 0 || !(0.0..=100.0).contains(&percentile) {
+        return None;
+    }
+    // The small slack keeps `p95` of 20 values at rank 19 even when `95 × 20 / 100`
+    // rounds to a hair above 19 in binary floating point.
+    let rank = (percentile * n as f64 / 100.0 - 1e-9).ceil();
+    let rank = if rank < 1.0 {
+        1
+    } else {
+        (rank as usize).min(n)
+    };
+    Some(rank - 1)
 }
 
 #[cfg(test)]
@@ -364,11 +372,13 @@ mod tests {
         st.push(Sample::new(101 * MS, 60 * S, Outcome::Timeout));
         assert_eq!(st.latency_percentile(0, S, 0.0), Some(MS));
         assert_eq!(st.latency_percentile(0, S, 100.0), Some(100 * MS));
-        // The median of 1..=100 ms is 50 ms, to 3 significant digits.
-        let p50 = st.latency_percentile(0, S, 50.0).unwrap_or(0);
-        assert!((50 * MS..=50 * MS + 50).contains(&p50), "{p50}");
-        let p99 = st.latency_percentile(0, S, 99.0).unwrap_or(0);
-        assert!((99 * MS..=99 * MS + 100).contains(&p99), "{p99}");
+        // Nearest rank, exact: the median of 1..=100 ms is 50 ms, p99 is 99 ms, p99.9
+        // (rank ceil(99.9) = 100) is the maximum, p0.5 (rank 1) the minimum.
+        assert_eq!(st.latency_percentile(0, S, 50.0), Some(50 * MS));
+        assert_eq!(st.latency_percentile(0, S, 99.0), Some(99 * MS));
+        assert_eq!(st.latency_percentile(0, S, 99.9), Some(100 * MS));
+        assert_eq!(st.latency_percentile(0, S, 0.5), Some(MS));
+        assert_eq!(st.latency_percentile(0, S, 50.5), Some(51 * MS));
         // A window of the first ten: p100 is 10 ms.
         assert_eq!(st.latency_percentile(0, 11 * MS, 100.0), Some(10 * MS));
         assert_eq!(st.latency_percentile(0, S, 100.5), None);
@@ -391,6 +401,23 @@ mod tests {
         assert_eq!(offsets, vec![0, 100, 200, 300]);
         assert_eq!(st.mttr(0, 400), Mttr::MeanUs(200));
         assert_eq!(st.longest_failure_run(0, 400), 2);
+    }
+
+    #[test]
+    fn nearest_rank() {
+        assert_eq!(rank_index(50.0, 0), None);
+        assert_eq!(rank_index(f64::NAN, 10), None);
+        assert_eq!(rank_index(101.0, 10), None);
+        assert_eq!(rank_index(0.0, 10), Some(0));
+        assert_eq!(rank_index(100.0, 10), Some(9));
+        assert_eq!(rank_index(50.0, 1), Some(0));
+        // 95 × 20 / 100 = 19 exactly: rank 19, not 20.
+        assert_eq!(rank_index(95.0, 20), Some(18));
+        assert_eq!(rank_index(95.0, 21), Some(19));
+        assert_eq!(rank_index(99.9, 1000), Some(998));
+        assert_eq!(rank_index(99.9, 1001), Some(999));
+        assert_eq!(rank_index(50.0, 3), Some(1));
+        assert_eq!(rank_index(50.0, 4), Some(1));
     }
 
     #[test]

@@ -354,12 +354,8 @@ impl Watch<'_> {
         let chaos_us = us(chaos_start.saturating_duration_since(self.t0));
         for abort in aborts {
             if let Some(measured) = evaluate::abort_holds(abort, &snapshot, now_us, chaos_us) {
-                let mut condition = evaluate::describe(&abort.condition);
-                if let Some(over) = abort.over_ms {
-                    condition.push_str(&format!(" over {over}ms"));
-                }
                 return Some(Stopped::Aborted(AbortResult {
-                    condition,
+                    condition: evaluate::describe_abort(abort),
                     origin: Some(abort.origin.clone()),
                     at_ms: ms(now - self.t0),
                     measured: Some(measured),
