@@ -49,8 +49,8 @@ pub struct Options {
 pub const METHOD: &[&str] = &[
     "Offsets are measured on the monotonic clock from the scenario start (when its probes start); wall-clock times are UTC.",
     "A step's actual start is the instant the scheduler launched it; its planned start is the plan's offset from the start of the chaos phase.",
-    "Probe samples are kept individually; latency is measured from the sample's start (`every:`) or its scheduled start (`rate:`, no coordinated omission); percentiles come from an HdrHistogram with 3 significant digits.",
-    "availability and error_rate count samples in the window; mttr averages failure episodes from the first failed sample to the next successful one; recovery_time runs from the end of the chaos phase to the first of the required consecutive successes.",
+    "Probe samples are kept individually; latency is measured from the sample's start (`every:`) or its scheduled start (`rate:`, no coordinated omission); a window's percentiles are exact (nearest rank over its successful samples).",
+    "Abort conditions are evaluated every 20 ms over the samples that have ended; availability and error_rate count samples in the window; mttr averages failure episodes from the first failed sample to the next successful one; recovery_time runs from the end of the chaos phase to the first of the required consecutive successes.",
     "Fault evidence is measured, not assumed: CPU seconds from /proc for stress workers, resident bytes, bytes written and synced, process states observed in /proc after a signal, command exit statuses.",
 ];
 
