@@ -12,6 +12,7 @@ mod fmt;
 mod import;
 mod plan;
 pub mod render;
+mod worker;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
@@ -85,6 +86,9 @@ pub enum Command {
     /// Import a legacy YAML configuration as a `.chaos` program
     #[command(after_help = import::EXAMPLES)]
     Import(import::ImportArgs),
+    /// Runs one resource-stress worker (spawned by `chaosc run`, not for people)
+    #[command(name = "__worker", hide = true)]
+    Worker(worker::WorkerArgs),
 }
 
 /// The `--color` setting.
@@ -171,6 +175,7 @@ where
         Command::Explain(args) => explain::run(&args, &globals),
         Command::Plan(args) => plan::run(&args, &globals),
         Command::Import(args) => import::run(&args, &globals),
+        Command::Worker(args) => worker::run(&args),
     }
 }
 

@@ -18,12 +18,13 @@
 //! follows the *thread* that spawned the child, not the process).
 
 pub mod journal;
+pub mod resource;
 
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-use crate::plan::Step;
+use crate::plan::{Fault, Step};
 
 /// What an injector needs from the run.
 #[derive(Debug, Clone)]
@@ -133,16 +134,23 @@ pub trait Active: Send {
 
 /// Resolves `step` against the host without changing anything.
 pub fn prepare(step: &Step, ctx: &Context) -> Result<Box<dyn Prepared>, InjectError> {
-    let _ = (step, ctx);
-    Err(InjectError::new(format!(
-        "`{}` faults cannot be injected by this build",
-        step.fault.kind()
-    )))
+    match step.fault {
+        Fault::CpuStress { .. } | Fault::MemoryStress { .. } | Fault::DiskStress { .. } => {
+            resource::prepare(step, ctx)
+        }
+        _ => Err(InjectError::new(format!(
+            "`{}` faults cannot be injected by this build",
+            step.fault.kind()
+        ))),
+    }
 }
 
 impl Revert {
     /// Undoes what this record describes; safe to call any number of times.
     pub fn revert(&self) -> Result<(), InjectError> {
-        Err(InjectError::new(format!("cannot revert {self:?} yet")))
+        match self {
+            Revert::Workers { tag, temp_dir } => resource::revert(tag, temp_dir.as_deref()),
+            _ => Err(InjectError::new(format!("cannot revert {self:?} yet"))),
+        }
     }
 }

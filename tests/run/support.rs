@@ -15,7 +15,9 @@ static EXCLUSIVE: Mutex<()> = Mutex::new(());
 
 /// Held by tests that measure CPU time or timing, so they run one at a time.
 pub fn exclusive() -> MutexGuard<'static, ()> {
-    EXCLUSIVE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    EXCLUSIVE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Whether `CHAOSC_TEST_REQUIRE` (comma-separated) names `component`.
