@@ -5,4 +5,5 @@
 //! Tests that measure CPU time or timing take [`support::exclusive`] so that they do not
 //! disturb each other on a small machine.
 
+mod resource;
 mod support;

@@ -113,7 +113,7 @@ pub fn evidence(ended: &[Ended], seconds: f64, load_percent: f64) -> Evidence {
         .iter()
         .filter_map(|e| Some(format!("worker {} {}", e.pid, e.early_exit.as_ref()?)))
         .collect();
-    let took_effect = achieved >= load_percent / 2.0 && !ended.is_empty();
+    let took_effect = achieved >= load_percent / 2.0 && !ended.is_empty() && early.is_empty();
     let mut summary = format!(
         "{} worker{} burnt {cpu:.2} CPU-seconds in {seconds:.2} s ({achieved:.1}% of each CPU, {load_percent}% asked)",
         ended.len(),
@@ -221,5 +221,11 @@ mod tests {
         assert!(!ev.took_effect, "20% of 50% asked is less than half");
         let ev = evidence(&[], 2.0, 50.0);
         assert!(!ev.took_effect);
+        // A worker that ended before the fault did: the stress did not last.
+        let mut died = ended(1.0);
+        died.early_exit = Some("killed by SIGKILL".to_string());
+        let ev = evidence(&[died], 2.0, 50.0);
+        assert!(!ev.took_effect);
+        assert!(ev.summary.contains("killed by SIGKILL"), "{}", ev.summary);
     }
 }

@@ -210,7 +210,10 @@ pub fn worker_file(folder: &Path, index: u32) -> PathBuf {
 pub fn evidence(ended: &[Ended], seconds: f64, sync: bool, tmpfs: bool) -> Evidence {
     let sum = |key: &str| -> u64 { ended.iter().filter_map(|e| e.counters.get(key)).sum() };
     let (written, synced) = (sum("written"), sum("synced"));
-    let took_effect = !ended.is_empty() && written > 0 && (!sync || synced > 0);
+    let took_effect = !ended.is_empty()
+        && written > 0
+        && (!sync || synced > 0)
+        && ended.iter().all(|e| e.early_exit.is_none());
     let rate = if seconds > 0.0 {
         written as f64 / seconds
     } else {

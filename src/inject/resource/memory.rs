@@ -211,7 +211,9 @@ pub fn evidence(ended: &[Ended], seconds: f64, size_bytes: u64) -> Evidence {
         .copied()
         .unwrap_or(0);
     let cpu: f64 = ended.iter().map(|e| e.cpu_seconds).sum();
-    let took_effect = !ended.is_empty() && (peak as f64) >= 0.9 * size_bytes as f64;
+    let took_effect = !ended.is_empty()
+        && (peak as f64) >= 0.9 * size_bytes as f64
+        && ended.iter().all(|e| e.early_exit.is_none());
     let mut summary = format!(
         "the worker held up to {} resident of the {} asked ({:.1}%) for {seconds:.2} s, using {cpu:.2} CPU-seconds",
         human(peak),
