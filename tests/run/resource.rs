@@ -312,6 +312,17 @@ fn the_revert_record_alone_kills_the_workers_and_removes_the_folder() {
     let tag = tag(&ctx, &step);
     let fault = start(&step, &ctx);
     assert!(wait_for(Duration::from_secs(2), || worker_pids(&tag).len() == 2));
+    // A terminal's Ctrl-C reaches the whole process group: the workers ignore it and
+    // leave the revert to the runner.
+    for pid in worker_pids(&tag) {
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid as i32),
+            nix::sys::signal::Signal::SIGINT,
+        )
+        .unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(worker_pids(&tag).len(), 2, "SIGINT is ignored");
     // The record, as the guard would read it from the journal.
     let json = serde_json::to_string(&fault.1).unwrap();
     let record: Revert = serde_json::from_str(&json).unwrap();
