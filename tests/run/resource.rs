@@ -297,6 +297,8 @@ fn disk_stress_writes_and_syncs_then_removes_its_folder() {
 
 #[test]
 fn the_revert_record_alone_kills_the_workers_and_removes_the_folder() {
+    // Disk workers without sync keep a CPU busy each: not while others measure.
+    let _x = support::exclusive();
     let dir = tempfile::tempdir().unwrap();
     let ctx = context("revert", dir.path());
     let area = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
@@ -414,13 +416,31 @@ fn workers_die_with_the_thread_that_spawned_them() {
     );
     let tag = tag(&ctx, &step);
     // The stdin pipe stays open (the fault is alive here), only the thread ends.
-    let fault = {
-        let (step, ctx) = (step.clone(), ctx.clone());
-        std::thread::spawn(move || start(&step, &ctx))
-            .join()
-            .unwrap()
+    let (fault, pids) = {
+        let (step, ctx, tag) = (step.clone(), ctx.clone(), tag.clone());
+        std::thread::spawn(move || {
+            let fault = start(&step, &ctx);
+            let pids = worker_pids(&tag);
+            (fault, pids)
+        })
+        .join()
+        .unwrap()
     };
-    let gone = wait_for(Duration::from_secs(2), || worker_pids(&tag).is_empty());
+    assert_eq!(
+        pids.len(),
+        1,
+        "the worker was running while its thread lived"
+    );
+    // Dead and not reaped yet: a zombie ("Z" after the command name in /proc/PID/stat).
+    let zombie = || {
+        std::fs::read_to_string(format!("/proc/{}/stat", pids[0]))
+            .map(|s| {
+                s.rsplit_once(") ")
+                    .is_some_and(|(_, rest)| rest.starts_with('Z'))
+            })
+            .unwrap_or(false)
+    };
+    let gone = wait_for(Duration::from_secs(2), zombie);
     let evidence = fault.finish();
     assert!(gone, "PR_SET_PDEATHSIG killed the worker");
     assert!(
@@ -469,4 +489,133 @@ fn stress_on_a_container_is_refused_honestly() {
         err.message,
         "`cpu_stress` on a container is not supported yet"
     );
+}
+
+/// Set in the environment of [`runner_helper`] when a test runs it as another process.
+const HELPER_AREA: &str = "CHAOSC_TEST_RESOURCE_HELPER_AREA";
+
+/// Not a test on its own: another process standing in for a runner. It starts a
+/// `disk_stress`, prints its revert record as one JSON line, then `ready`, waits for
+/// EOF on stdin and finishes the fault. Without the variable set it does nothing.
+#[test]
+#[ignore = "helper process of the cross-process revert tests"]
+fn runner_helper() {
+    let Some(area) = std::env::var_os(HELPER_AREA) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context("helper", dir.path());
+    let step = step(
+        "io",
+        Fault::DiskStress {
+            workers: 2,
+            path: Some(Text::Literal(area.to_string_lossy().into_owned())),
+            size_bytes: MIB,
+            sync: false,
+        },
+    );
+    let prepared = inject::prepare(&step, &ctx).unwrap();
+    println!(
+        "{}",
+        serde_json::to_string(&prepared.revert_record()).unwrap()
+    );
+    let active = prepared.apply().unwrap();
+    println!("ready");
+    let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut Vec::new());
+    let evidence = active.finish().unwrap();
+    println!("{}", evidence.summary);
+}
+
+/// Runs [`runner_helper`] in another process; returns it with its revert record.
+fn spawn_runner(area: &Path) -> (std::process::Child, Revert) {
+    use std::io::BufRead;
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "resource::runner_helper",
+            "--ignored",
+            "--nocapture",
+        ])
+        .args(["--test-threads", "1", "-q"])
+        .env(HELPER_AREA, area)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut record = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if line == "ready" {
+            break;
+        }
+        if let Ok(r) = serde_json::from_str::<Revert>(&line) {
+            record = Some(r);
+        }
+    }
+    // The rest of its output is not needed; draining it keeps the helper from blocking.
+    std::thread::spawn(move || lines.for_each(drop));
+    let record = record.expect("the helper printed its revert record");
+    (child, record)
+}
+
+fn record_parts(record: &Revert) -> (String, std::path::PathBuf) {
+    match record {
+        Revert::Workers {
+            tag,
+            temp_dir: Some(folder),
+        } => (tag.clone(), folder.clone()),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn another_process_reverts_a_live_runners_workers_from_the_record() {
+    // Disk workers without sync keep a CPU busy each: not while others measure.
+    let _x = support::exclusive();
+    let area = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let (mut runner, record) = spawn_runner(area.path());
+    let (tag, folder) = record_parts(&record);
+    let found = wait_for(Duration::from_secs(2), || worker_pids(&tag).len() == 2);
+    let reverted = record.revert();
+    let gone = worker_pids(&tag).is_empty();
+    let removed = !folder.exists();
+    // The runner finishes its fault without error once its workers were killed.
+    drop(runner.stdin.take());
+    let finished = wait_for(Duration::from_secs(5), || {
+        runner.try_wait().ok().flatten().is_some()
+    });
+    if !finished {
+        let _ = runner.kill();
+    }
+    let status = runner.wait().unwrap();
+    let _ = record.revert();
+    assert!(found, "the runner's two workers were running");
+    assert!(reverted.is_ok(), "{reverted:?}");
+    assert!(
+        gone && removed,
+        "workers gone: {gone}, folder removed: {removed}"
+    );
+    assert!(status.success(), "the runner's finish failed: {status}");
+}
+
+#[test]
+fn a_killed_runner_leaves_no_worker_and_its_record_removes_the_folder() {
+    // Disk workers without sync keep a CPU busy each: not while others measure.
+    let _x = support::exclusive();
+    let area = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let (mut runner, record) = spawn_runner(area.path());
+    let (tag, folder) = record_parts(&record);
+    let found = wait_for(Duration::from_secs(2), || worker_pids(&tag).len() == 2);
+    runner.kill().unwrap();
+    runner.wait().unwrap();
+    // Nobody reverted anything: the workers die with the runner on their own.
+    let died = wait_for(Duration::from_secs(2), || worker_pids(&tag).is_empty());
+    let left_folder = folder.exists();
+    let reverted = record.revert();
+    assert!(found, "the runner's two workers were running");
+    assert!(died, "workers outlived the runner: {:?}", worker_pids(&tag));
+    assert!(left_folder, "the folder is what the guard must clean up");
+    assert!(reverted.is_ok(), "{reverted:?}");
+    assert!(!folder.exists());
 }
