@@ -197,8 +197,21 @@ pub fn run(size_bytes: u64, ramp_ms: u64) -> Result<(), String> {
     }
 }
 
-/// Peak resident size against the size asked; it counts from 90%.
-pub fn evidence(ended: &[Ended], seconds: f64, size_bytes: u64) -> Evidence {
+/// What a worker must have made resident after `seconds`: the whole size, or, when the
+/// fault ends before its ramp does, what the ramp had reached (a step behind, for the
+/// worker's start-up).
+pub fn expected_bytes(size_bytes: u64, ramp_ms: u64, seconds: f64) -> u64 {
+    if ramp_ms == 0 {
+        return size_bytes;
+    }
+    let steps = (seconds * 1000.0 / RAMP_STEP.as_millis() as f64).max(0.0) as u64;
+    ramp_target(size_bytes, ramp_ms, steps)
+}
+
+/// Peak resident size against what was expected ([`expected_bytes`]); it counts from
+/// 90%.
+pub fn evidence(ended: &[Ended], seconds: f64, size_bytes: u64, ramp_ms: u64) -> Evidence {
+    let expected = expected_bytes(size_bytes, ramp_ms, seconds);
     let peak = ended
         .iter()
         .map(|e| e.peak_resident_bytes)
@@ -212,7 +225,7 @@ pub fn evidence(ended: &[Ended], seconds: f64, size_bytes: u64) -> Evidence {
         .unwrap_or(0);
     let cpu: f64 = ended.iter().map(|e| e.cpu_seconds).sum();
     let took_effect = !ended.is_empty()
-        && (peak as f64) >= 0.9 * size_bytes as f64
+        && (peak as f64) >= 0.9 * expected as f64
         && ended.iter().all(|e| e.early_exit.is_none());
     let mut summary = format!(
         "the worker held up to {} resident of the {} asked ({:.1}%) for {seconds:.2} s, using {cpu:.2} CPU-seconds",
@@ -224,6 +237,12 @@ pub fn evidence(ended: &[Ended], seconds: f64, size_bytes: u64) -> Evidence {
             100.0
         },
     );
+    if expected < size_bytes {
+        summary.push_str(&format!(
+            " (the ramp had reached {} when the fault ended)",
+            human(expected)
+        ));
+    }
     for e in ended {
         if let Some(how) = &e.early_exit {
             summary.push_str(&format!("; worker {} {how}", e.pid));
@@ -232,6 +251,7 @@ pub fn evidence(ended: &[Ended], seconds: f64, size_bytes: u64) -> Evidence {
     let measurements = BTreeMap::from([
         ("peak_resident_bytes".to_string(), peak as f64),
         ("requested_bytes".to_string(), size_bytes as f64),
+        ("expected_bytes".to_string(), expected as f64),
         ("touched_bytes".to_string(), touched as f64),
         ("cpu_seconds".to_string(), cpu),
         ("wall_seconds".to_string(), seconds),
@@ -288,6 +308,31 @@ mod tests {
         // A ramp shorter than a step is one step.
         assert_eq!(ramp_target(1000, 30, 1), 1000);
         assert_eq!(ramp_target(u64::MAX, 1000, 5), u64::MAX / 2);
+    }
+
+    #[test]
+    fn a_ramp_cut_short_expects_what_it_reached() {
+        let size = 1000 << 20;
+        assert_eq!(expected_bytes(size, 0, 0.05), size);
+        // 10 s ramp ended after 5 s: half.
+        assert_eq!(expected_bytes(size, 10_000, 5.0), size / 2);
+        assert_eq!(expected_bytes(size, 10_000, 60.0), size);
+        let ended = Ended {
+            pid: 1,
+            cpu_seconds: 0.1,
+            peak_resident_bytes: size / 2,
+            counters: BTreeMap::new(),
+            early_exit: None,
+        };
+        let ev = evidence(std::slice::from_ref(&ended), 5.0, size, 10_000);
+        assert!(ev.took_effect, "{}", ev.summary);
+        assert!(
+            ev.summary.contains("the ramp had reached"),
+            "{}",
+            ev.summary
+        );
+        let ev = evidence(&[ended], 5.0, size, 0);
+        assert!(!ev.took_effect, "half of an unramped size");
     }
 
     #[test]

@@ -259,7 +259,10 @@ impl Active for Running {
         workers::kill_tagged_all(&tag)?;
         Ok(match &spec {
             Spec::Cpu { load_percent, .. } => cpu::evidence(&ended, seconds, *load_percent),
-            Spec::Memory { size_bytes, .. } => memory::evidence(&ended, seconds, *size_bytes),
+            Spec::Memory {
+                size_bytes,
+                ramp_ms,
+            } => memory::evidence(&ended, seconds, *size_bytes, *ramp_ms),
             Spec::Disk { folder, sync, .. } => {
                 let tmpfs = disk::on_tmpfs(folder);
                 disk::remove_folder(folder)?;
