@@ -141,8 +141,9 @@ fn check_target(step: &Step) -> Result<(), InjectError> {
         Target::Interface { .. } => "an interface",
     };
     Err(
-        InjectError::new(format!("`{kind}` on {what} is not supported yet"))
-            .with_help(format!("run `{kind}` on the host: `{kind}(…) on host`")),
+        InjectError::new(format!("`{kind}` on {what} is not supported yet")).with_help(format!(
+            "stress the host instead: leave the target out of `{kind}(…)` (or write `host()`)"
+        )),
     )
 }
 
