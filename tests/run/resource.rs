@@ -489,6 +489,7 @@ fn stress_on_a_container_is_refused_honestly() {
         err.message,
         "`cpu_stress` on a container is not supported yet"
     );
+    assert!(err.help.is_some_and(|h| h.contains("host()")));
 }
 
 /// Set in the environment of [`runner_helper`] when a test runs it as another process.
