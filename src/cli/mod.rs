@@ -14,6 +14,7 @@ mod plan;
 mod recover;
 pub mod render;
 mod run;
+mod worker;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
@@ -87,6 +88,9 @@ pub enum Command {
     /// Import a legacy YAML configuration as a `.chaos` program
     #[command(after_help = import::EXAMPLES)]
     Import(import::ImportArgs),
+    /// Runs one resource-stress worker (spawned by `chaosc run`, not for people)
+    #[command(name = "__worker", hide = true)]
+    Worker(worker::WorkerArgs),
     /// Run experiments: inject the faults, measure, judge the SLOs, write reports
     #[command(after_help = run::EXAMPLES)]
     Run(run::RunArgs),
@@ -198,6 +202,7 @@ where
                 start_time: args.runner_start_time,
             },
         ),
+        Command::Worker(args) => worker::run(&args),
     }
 }
 

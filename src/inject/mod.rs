@@ -21,12 +21,13 @@ pub mod exec;
 pub mod journal;
 pub mod process;
 pub mod procfs;
+pub mod resource;
 
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-use crate::plan::Step;
+use crate::plan::{Fault, Step};
 
 /// What an injector needs from the run.
 #[derive(Debug, Clone)]
@@ -136,8 +137,10 @@ pub trait Active: Send {
 
 /// Resolves `step` against the host without changing anything.
 pub fn prepare(step: &Step, ctx: &Context) -> Result<Box<dyn Prepared>, InjectError> {
-    use crate::plan::Fault;
     match &step.fault {
+        Fault::CpuStress { .. } | Fault::MemoryStress { .. } | Fault::DiskStress { .. } => {
+            resource::prepare(step, ctx)
+        }
         Fault::ProcessKill { signal, restart } => {
             process::kill::prepare(step, ctx, signal, restart.as_deref())
         }
@@ -161,7 +164,7 @@ impl Revert {
             Revert::Nothing => Ok(()),
             Revert::Continue { processes } => process::pause::revert_record(processes),
             Revert::Exec { argv, timeout_ms } => exec::revert_record(argv, *timeout_ms),
-            _ => Err(InjectError::new(format!("cannot revert {self:?} yet"))),
+            Revert::Workers { tag, temp_dir } => resource::revert(tag, temp_dir.as_deref()),
         }
     }
 }

@@ -8,6 +8,7 @@
 mod exits;
 mod guard;
 mod quickstart;
+mod resource;
 mod support;
 
 mod process;
