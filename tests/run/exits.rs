@@ -118,9 +118,12 @@ scenario "outage" {{
         (recovery - truth).abs() <= EVERY_MS + 20.0,
         "recovery_time {recovery} ms, truth {truth} ms"
     );
-    // availability over the chaos window: the share of it the server was healthy.
+    // availability over the chaos window: the share of it the server was healthy (it
+    // fails from the outage's start until 1.5 s after its end, cut at the window's end).
     let window = chaos.1 - chaos.0;
-    let healthy = (window - (end - start)).max(0.0);
+    let baseline = num(s, &["phases", "baseline", "end_ms"]);
+    let failing_in_chaos = (start + failing_ms).min(chaos.1 - baseline) - start;
+    let healthy = (window - failing_in_chaos).max(0.0);
     let availability = measured(assertion(s, "availability"));
     let truth = healthy / window * 100.0;
     assert!(
