@@ -12,3 +12,4 @@ mod resource;
 mod support;
 
 mod process;
+mod recover;

@@ -1,0 +1,197 @@
+//! `chaosc recover`, `chaosc run --dry-run`, `--plan` and `max_duration` with the real
+//! binary.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::support::{self, chaosc, results, FlagServer};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// A journal left by a runner that died with an `exec` fault applied: its revert
+/// removes `flag`. The runner pid is one that cannot exist.
+fn dead_runs_journal(dir: &Path, flag: &Path) {
+    std::fs::create_dir_all(dir).expect("a report folder");
+    let lines = [
+        r#"{"event":"open","run_id":"old","runner":{"pid":2147483646,"start_time":1},"at":"2026-11-26T00:00:00.000Z"}"#.to_string(),
+        format!(
+            r#"{{"event":"intent","id":1,"scenario":"s","step":"marker","kind":"exec","target":"host","revert":{{"kind":"exec","argv":["rm","-f","{}"],"timeout_ms":5000}},"deadline_mono_ms":null,"at":"2026-11-26T00:00:00.000Z"}}"#,
+            flag.display()
+        ),
+        r#"{"event":"applied","id":1,"error":null,"at":"2026-11-26T00:00:00.000Z"}"#.to_string(),
+    ];
+    std::fs::write(dir.join("journal"), lines.join("\n") + "\n").expect("a journal");
+    std::fs::write(flag, "").expect("the fault's mark");
+}
+
+#[test]
+fn recover_reverts_what_a_dead_run_left_and_is_idempotent() {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let run = tmp.path().join("old-run");
+    let flag = tmp.path().join("applied");
+    dead_runs_journal(&run, &flag);
+    let dir = run.to_str().unwrap_or("");
+    let first = chaosc(tmp.path(), &["recover", dir], LIMIT);
+    assert_eq!(first.code, 0, "{first:#?}");
+    assert!(first.stdout.contains("reverted `marker`"), "{first:#?}");
+    assert!(!flag.exists(), "the revert ran");
+    let second = chaosc(tmp.path(), &["recover", dir], LIMIT);
+    assert_eq!(second.code, 0, "{second:#?}");
+    assert!(second.stdout.contains("nothing to revert"), "{second:#?}");
+
+    let missing = chaosc(tmp.path(), &["recover", "no-such-dir"], LIMIT);
+    assert_eq!(missing.code, 4, "{missing:#?}");
+}
+
+#[test]
+fn the_next_run_reverts_unfinished_journals_next_to_its_own() {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let flag = tmp.path().join("applied");
+    dead_runs_journal(&tmp.path().join("chaos-reports/old-run"), &flag);
+    let file = tmp.path().join("empty.chaos");
+    std::fs::write(
+        &file,
+        "scenario \"nothing\" {\n  slo { requests >= 0 }\n}\n",
+    )
+    .expect("a scenario");
+    let ran = chaosc(tmp.path(), &["run", file.to_str().unwrap_or("")], LIMIT);
+    assert!(
+        ran.stderr
+            .contains("reverted 1 fault(s) left by an unfinished run"),
+        "{ran:#?}"
+    );
+    assert!(!flag.exists(), "the revert ran");
+}
+
+#[test]
+fn dry_run_resolves_on_the_host_and_injects_nothing() {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let flag = tmp.path().join("applied");
+    let file = tmp.path().join("dry.chaos");
+    std::fs::write(
+        &file,
+        format!(
+            "target gone = process(pid: 999999999)\nscenario \"dry\" {{\n  timeline {{\n    at 0s exec(run: [\"touch\", \"{}\"])\n    at 1s process_pause(gone) for 1s\n  }}\n}}\n",
+            flag.display()
+        ),
+    )
+    .expect("a scenario");
+    let ran = chaosc(
+        tmp.path(),
+        &["run", "--dry-run", file.to_str().unwrap_or("")],
+        LIMIT,
+    );
+    assert_eq!(ran.code, 4, "{ran:#?}");
+    assert!(ran.stdout.contains("Preflight on this host"), "{ran:#?}");
+    assert!(ran.stdout.contains("ok     dry / exec#1: host"), "{ran:#?}");
+    assert!(
+        ran.stdout.contains("error  dry / process_pause#1"),
+        "{ran:#?}"
+    );
+    assert!(ran.stdout.contains("Needs confirmation"), "{ran:#?}");
+    assert!(!flag.exists(), "nothing was injected");
+    assert!(!tmp.path().join("chaos-reports").exists(), "no report");
+}
+
+#[test]
+fn a_written_plan_runs_as_compiled() {
+    let server = FlagServer::start();
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let file = tmp.path().join("p.chaos");
+    std::fs::write(
+        &file,
+        "param port: int = 1\nprobe web = http(\"http://127.0.0.1:${port}/\", every: 100ms)\nscenario \"planned\" {\n  baseline 300ms\n  slo { availability(web) >= 99% during baseline }\n}\n",
+    )
+    .expect("a scenario");
+    let plan = tmp.path().join("plan.json");
+    let port = format!("port={}", server.port);
+    let made = chaosc(
+        tmp.path(),
+        &[
+            "plan",
+            file.to_str().unwrap_or(""),
+            "--set",
+            &port,
+            "-o",
+            plan.to_str().unwrap_or(""),
+        ],
+        LIMIT,
+    );
+    assert_eq!(made.code, 0, "{made:#?}");
+    let reports = tmp.path().join("r");
+    let ran = chaosc(
+        tmp.path(),
+        &[
+            "run",
+            "--plan",
+            plan.to_str().unwrap_or(""),
+            "--report-dir",
+            reports.to_str().unwrap_or(""),
+        ],
+        LIMIT,
+    );
+    assert_eq!(ran.code, 0, "{ran:#?}");
+    assert_eq!(results(&reports)["scenarios"][0]["verdict"], "passed");
+
+    let refused = chaosc(
+        tmp.path(),
+        &[
+            "run",
+            "--plan",
+            plan.to_str().unwrap_or(""),
+            "--scenario",
+            "planned",
+        ],
+        LIMIT,
+    );
+    assert_eq!(refused.code, 2, "{refused:#?}");
+}
+
+#[test]
+fn max_duration_ends_a_scenario_that_does_not_recover_in_time() {
+    let _one = support::exclusive();
+    let server = FlagServer::start();
+    std::fs::write(server.dir.path().join("linger_ms"), "20000").expect("linger");
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let file = tmp.path().join("long.chaos");
+    std::fs::write(
+        &file,
+        format!(
+            r#"probe web = http("http://127.0.0.1:{port}/", every: 100ms, timeout: 1s)
+
+scenario "slow to recover" {{
+  timeline {{
+    at 0s exec(run: ["touch", "{fail}"], revert: ["rm", "-f", "{fail}"]) for 500ms as outage
+  }}
+  recover within 30s
+  slo {{ recovery_time(web) <= 30s }}
+  safety {{ max_duration 3s }}
+}}
+"#,
+            port = server.port,
+            fail = server.flag("fail"),
+        ),
+    )
+    .expect("a scenario");
+    let reports = tmp.path().join("r");
+    let ran = chaosc(
+        tmp.path(),
+        &[
+            "run",
+            file.to_str().unwrap_or(""),
+            "--yes",
+            "--report-dir",
+            reports.to_str().unwrap_or(""),
+        ],
+        LIMIT,
+    );
+    assert_eq!(ran.code, 3, "{ran:#?}");
+    let s = &results(&reports)["scenarios"][0];
+    assert_eq!(s["verdict"], "aborted", "{s:#}");
+    let at = s["abort"]["at_ms"].as_f64().unwrap_or(0.0);
+    assert!((3000.0..3100.0).contains(&at), "aborted at {at} ms");
+    assert!(s["abort"]["condition"]
+        .as_str()
+        .unwrap_or("")
+        .contains("max_duration"));
+}
