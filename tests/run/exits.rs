@@ -295,6 +295,15 @@ fn a_fault_that_cannot_be_applied_is_an_error_with_exit_4() {
 
 #[test]
 fn sigint_mid_fault_reverts_writes_reports_and_exits_130() {
+    interrupted_mid_fault(nix::sys::signal::Signal::SIGINT);
+}
+
+#[test]
+fn sigterm_mid_fault_reverts_writes_reports_and_exits_130() {
+    interrupted_mid_fault(nix::sys::signal::Signal::SIGTERM);
+}
+
+fn interrupted_mid_fault(signal: nix::sys::signal::Signal) {
     let server = FlagServer::start();
     let tmp = tempfile::tempdir().expect("a temp dir");
     let fail = server.flag("fail");
@@ -332,14 +341,14 @@ scenario "long" {{
         std::thread::sleep(Duration::from_millis(10));
     }
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("SIGINT is sent");
+    nix::sys::signal::kill(pid, signal).expect("the signal is sent");
     let status = loop {
         if let Ok(Some(status)) = child.try_wait() {
             break status;
         }
         if started.elapsed() > Duration::from_secs(40) {
             let _ = child.kill();
-            panic!("chaosc did not stop after SIGINT");
+            panic!("chaosc did not stop after {signal}");
         }
         std::thread::sleep(Duration::from_millis(10));
     };
