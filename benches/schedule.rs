@@ -22,7 +22,7 @@ fn main() {
             i * 50
         ));
     }
-    text.push_str("  }\n  recover within 0s\n}\n");
+    text.push_str("  }\n  recover within 1s checks 1\n}\n");
     let file = dir.path().join("steps.chaos");
     if let Err(e) = std::fs::write(&file, text) {
         return eprintln!("cannot write the scenario: {e}");

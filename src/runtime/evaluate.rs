@@ -3,6 +3,7 @@
 //! the runtime passes the samples and the phase bounds, in µs from the scenario start.
 //! Every decision is written down in `docs/probes.md` § Evaluation.
 
+use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
@@ -69,15 +70,19 @@ pub fn default_window(metric: Metric) -> Window {
 }
 
 /// Evaluates one assertion over its window.
-pub fn assertion(
+pub fn assertion<S: Borrow<SampleStore>>(
     a: &Assertion,
-    stores: &BTreeMap<String, SampleStore>,
+    stores: &BTreeMap<String, S>,
     windows: &Windows,
     checks: u32,
 ) -> AssertionResult {
     let c = &a.condition;
     let bounds = windows.get(a.window);
-    let store = c.probe.as_ref().and_then(|p| stores.get(p));
+    let store: Option<&SampleStore> = c
+        .probe
+        .as_ref()
+        .and_then(|p| stores.get(p))
+        .map(Borrow::borrow);
     let samples = match (store, bounds) {
         (Some(store), Some((from, to))) => store.count(from, to),
         _ => 0,
@@ -262,14 +267,14 @@ fn recovery_within(store: &SampleStore, chaos_end: u64, to: u64, checks: u32) ->
 /// `now` for `mttr`, so `mttr > 5s` fires while an outage lasts. `latency_degradation`
 /// compares with the baseline `[0, chaos_start)`; `recovery_time` never fires (it is
 /// only known once the recovery phase has ended).
-pub fn abort_holds(
+pub fn abort_holds<S: Borrow<SampleStore>>(
     abort: &Abort,
-    stores: &BTreeMap<String, SampleStore>,
+    stores: &BTreeMap<String, S>,
     now_us: u64,
     chaos_start_us: u64,
 ) -> Option<Measured> {
     let c = &abort.condition;
-    let store = stores.get(c.probe.as_ref()?)?;
+    let store: &SampleStore = stores.get(c.probe.as_ref()?)?.borrow();
     let from = match abort.over_ms.map(|ms| ms.saturating_mul(MS_US)) {
         // Half-open at the far end, so `over 1s` at 10 samples a second sees 10 samples.
         Some(over) if now_us >= over => now_us - over + 1,

@@ -28,6 +28,9 @@ use crate::report::results::{
 /// How often abort conditions, limits and recovery are evaluated.
 pub const WATCH_EVERY: Duration = Duration::from_millis(20);
 
+/// The live status shows the probes over this much recent time.
+const STATUS_WINDOW: Duration = Duration::from_secs(5);
+
 /// A probe runs at most this long (a scenario is bounded by its phases long before).
 const PROBE_HORIZON: Duration = Duration::from_secs(366 * 24 * 3600);
 
@@ -143,6 +146,7 @@ pub async fn run(plan: &Plan, s: &Scenario, shared: &Shared) -> ScenarioResult {
         t0,
         deadline,
         planned_total,
+        last_status: std::sync::Mutex::new(None),
     };
 
     // Baseline.
@@ -304,6 +308,7 @@ struct Watch<'a> {
     t0: Instant,
     deadline: Option<Instant>,
     planned_total: Duration,
+    last_status: std::sync::Mutex<Option<Instant>>,
 }
 
 impl Watch<'_> {
@@ -349,7 +354,16 @@ impl Watch<'_> {
         if aborts.is_empty() {
             return None;
         }
-        let snapshot = self.snapshot();
+        // Evaluated under the stores' locks: no copy of the samples every 20 ms.
+        let guards: Vec<(&String, std::sync::MutexGuard<'_, SampleStore>)> = self
+            .stores
+            .iter()
+            .map(|(name, sink)| (name, schedule::lock(sink)))
+            .collect();
+        let snapshot: BTreeMap<String, &SampleStore> = guards
+            .iter()
+            .map(|(name, guard)| ((*name).clone(), &**guard))
+            .collect();
         let now_us = us(now - self.t0);
         let chaos_us = us(chaos_start.saturating_duration_since(self.t0));
         for abort in aborts {
@@ -365,20 +379,31 @@ impl Watch<'_> {
         None
     }
 
+    /// The live status: each probe's success share and median latency over the last
+    /// [`STATUS_WINDOW`], redrawn at most every [`super::progress::LIVE_EVERY`].
     fn status(&self, phase: &'static str, active: Vec<String>) {
+        {
+            let mut last = self.last_status.lock().unwrap_or_else(|p| p.into_inner());
+            if last.is_some_and(|t| t.elapsed() < super::progress::LIVE_EVERY) {
+                return;
+            }
+            *last = Some(Instant::now());
+        }
+        let now_us = us(self.t0.elapsed());
+        let from = now_us.saturating_sub(us(STATUS_WINDOW));
         let probes = self
             .stores
             .iter()
             .map(|(name, sink)| {
                 let store = schedule::lock(sink);
-                let n = store.count(0, u64::MAX);
-                let ok = store.successes(0, u64::MAX);
+                let n = store.count(from, u64::MAX);
+                let ok = store.successes(from, u64::MAX);
                 let p50 = store
-                    .latency_percentile(0, u64::MAX, 50.0)
+                    .latency_percentile(from, u64::MAX, 50.0)
                     .map(|u| format!(" p50 {:.1}ms", u as f64 / 1000.0))
                     .unwrap_or_default();
                 if n == 0 {
-                    format!("{name} no samples yet")
+                    format!("{name} no samples in the last 5s")
                 } else {
                     format!("{name} {:.1}% ok{p50}", ok as f64 * 100.0 / n as f64)
                 }
