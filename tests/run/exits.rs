@@ -130,6 +130,9 @@ scenario "outage" {{
         (availability - truth).abs() <= 2.0 * EVERY_MS / window * 100.0,
         "availability {availability}%, truth {truth}%"
     );
+    eprintln!(
+        "outage: mttr {mttr:.1} ms (truth {failing_ms:.1}), recovery_time {recovery:.1} ms, availability {availability:.2}% (truth {truth:.2}%)"
+    );
     let error_rate = measured(assertion(s, "error_rate"));
     assert!((availability + error_rate - 100.0).abs() < 1e-9);
     assert!(
@@ -247,6 +250,7 @@ scenario "abort" {{
     let outage_start =
         num(s, &["phases", "baseline", "end_ms"]) + num(&s["steps"][0], &["actual_start_ms"]);
     let fired = num(s, &["abort", "at_ms"]) - outage_start;
+    eprintln!("abort fired {fired:.1} ms after the outage began");
     assert!(
         (500.0..=600.0 + EVERY_MS + 20.0).contains(&fired),
         "fired {fired} ms after the outage began"
