@@ -143,6 +143,7 @@ scenario "outage" {{
 
 #[test]
 fn a_healthy_run_passes_with_exit_0_and_writes_its_reports() {
+    let _one = support::exclusive();
     let server = FlagServer::start();
     let tmp = tempfile::tempdir().expect("a temp dir");
     let file = write(
