@@ -276,6 +276,7 @@ impl Active for Applied {
         );
         measurements.insert("wall_seconds".to_string(), wall);
         let what = match t.loss_percent {
+            _ if seen == 0 => "saw no packet to drop".to_string(),
             Some(rate) => {
                 format!("dropped {dropped} of {seen} packets ({share:.1}%, {rate}% asked)")
             }

@@ -111,7 +111,7 @@ pub fn prepare(
         )));
     }
     if let Shape::Tbf { bytes_per_second } = shape {
-        if !(bytes_per_second >= 1.0) {
+        if bytes_per_second.is_nan() || bytes_per_second < 1.0 {
             return Err(InjectError::new(format!(
                 "a bandwidth of {bytes_per_second} bytes/s is too small to shape"
             )));
