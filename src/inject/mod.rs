@@ -117,14 +117,9 @@ pub enum Revert {
     Continue { processes: Vec<ProcessId> },
     /// Run this command (argv, no shell), killed after the timeout.
     Exec { argv: Vec<String>, timeout_ms: u64 },
-    /// Delete the root qdisc `handle` of `device` (in `netns`, a name or a path) if it is
-    /// still of kind `qdisc` (`netem`, `tbf`): the one chaosc added.
-    Qdisc {
-        netns: Option<String>,
-        device: String,
-        handle: String,
-        qdisc: String,
-    },
+    /// Undo a shaping fault on an interface (`latency`, `bandwidth`); boxed, it is the
+    /// largest record.
+    Qdisc(Box<kernel::QdiscRecord>),
     /// Delete the nftables table chaosc created (its name starts with `chaosc_`).
     NftTable {
         netns: Option<String>,
@@ -188,12 +183,7 @@ impl Revert {
             Revert::Continue { processes } => process::pause::revert_record(processes),
             Revert::Exec { argv, timeout_ms } => exec::revert_record(argv, *timeout_ms),
             Revert::Workers { tag, temp_dir } => resource::revert(tag, temp_dir.as_deref()),
-            Revert::Qdisc {
-                netns,
-                device,
-                handle,
-                qdisc,
-            } => kernel::revert_qdisc(netns.as_deref(), device, handle, qdisc),
+            Revert::Qdisc(record) => kernel::revert_qdisc(record),
             Revert::NftTable {
                 netns,
                 family,

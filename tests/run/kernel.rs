@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use chaosc::inject::kernel::capabilities::{self, Capabilities};
+use chaosc::inject::kernel::QdiscRecord;
 use chaosc::inject::{self, Context, Revert};
 use chaosc::plan::{Direction, Fault, SourceSpan, Step, Target, Text};
 
@@ -411,16 +412,47 @@ fn the_revert_leaves_the_users_table_and_qdisc_alone() {
             pair.qdiscs()
         );
         // A record naming the user's handle with another kind is refused too.
-        let record = Revert::Qdisc {
+        let record = Revert::Qdisc(Box::new(QdiscRecord {
             netns: Some(pair.a.clone()),
             device: pair.dev_a.clone(),
             handle: "1:".to_string(),
             qdisc: "netem".to_string(),
-        };
+            egress: true,
+            ifb: None,
+        }));
         let e = record.revert().expect_err("left alone");
         assert!(e.message.contains("left alone"), "{e:?}");
         assert!(
             pair.qdiscs().contains("qdisc tbf 1: root"),
+            "{}",
+            pair.qdiscs()
+        );
+    }
+    if tbf_ok && caps().ifb.available {
+        // The user's own ingress qdisc: shaping what the device receives is refused.
+        in_ns(
+            &pair.a,
+            &["tc", "qdisc", "add", "dev", &pair.dev_a, "ingress"],
+        )
+        .expect("a user ingress qdisc");
+        let down = step(
+            "down",
+            Fault::Bandwidth {
+                bytes_per_second: 1000.0,
+                direction: Direction::Downstream,
+            },
+            pair.target(),
+        );
+        let e = inject::prepare(&down, &ctx("kernel-users"))
+            .err()
+            .expect("refused");
+        assert!(
+            e.message
+                .contains("already has an `ingress` qdisc that chaosc did not create"),
+            "{e:?}"
+        );
+        assert!(
+            pair.qdiscs().contains("qdisc ingress ffff:"),
             "{}",
             pair.qdiscs()
         );
@@ -589,7 +621,7 @@ fn bandwidth_limits_throughput_with_tbf() {
         evidence.summary
     );
     assert!(evidence.took_effect, "{evidence:?}");
-    let sent = evidence.measurements["sent_bytes_per_second"];
+    let sent = evidence.measurements["egress_bytes_per_second"];
     assert!((150_000.0..=300_000.0).contains(&sent), "{evidence:?}");
     assert!(!pair.qdiscs().contains("tbf"), "{}", pair.qdiscs());
 }
@@ -684,17 +716,90 @@ fn preflight_names_a_missing_namespace_device_or_direction() {
             pair.a
         )
     );
-    if caps().tbf.available {
-        let both = Fault::Bandwidth {
-            bytes_per_second: 1000.0,
-            direction: Direction::Both,
-        };
-        let e = inject::prepare(&step("bw", both, pair.target()), &ctx("kernel-pre"))
-            .err()
-            .expect("refused");
-        assert!(e.message.contains("acts on what"), "{e:?}");
-        assert!(e.help.unwrap_or_default().contains("direction: upstream"));
-    }
     assert_eq!(pair.tables(), "");
     assert!(!pair.qdiscs().contains("tbf"));
+}
+
+/// Sends for 2 s from namespace `from` to a listener in `to`; bytes per second received.
+fn throughput(from: &str, to: &str, to_ip: &'static str) -> f64 {
+    let listener = inside(to, move || TcpListener::bind((to_ip, 0))).expect("a listener");
+    let addr = listener.local_addr().expect("an address");
+    let reader = std::thread::spawn(move || {
+        let Ok((mut conn, _)) = listener.accept() else {
+            return (0usize, Duration::from_secs(1));
+        };
+        let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
+        let mut buf = vec![0u8; 65536];
+        let (mut got, started) = (0usize, Instant::now());
+        while let Ok(n) = conn.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            got += n;
+        }
+        (got, started.elapsed())
+    });
+    let mut stream = inside(from, move || {
+        TcpStream::connect_timeout(&addr, Duration::from_secs(2))
+    })
+    .expect("connected");
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(3)));
+    let chunk = vec![7u8; 16384];
+    let until = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < until {
+        if stream.write_all(&chunk).is_err() {
+            break;
+        }
+    }
+    drop(stream);
+    let (got, took) = reader.join().expect("the reader ends");
+    got as f64 / took.as_secs_f64().max(0.001)
+}
+
+#[test]
+fn downstream_bandwidth_shapes_what_the_device_receives_through_an_ifb() {
+    let Some(pair) = Pair::new() else { return };
+    if !support::available("tbf", caps().tbf.available, &caps().tbf.detail)
+        || !support::available("ifb", caps().ifb.available, &caps().ifb.detail)
+    {
+        return;
+    }
+    let _one = support::exclusive();
+    let s = step(
+        "down",
+        Fault::Bandwidth {
+            bytes_per_second: 250_000.0,
+            direction: Direction::Downstream,
+        },
+        pair.target(),
+    );
+    let prepared = inject::prepare(&s, &ctx("kernel-down")).expect("prepared");
+    let record = prepared.revert_record();
+    let ifb = match &record {
+        Revert::Qdisc(q) if !q.egress => q.ifb.clone().expect("an ifb"),
+        other => panic!("an ingress-only record: {other:?}"),
+    };
+    let active = prepared.apply().expect("applied");
+    let links = in_ns(&pair.a, &["ip", "-o", "link"]).unwrap_or_default();
+    assert!(links.contains(&ifb), "{links}");
+    assert!(
+        pair.qdiscs().contains("qdisc ingress ffff:"),
+        "{}",
+        pair.qdiscs()
+    );
+    // What a sends is not limited; what it receives is.
+    let out = throughput(&pair.a, &pair.b, B_IP);
+    let into = throughput(&pair.b, &pair.a, A_IP);
+    let evidence = active.finish().expect("reverted");
+    eprintln!(
+        "{}; a → b {out:.0} bytes/s, b → a {into:.0} bytes/s for 250000 asked",
+        evidence.summary
+    );
+    assert!(evidence.took_effect, "{evidence:?}");
+    assert!((100_000.0..=300_000.0).contains(&into), "b → a {into}");
+    assert!(out > 1_000_000.0, "a → b {out}");
+    let links = in_ns(&pair.a, &["ip", "-o", "link"]).unwrap_or_default();
+    assert!(!links.contains(&ifb), "the ifb is gone: {links}");
+    assert!(!pair.qdiscs().contains("ingress"), "{}", pair.qdiscs());
+    record.revert().expect("a second revert is a no-op");
 }

@@ -55,6 +55,9 @@ pub struct Capabilities {
     /// nftables `netdev` tables with ingress and egress hooks (`packet_loss`,
     /// `blackhole` on an interface).
     pub nftables: Feature,
+    /// `ifb` devices, the `ingress` qdisc, the `u32` filter and the `mirred` action:
+    /// `latency` and `bandwidth` on what an interface receives.
+    pub ifb: Feature,
 }
 
 /// The host's capabilities, probed on first use and then cached for the process.
@@ -128,6 +131,20 @@ pub fn detect() -> Capabilities {
             netns.detail
         ))
     };
+    let ifb = if netns.available && ip.available && tc.available {
+        match probe_ifb() {
+            Ok(()) => Feature::yes("ifb devices with an ingress redirect work"),
+            Err(why) => Feature::no(format!("ingress shaping does not work here: {why}")),
+        }
+    } else {
+        Feature::no(format!(
+            "cannot probe for ifb: {}",
+            [&netns, &ip, &tc]
+                .iter()
+                .find(|f| !f.available)
+                .map_or(String::new(), |f| f.detail.clone())
+        ))
+    };
     Capabilities {
         net_admin,
         sys_admin,
@@ -138,7 +155,63 @@ pub fn detect() -> Capabilities {
         netem,
         tbf,
         nftables,
+        ifb,
     }
+}
+
+/// Several commands in one new namespace: it is held by a `sleep` child (killed when the
+/// probe ends, and by `PR_SET_PDEATHSIG` if the runner dies), entered by its pid.
+fn probe_ifb() -> Result<(), String> {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = std::process::Command::new("sleep");
+    cmd.arg("30")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    // SAFETY: plain system calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0
+                || libc::unshare(libc::CLONE_NEWNET) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut holder = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start a process in a new network namespace: {e}"))?;
+    let ns = format!("/proc/{}/ns/net", holder.id());
+    let steps: [&[&str]; 4] = [
+        &["ip", "link", "add", "ckiprobe", "type", "ifb"],
+        &[
+            "tc", "qdisc", "add", "dev", "lo", "handle", "ffff:", "ingress",
+        ],
+        &[
+            "tc", "filter", "add", "dev", "lo", "parent", "ffff:", "protocol", "all", "u32",
+            "match", "u32", "0", "0", "action", "mirred", "egress", "redirect", "dev", "ckiprobe",
+        ],
+        &["ip", "link", "del", "ckiprobe"],
+    ];
+    let mut result = Ok(());
+    for argv in steps {
+        let shown = argv.join(" ");
+        match tool::run(Where::Netns(&ns), argv) {
+            Ok(out) if out.success => {}
+            Ok(out) => {
+                result = Err(format!("`{shown}` failed: {}", out.reason()));
+                break;
+            }
+            Err(e) => {
+                result = Err(e.message);
+                break;
+            }
+        }
+    }
+    let _ = holder.kill();
+    let _ = holder.wait();
+    result
 }
 
 /// Runs one probe command in a fresh namespace; `Err` says exactly what failed.
@@ -160,6 +233,8 @@ pub enum Needs {
     Netem,
     Tbf,
     Nftables,
+    /// Shaping what a device receives.
+    Ifb,
 }
 
 impl Capabilities {
@@ -186,6 +261,11 @@ impl Capabilities {
             Needs::Netem => (&self.tc, &self.netem, "the netem qdisc"),
             Needs::Tbf => (&self.tc, &self.tbf, "the tbf qdisc"),
             Needs::Nftables => (&self.nft, &self.nftables, "nftables"),
+            Needs::Ifb => (
+                &self.ip,
+                &self.ifb,
+                "an ifb device to shape what it receives (`direction: downstream` or `both`)",
+            ),
         };
         for f in [tool, feature] {
             if !f.available {
@@ -216,6 +296,7 @@ mod tests {
             netem: y(),
             tbf: y(),
             nftables: y(),
+            ifb: y(),
         }
     }
 

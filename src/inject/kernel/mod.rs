@@ -9,7 +9,8 @@
 //! name) and the revert checks it is still that before deleting it.
 //!
 //! Direction on an interface: `upstream` is what the device sends (egress), `downstream`
-//! what it receives (ingress), `both` both. The qdiscs act on egress only.
+//! what it receives (ingress), `both` both. Received packets are shaped through an ifb
+//! device (see [`tc`]).
 
 pub mod capabilities;
 mod nft;
@@ -19,6 +20,7 @@ pub mod tool;
 use super::{Context, InjectError, Prepared};
 use crate::plan::{Fault, Step, Target};
 use capabilities::Needs;
+use serde::{Deserialize, Serialize};
 use tool::Where;
 
 /// A device, in a namespace or in the runner's own.
@@ -127,21 +129,36 @@ pub fn prepare(step: &Step, ctx: &Context) -> Result<Box<dyn Prepared>, InjectEr
     }
 }
 
-/// Reverts a qdisc record (see [`Revert::Qdisc`]).
-pub fn revert_qdisc(
-    netns: Option<&str>,
-    device: &str,
-    handle: &str,
-    kind: &str,
-) -> Result<(), InjectError> {
-    let iface = Iface {
-        device: device.to_string(),
-        netns: netns.map(str::to_string),
-    };
-    tc::revert(&iface, handle, kind)
+/// How to undo a shaping fault on `device` (in `netns`, a name or a path): with
+/// `egress`, delete its root qdisc `handle` if still of kind `qdisc` (`netem`, `tbf`);
+/// with `ifb`, delete its ingress qdisc if it redirects to that ifb, then the ifb device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QdiscRecord {
+    pub netns: Option<String>,
+    pub device: String,
+    pub handle: String,
+    pub qdisc: String,
+    pub egress: bool,
+    pub ifb: Option<String>,
 }
 
-/// Reverts an nftables record (see [`Revert::NftTable`]).
+/// Reverts a qdisc record (see [`super::Revert::Qdisc`]).
+pub fn revert_qdisc(record: &QdiscRecord) -> Result<(), InjectError> {
+    let iface = Iface {
+        device: record.device.clone(),
+        netns: record.netns.clone(),
+    };
+    tc::revert(
+        &iface,
+        &record.handle,
+        &record.qdisc,
+        record.egress,
+        record.ifb.as_deref(),
+    )
+}
+
+/// Reverts an nftables record (see [`super::Revert::NftTable`]).
 pub fn revert_table(netns: Option<&str>, family: &str, table: &str) -> Result<(), InjectError> {
     nft::revert(netns, family, table)
 }
@@ -235,6 +252,27 @@ mod tests {
         assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
         assert_ne!(a, object_name("2026-11-26T21:00:00Z", "blackhole_1"));
         assert!(object_name(&"x".repeat(300), &"y".repeat(300)).len() < 90);
+    }
+
+    #[test]
+    fn a_qdisc_record_reads_back_flat_and_strict() {
+        let record = super::super::Revert::Qdisc(Box::new(QdiscRecord {
+            netns: Some("blue".into()),
+            device: "veth0".into(),
+            handle: "c001:".into(),
+            qdisc: "netem".into(),
+            egress: true,
+            ifb: None,
+        }));
+        let json = serde_json::to_string(&record).unwrap_or_default();
+        assert_eq!(
+            json,
+            r#"{"kind":"qdisc","netns":"blue","device":"veth0","handle":"c001:","qdisc":"netem","egress":true,"ifb":null}"#
+        );
+        let back: super::super::Revert = serde_json::from_str(&json).expect("reads back");
+        assert_eq!(back, record);
+        let extra = json.replace("\"ifb\":null", "\"ifb\":null,\"other\":1");
+        assert!(serde_json::from_str::<super::super::Revert>(&extra).is_err());
     }
 
     #[test]

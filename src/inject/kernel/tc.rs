@@ -1,16 +1,22 @@
-//! `latency` (netem) and `bandwidth` (tbf) on an interface: a root qdisc of chaosc's own.
+//! `latency` (netem) and `bandwidth` (tbf) on an interface: qdiscs of chaosc's own.
 //!
-//! The qdisc gets an explicit handle in `c000:`–`cfff:` (derived from the run and step,
-//! moved on if the device already uses it) and is added with `tc qdisc add`, never
-//! `replace`. A device whose root qdisc is the kernel's default (handle `0:`: noqueue,
-//! pfifo_fast, fq_codel, mq …) is fine: adding ours takes its place and deleting ours
-//! brings the default back. A device with a root qdisc someone configured is refused:
-//! chaosc never replaces what it did not create. The revert deletes the root qdisc by
-//! handle (the kernel refuses a handle that does not match) after checking its kind.
+//! Upstream (what the device sends): a root qdisc on the device. It gets an explicit
+//! handle in `c000:`–`cfff:` (derived from the run and step, moved on if the device
+//! already uses it) and is added with `tc qdisc add`, never `replace`. A device whose root
+//! qdisc is the kernel's default (handle `0:`: noqueue, pfifo_fast, fq_codel, mq …) is
+//! fine: adding ours takes its place and deleting ours brings the default back. A device
+//! with a root qdisc someone configured is refused: chaosc never replaces what it did
+//! not create.
 //!
-//! A root qdisc shapes what the device sends, so these faults take `direction:
-//! upstream` only; shaping what a device receives needs an ifb device and a redirect,
-//! which chaosc does not do (yet): put the fault on the sending side instead.
+//! Downstream (what the device receives): a qdisc only shapes what leaves a device, so
+//! received packets are redirected to an `ifb` device of chaosc's own (`cki<hash>`, in the
+//! same namespace) whose root qdisc is the fault: an `ingress` qdisc on the device with a
+//! `u32` match-all filter whose `mirred` action redirects to the ifb. A device that
+//! already has an ingress or clsact qdisc is refused.
+//!
+//! The revert deletes the root qdisc by handle (the kernel refuses a handle that does not
+//! match) after checking its kind, the ingress qdisc only while its filter still
+//! redirects to our ifb, and the ifb device only if it is an ifb with our name.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -99,17 +105,6 @@ pub fn prepare(
     direction: Direction,
     name: &str,
 ) -> Result<Box<dyn Prepared>, InjectError> {
-    if direction != Direction::Upstream {
-        return Err(InjectError::new(format!(
-            "`{}` on an interface acts on what `{}` sends, not on what it receives",
-            shape.fault(),
-            iface.device
-        ))
-        .with_help(format!(
-            "write `direction: upstream` (the default, `both`, is not possible here), and put another `{}` on the interface at the other end for the way back",
-            shape.fault()
-        )));
-    }
     if let Shape::Tbf { bytes_per_second } = shape {
         if bytes_per_second.is_nan() || bytes_per_second < 1.0 {
             return Err(InjectError::new(format!(
@@ -117,18 +112,48 @@ pub fn prepare(
             )));
         }
     }
+    let egress = direction != Direction::Downstream;
+    let ingress = direction != Direction::Upstream;
     let qdiscs = show(&iface, false)?;
-    if let Some(root) = qdiscs.iter().find(|q| q["root"] == true) {
-        let handle = root["handle"].as_str().unwrap_or("?");
-        if handle != "0:" {
-            return Err(InjectError::new(format!(
-                "{} already has a `{}` root qdisc (handle `{handle}`) that chaosc did not create",
-                iface.describe(),
-                root["kind"].as_str().unwrap_or("?")
-            ))
-            .with_help("chaosc never replaces a qdisc it did not create: remove it yourself (`tc qdisc del dev DEV root`) or choose another device"));
+    if egress {
+        if let Some(root) = qdiscs.iter().find(|q| q["root"] == true) {
+            let handle = root["handle"].as_str().unwrap_or("?");
+            if handle != "0:" {
+                return Err(InjectError::new(format!(
+                    "{} already has a `{}` root qdisc (handle `{handle}`) that chaosc did not create",
+                    iface.describe(),
+                    root["kind"].as_str().unwrap_or("?")
+                ))
+                .with_help("chaosc never replaces a qdisc it did not create: remove it yourself (`tc qdisc del dev DEV root`), choose another device, or write `direction: downstream`"));
+            }
         }
     }
+    let ifb = if ingress {
+        super::capabilities::get().check(super::capabilities::Needs::Ifb, shape.fault())?;
+        if let Some(q) = qdiscs.iter().find(|q| q["handle"] == "ffff:") {
+            return Err(InjectError::new(format!(
+                "{} already has an `{}` qdisc that chaosc did not create",
+                iface.describe(),
+                q["kind"].as_str().unwrap_or("?")
+            ))
+            .with_help("chaosc shapes what a device receives through its own ingress qdisc; remove that one yourself, or write `direction: upstream`"));
+        }
+        let ifb = format!("cki{:08x}", hash(name) as u32);
+        let probe = tool::run(iface.place(), &["ip", "-o", "link", "show", "dev", &ifb])?;
+        if probe.success {
+            return Err(InjectError::new(format!(
+                "a device `{ifb}` already exists{}",
+                match &iface.netns {
+                    Some(ns) => format!(" in network namespace `{ns}`"),
+                    None => String::new(),
+                }
+            ))
+            .with_help("a previous run left it behind: `chaosc recover REPORT_DIR` removes it"));
+        }
+        Some(ifb)
+    } else {
+        None
+    };
     let used: Vec<&str> = qdiscs.iter().filter_map(|q| q["handle"].as_str()).collect();
     let start = (hash(name) % 0x1000) as u32;
     let handle = (0..0x1000u32)
@@ -139,6 +164,8 @@ pub fn prepare(
         iface,
         shape,
         handle,
+        egress,
+        ifb,
     }))
 }
 
@@ -163,19 +190,43 @@ fn show(iface: &Iface, stats: bool) -> Result<Vec<Value>, InjectError> {
 struct Qdisc {
     iface: Iface,
     shape: Shape,
+    /// The handle of chaosc's root qdisc(s), on the device and on the ifb.
     handle: String,
+    /// A root qdisc on the device itself (upstream).
+    egress: bool,
+    /// The ifb device that received packets are redirected to (downstream).
+    ifb: Option<String>,
+}
+
+fn root_with<'a>(qdiscs: &'a [Value], handle: &str) -> Option<&'a Value> {
+    qdiscs
+        .iter()
+        .find(|q| q["root"] == true && q["handle"] == handle)
 }
 
 impl Qdisc {
-    fn ours<'a>(&self, qdiscs: &'a [Value]) -> Option<&'a Value> {
-        qdiscs
-            .iter()
-            .find(|q| q["root"] == true && q["handle"] == self.handle.as_str())
+    fn ifb_iface(&self) -> Option<Iface> {
+        self.ifb.as_ref().map(|ifb| Iface {
+            device: ifb.clone(),
+            netns: self.iface.netns.clone(),
+        })
     }
 
-    /// The qdisc is ours and has the parameters asked.
+    /// The devices carrying a fault qdisc: `(label, device)`.
+    fn shaped(&self) -> Vec<(&'static str, Iface)> {
+        let mut out = Vec::new();
+        if self.egress {
+            out.push(("egress", self.iface.clone()));
+        }
+        if let Some(ifb) = self.ifb_iface() {
+            out.push(("ingress", ifb));
+        }
+        out
+    }
+
+    /// Our qdisc on `qdiscs` (one device's) is there with the parameters asked.
     fn verify(&self, qdiscs: &[Value]) -> Result<(), String> {
-        let Some(q) = self.ours(qdiscs) else {
+        let Some(q) = root_with(qdiscs, &self.handle) else {
             return Err(format!("no root qdisc with handle `{}`", self.handle));
         };
         if q["kind"] != self.shape.kind() {
@@ -214,16 +265,136 @@ impl Qdisc {
         }
         Ok(())
     }
+
+    /// Everything is in place: each qdisc, and the redirect to the ifb.
+    fn verify_all(&self) -> Result<Vec<(&'static str, Vec<Value>)>, String> {
+        let mut seen = Vec::new();
+        for (label, dev) in self.shaped() {
+            let qdiscs = show(&dev, true).map_err(|e| e.message)?;
+            self.verify(&qdiscs)
+                .map_err(|why| format!("on {}: {why}", dev.describe()))?;
+            seen.push((label, qdiscs));
+        }
+        if let Some(ifb) = &self.ifb {
+            if !redirects_to(&self.iface, ifb).map_err(|e| e.message)? {
+                return Err(format!(
+                    "{} no longer redirects what it receives to `{ifb}`",
+                    self.iface.describe()
+                ));
+            }
+        }
+        Ok(seen)
+    }
+
+    fn add_root(&self, dev: &Iface) -> Result<(), InjectError> {
+        let mut argv: Vec<String> = ["tc", "qdisc", "add", "dev", &dev.device, "root", "handle"]
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        argv.push(self.handle.clone());
+        argv.push(self.shape.kind().to_string());
+        argv.extend(self.shape.args());
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        step(dev, &argv)
+    }
+
+    fn add_all(&self) -> Result<(), InjectError> {
+        if let (Some(ifb), Some(ifb_dev)) = (&self.ifb, self.ifb_iface()) {
+            step(&self.iface, &["ip", "link", "add", ifb, "type", "ifb"])?;
+            step(&self.iface, &["ip", "link", "set", ifb, "up"])?;
+            self.add_root(&ifb_dev)?;
+            let dev = self.iface.device.as_str();
+            step(
+                &self.iface,
+                &[
+                    "tc", "qdisc", "add", "dev", dev, "handle", "ffff:", "ingress",
+                ],
+            )?;
+            step(
+                &self.iface,
+                &[
+                    "tc", "filter", "add", "dev", dev, "parent", "ffff:", "protocol", "all", "u32",
+                    "match", "u32", "0", "0", "action", "mirred", "egress", "redirect", "dev", ifb,
+                ],
+            )?;
+        }
+        if self.egress {
+            self.add_root(&self.iface)?;
+        }
+        Ok(())
+    }
+
+    fn remove(&self) -> Result<(), InjectError> {
+        revert(
+            &self.iface,
+            &self.handle,
+            self.shape.kind(),
+            self.egress,
+            self.ifb.as_deref(),
+        )
+    }
+}
+
+/// Runs one command of the setup; its failure names the command and the device.
+fn step(iface: &Iface, argv: &[&str]) -> Result<(), InjectError> {
+    let out = tool::run(iface.place(), argv)?;
+    if out.success {
+        return Ok(());
+    }
+    Err(InjectError::new(format!(
+        "`{}` failed on {}: {}",
+        argv.join(" "),
+        iface.describe(),
+        out.reason()
+    ))
+    .with_help(
+        "another qdisc may have been added since the preflight; `tc qdisc show dev DEV` shows them",
+    ))
+}
+
+/// Whether an ingress filter of the device redirects to `ifb` (`tc -j filter show`).
+fn redirects_to(iface: &Iface, ifb: &str) -> Result<bool, InjectError> {
+    let out = tool::run_ok(
+        iface.place(),
+        &[
+            "tc",
+            "-j",
+            "filter",
+            "show",
+            "dev",
+            &iface.device,
+            "ingress",
+        ],
+    )?;
+    if out.stdout.trim().is_empty() {
+        return Ok(false);
+    }
+    let filters: Value = serde_json::from_str(&out.stdout).map_err(|e| {
+        InjectError::new(format!("`tc -j` printed something that is not JSON: {e}"))
+    })?;
+    Ok(filters
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|f| {
+            f["options"]["actions"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .any(|a| a["kind"] == "mirred" && a["to_dev"] == ifb))
 }
 
 impl Prepared for Qdisc {
     fn revert_record(&self) -> Revert {
-        Revert::Qdisc {
+        Revert::Qdisc(Box::new(super::QdiscRecord {
             netns: self.iface.netns.clone(),
             device: self.iface.device.clone(),
             handle: self.handle.clone(),
             qdisc: self.shape.kind().to_string(),
-        }
+            egress: self.egress,
+            ifb: self.ifb.clone(),
+        }))
     }
 
     fn target_description(&self) -> String {
@@ -231,32 +402,15 @@ impl Prepared for Qdisc {
     }
 
     fn apply(self: Box<Self>) -> Result<Box<dyn Active>, InjectError> {
-        let mut argv: Vec<String> = ["tc", "qdisc", "add", "dev", &self.iface.device]
-            .into_iter()
-            .map(str::to_string)
-            .collect();
-        argv.extend(["root", "handle", &self.handle, self.shape.kind()].map(str::to_string));
-        argv.extend(self.shape.args());
-        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
-        let out = tool::run(self.iface.place(), &argv)?;
-        if !out.success {
-            return Err(InjectError::new(format!(
-                "`{}` failed on {}: {}",
-                argv.join(" "),
-                self.iface.describe(),
-                out.reason()
-            ))
-            .with_help("another root qdisc may have been added since the preflight; `tc qdisc show dev DEV` shows them"));
+        if let Err(e) = self.add_all() {
+            let _ = self.remove();
+            return Err(e);
         }
-        let check = show(&self.iface, false)
-            .map_err(|e| e.message)
-            .and_then(|q| self.verify(&q));
-        if let Err(why) = check {
-            let _ = revert(&self.iface, &self.handle, self.shape.kind());
+        if let Err(why) = self.verify_all() {
+            let _ = self.remove();
             return Err(InjectError::new(format!(
-                "the {} qdisc on {} was not in place after it was added: {why}",
-                self.shape.kind(),
-                self.iface.describe()
+                "the {} qdisc was not in place after it was added: {why}",
+                self.shape.kind()
             )));
         }
         Ok(Box::new(Applied {
@@ -274,20 +428,26 @@ struct Applied {
 impl Active for Applied {
     fn finish(self: Box<Self>) -> Result<Evidence, InjectError> {
         let q = &self.qdisc;
-        let before = show(&q.iface, true);
+        let before = q.verify_all();
         let wall = self.since.elapsed().as_secs_f64();
-        revert(&q.iface, &q.handle, q.shape.kind())?;
-        let qdiscs = before?;
-        let in_place = q.verify(&qdiscs);
+        q.remove()?;
         let mut measurements = BTreeMap::new();
-        if let Some(ours) = q.ours(&qdiscs) {
+        measurements.insert("wall_seconds".to_string(), wall);
+        let mut packets = 0.0;
+        for (label, qdiscs) in before.as_deref().unwrap_or_default() {
+            let Some(ours) = root_with(qdiscs, &q.handle) else {
+                continue;
+            };
             for key in ["bytes", "packets", "drops", "overlimits"] {
                 if let Some(n) = ours[key].as_f64() {
-                    measurements.insert(format!("qdisc_{key}"), n);
+                    measurements.insert(format!("{label}_{key}"), n);
                 }
             }
+            packets += ours["packets"].as_f64().unwrap_or(0.0);
+            if let (Some(bytes), true) = (ours["bytes"].as_f64(), wall > 0.0) {
+                measurements.insert(format!("{label}_bytes_per_second"), bytes / wall);
+            }
         }
-        measurements.insert("wall_seconds".to_string(), wall);
         match q.shape {
             Shape::Netem {
                 delay_ms,
@@ -298,48 +458,78 @@ impl Active for Applied {
             }
             Shape::Tbf { bytes_per_second } => {
                 measurements.insert("requested_bytes_per_second".to_string(), bytes_per_second);
-                if let Some(bytes) = measurements.get("qdisc_bytes").copied() {
-                    if wall > 0.0 {
-                        measurements.insert("sent_bytes_per_second".to_string(), bytes / wall);
-                    }
-                }
             }
         }
-        let sent = measurements.get("qdisc_packets").copied().unwrap_or(0.0);
-        let summary = match &in_place {
-            Ok(()) => format!(
-                "{} (handle `{}`) on {} sent {sent} packets in {wall:.2} s",
+        let directions = match (q.egress, &q.ifb) {
+            (true, Some(ifb)) => format!("egress, and ingress through `{ifb}`"),
+            (false, Some(ifb)) => format!("ingress through `{ifb}`"),
+            _ => "egress".to_string(),
+        };
+        let summary = match &before {
+            Ok(_) => format!(
+                "{} (handle `{}`) on {} ({directions}) passed {packets} packets in {wall:.2} s",
                 q.shape.words(),
                 q.handle,
                 q.iface.describe()
             ),
             Err(why) => format!(
-                "the {} qdisc on {} changed while the fault was applied: {why}",
+                "the {} fault on {} changed while it was applied: {why}",
                 q.shape.kind(),
                 q.iface.describe()
             ),
         };
         Ok(Evidence {
-            took_effect: in_place.is_ok(),
+            took_effect: before.is_ok(),
             summary,
             measurements,
         })
     }
 }
 
-/// Deletes the root qdisc `handle` of the device if it is still a `kind` (chaosc's);
-/// nothing to do when the namespace, the device or the qdisc is gone.
-pub fn revert(iface: &Iface, handle: &str, kind: &str) -> Result<(), InjectError> {
+/// Undoes what a [`Qdisc`] added, checking each piece is still chaosc's: the root qdisc
+/// `handle` of kind `kind` on the device (`egress`), the ingress redirect to `ifb` and
+/// the ifb device itself. Nothing to do for what is already gone (namespace, device,
+/// qdisc).
+pub fn revert(
+    iface: &Iface,
+    handle: &str,
+    kind: &str,
+    egress: bool,
+    ifb: Option<&str>,
+) -> Result<(), InjectError> {
     if !iface.namespace_exists() {
         return Ok(());
     }
+    let mut errors = Vec::new();
+    if egress {
+        if let Err(e) = delete_root(iface, handle, kind) {
+            errors.push(e.message);
+        }
+    }
+    if let Some(ifb) = ifb {
+        if let Err(e) = delete_redirect(iface, ifb) {
+            errors.push(e.message);
+        }
+        if let Err(e) = delete_ifb(iface, ifb) {
+            errors.push(e.message);
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(InjectError::new(errors.join("; ")))
+    }
+}
+
+/// The device's qdiscs, or `None` when the device is gone.
+fn qdiscs_if_any(iface: &Iface) -> Result<Option<Vec<Value>>, InjectError> {
     let out = tool::run(
         iface.place(),
         &["tc", "-j", "qdisc", "show", "dev", &iface.device],
     )?;
     if !out.success {
         if out.stderr.contains("Cannot find device") {
-            return Ok(());
+            return Ok(None);
         }
         return Err(InjectError::new(format!(
             "cannot list the qdiscs of {}: {}",
@@ -347,17 +537,19 @@ pub fn revert(iface: &Iface, handle: &str, kind: &str) -> Result<(), InjectError
             out.reason()
         )));
     }
-    let qdiscs: Vec<Value> = if out.stdout.trim().is_empty() {
-        Vec::new()
-    } else {
-        serde_json::from_str(&out.stdout).map_err(|e| {
-            InjectError::new(format!("`tc -j` printed something that is not JSON: {e}"))
-        })?
+    if out.stdout.trim().is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    serde_json::from_str(&out.stdout)
+        .map(Some)
+        .map_err(|e| InjectError::new(format!("`tc -j` printed something that is not JSON: {e}")))
+}
+
+fn delete_root(iface: &Iface, handle: &str, kind: &str) -> Result<(), InjectError> {
+    let Some(qdiscs) = qdiscs_if_any(iface)? else {
+        return Ok(());
     };
-    let Some(root) = qdiscs
-        .iter()
-        .find(|q| q["root"] == true && q["handle"] == handle)
-    else {
+    let Some(root) = root_with(&qdiscs, handle) else {
         return Ok(());
     };
     if root["kind"] != kind {
@@ -386,6 +578,72 @@ pub fn revert(iface: &Iface, handle: &str, kind: &str) -> Result<(), InjectError
     Err(InjectError::new(format!(
         "cannot delete the {kind} qdisc `{handle}` of {}: {}",
         iface.describe(),
+        out.reason()
+    )))
+}
+
+/// Deletes the device's ingress qdisc while its filter redirects to our ifb: then it is
+/// the one chaosc added (the preflight refused a device that had one).
+fn delete_redirect(iface: &Iface, ifb: &str) -> Result<(), InjectError> {
+    let Some(qdiscs) = qdiscs_if_any(iface)? else {
+        return Ok(());
+    };
+    let ingress = qdiscs
+        .iter()
+        .any(|q| q["handle"] == "ffff:" && q["kind"] == "ingress");
+    if !ingress || !redirects_to(iface, ifb)? {
+        return Ok(());
+    }
+    let out = tool::run(
+        iface.place(),
+        &[
+            "tc",
+            "qdisc",
+            "del",
+            "dev",
+            &iface.device,
+            "handle",
+            "ffff:",
+            "ingress",
+        ],
+    )?;
+    if out.success {
+        return Ok(());
+    }
+    Err(InjectError::new(format!(
+        "cannot delete the ingress qdisc of {}: {}",
+        iface.describe(),
+        out.reason()
+    )))
+}
+
+/// Deletes the ifb device if it is one, with a name chaosc gives (`cki…`).
+fn delete_ifb(iface: &Iface, ifb: &str) -> Result<(), InjectError> {
+    if !ifb.starts_with("cki") {
+        return Err(InjectError::new(format!(
+            "refusing to delete device `{ifb}`: chaosc did not create it"
+        )));
+    }
+    let out = tool::run(
+        iface.place(),
+        &["ip", "-j", "-d", "link", "show", "dev", ifb],
+    )?;
+    if !out.success {
+        // Gone already.
+        return Ok(());
+    }
+    let info: Value = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
+    if info[0]["linkinfo"]["info_kind"] != "ifb" {
+        return Err(InjectError::new(format!(
+            "device `{ifb}` is not an ifb device: left alone"
+        )));
+    }
+    let out = tool::run(iface.place(), &["ip", "link", "del", "dev", ifb])?;
+    if out.success {
+        return Ok(());
+    }
+    Err(InjectError::new(format!(
+        "cannot delete the ifb device `{ifb}`: {}",
         out.reason()
     )))
 }
