@@ -499,12 +499,22 @@ fn the_record_alone_reverts_and_is_idempotent() {
 }
 
 #[test]
-fn after_sigkill_the_guard_removes_the_table_within_two_seconds() {
+fn after_sigkill_the_guard_removes_exactly_what_chaosc_added_within_two_seconds() {
     let Some(pair) = Pair::new() else { return };
     if !nftables_available() {
         return;
     }
     let _one = support::exclusive();
+    // The user's own table, which must survive.
+    in_ns(&pair.a, &["nft", "add", "table", "inet", "users"]).expect("a user table");
+    // With tbf and ifb here, a bandwidth fault in both directions as well: a root qdisc,
+    // an ingress qdisc with its redirect, and an ifb device to remove.
+    let shaping = caps().tbf.available && caps().ifb.available;
+    let bandwidth = if shaping {
+        "    at 0s bandwidth(link, rate: 1MiB/s) for 60s\n"
+    } else {
+        ""
+    };
     let tmp = tempfile::tempdir().expect("a temp dir");
     let file = tmp.path().join("kernel.chaos");
     std::fs::write(
@@ -515,7 +525,7 @@ fn after_sigkill_the_guard_removes_the_table_within_two_seconds() {
 scenario "blackholed" {{
   timeline {{
     at 0s blackhole(link) for 60s
-  }}
+{bandwidth}  }}
 }}
 "#,
             dev = pair.dev_a,
@@ -535,14 +545,23 @@ scenario "blackholed" {{
         .stderr(Stdio::null())
         .spawn()
         .expect("chaosc starts");
+    let links = || in_ns(&pair.a, &["ip", "-o", "link"]).unwrap_or_default();
+    let applied = || {
+        pair.tables().contains("chaosc_kernel_guard")
+            && (!shaping
+                || (pair.qdiscs().contains("qdisc tbf c")
+                    && pair.qdiscs().contains("qdisc ingress ffff:")
+                    && links().contains(": cki")))
+    };
     let started = Instant::now();
-    while !pair.tables().contains("chaosc_kernel_guard") {
+    while !applied() {
         if started.elapsed() > Duration::from_secs(20) || matches!(runner.try_wait(), Ok(Some(_))) {
             let _ = runner.kill();
             let _ = runner.wait();
             panic!(
-                "the blackhole was not applied: tables {:?}, guard log {:?}",
+                "the faults were not applied: tables {:?}, qdiscs {:?}, guard log {:?}",
                 pair.tables(),
+                pair.qdiscs(),
                 std::fs::read_to_string(reports.join("guard.log"))
             );
         }
@@ -551,15 +570,25 @@ scenario "blackholed" {{
     runner.kill().expect("SIGKILL reaches the runner");
     let killed = Instant::now();
     let _ = runner.wait();
-    while pair.tables().contains("chaosc_") {
+    let reverted = || {
+        pair.tables().trim() == "table inet users"
+            && !pair.qdiscs().contains("tbf")
+            && !pair.qdiscs().contains("ingress")
+            && !links().contains(": cki")
+    };
+    while !reverted() {
         assert!(
             killed.elapsed() < Duration::from_secs(2),
-            "the guard removed the table within 2 s: {}",
-            pair.tables()
+            "the guard reverted within 2 s: tables {:?}, qdiscs {:?}",
+            pair.tables(),
+            pair.qdiscs()
         );
         std::thread::sleep(Duration::from_millis(10));
     }
-    eprintln!("table removed {:?} after SIGKILL", killed.elapsed());
+    eprintln!(
+        "reverted {:?} after SIGKILL (shaping too: {shaping})",
+        killed.elapsed()
+    );
 }
 
 #[test]
