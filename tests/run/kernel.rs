@@ -707,7 +707,7 @@ fn netem_latency_delays_connects_or_is_refused_with_the_alternative() {
 }
 
 #[test]
-fn preflight_names_a_missing_namespace_device_or_direction() {
+fn preflight_names_a_missing_namespace_or_device() {
     let Some(pair) = Pair::new() else { return };
     if !nftables_available() {
         return;
@@ -831,4 +831,59 @@ fn downstream_bandwidth_shapes_what_the_device_receives_through_an_ifb() {
     assert!(!links.contains(&ifb), "the ifb is gone: {links}");
     assert!(!pair.qdiscs().contains("ingress"), "{}", pair.qdiscs());
     record.revert().expect("a second revert is a no-op");
+}
+
+#[test]
+fn the_dry_run_preflight_says_what_this_host_supports() {
+    let Some(pair) = Pair::new() else { return };
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let file = tmp.path().join("kernel.chaos");
+    std::fs::write(
+        &file,
+        format!(
+            r#"target link = interface("{dev}", netns: "{ns}")
+
+scenario "kernel" {{
+  timeline {{
+    at 0s latency(link, delay: 50ms, direction: upstream) for 1s
+    at 0s blackhole(link) for 1s
+  }}
+}}
+"#,
+            dev = pair.dev_a,
+            ns = pair.a
+        ),
+    )
+    .expect("the scenario is written");
+    let file = file.to_str().unwrap_or("");
+    let ran = support::chaosc(
+        tmp.path(),
+        &["run", "--dry-run", file],
+        Duration::from_secs(30),
+    );
+    let line = |step: &str| {
+        ran.stdout
+            .lines()
+            .find(|l| l.contains(&format!("kernel / {step}")))
+            .unwrap_or("")
+            .to_string()
+    };
+    let latency = line("latency#1");
+    if caps().netem.available {
+        assert!(latency.trim_start().starts_with("ok"), "{ran:#?}");
+    } else {
+        assert!(latency.trim_start().starts_with("error"), "{ran:#?}");
+        assert!(latency.contains("the kernel has no sch_netem"), "{latency}");
+        assert!(latency.contains("use a proxy target"), "{latency}");
+        assert_eq!(ran.code, 4, "{ran:#?}");
+    }
+    let blackhole = line("blackhole#1");
+    assert_eq!(
+        blackhole.trim_start().starts_with("ok"),
+        caps().nftables.available,
+        "{ran:#?}"
+    );
+    // Nothing was injected.
+    assert_eq!(pair.tables(), "");
+    assert!(!pair.qdiscs().contains("netem"));
 }

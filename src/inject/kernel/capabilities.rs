@@ -280,6 +280,37 @@ impl Capabilities {
     }
 }
 
+impl Capabilities {
+    /// For `chaosc doctor`: each kernel fault on an interface and whether this host can
+    /// apply it, with the exact reason and the alternative when not.
+    pub fn interface_faults(&self) -> Vec<(&'static str, Result<(), String>)> {
+        let words = |e: super::super::InjectError| match e.help {
+            Some(help) => format!("{} (help: {help})", e.message),
+            None => e.message,
+        };
+        let one = |needs: &[Needs], kind: &str| {
+            needs
+                .iter()
+                .try_for_each(|n| self.check(*n, kind))
+                .map_err(words)
+        };
+        vec![
+            ("latency (upstream)", one(&[Needs::Netem], "latency")),
+            (
+                "latency (downstream, both)",
+                one(&[Needs::Netem, Needs::Ifb], "latency"),
+            ),
+            ("bandwidth (upstream)", one(&[Needs::Tbf], "bandwidth")),
+            (
+                "bandwidth (downstream, both)",
+                one(&[Needs::Tbf, Needs::Ifb], "bandwidth"),
+            ),
+            ("packet_loss", one(&[Needs::Nftables], "packet_loss")),
+            ("blackhole", one(&[Needs::Nftables], "blackhole")),
+        ]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,6 +350,22 @@ mod tests {
             .contains("use a proxy target"));
         assert!(caps.check(Needs::Tbf, "bandwidth").is_ok());
         assert!(caps.check(Needs::Nftables, "blackhole").is_ok());
+    }
+
+    #[test]
+    fn doctor_lists_each_interface_fault_with_its_reason() {
+        let mut caps = all_yes();
+        caps.ifb = Feature::no("ingress shaping does not work here: `tc filter …` failed");
+        let faults = caps.interface_faults();
+        assert_eq!(faults.len(), 6);
+        assert!(faults[0].1.is_ok());
+        let down = faults[1].1.as_ref().unwrap_err();
+        assert!(
+            down.contains("ingress shaping does not work here"),
+            "{down}"
+        );
+        assert!(down.contains("use a proxy target"), "{down}");
+        assert!(faults[4].1.is_ok() && faults[5].1.is_ok());
     }
 
     #[test]

@@ -118,6 +118,14 @@ pub fn prepare(
     if egress {
         if let Some(root) = qdiscs.iter().find(|q| q["root"] == true) {
             let handle = root["handle"].as_str().unwrap_or("?");
+            if is_ours(handle) {
+                return Err(InjectError::new(format!(
+                    "{} already has the `{}` root qdisc of another chaosc fault (handle `{handle}`)",
+                    iface.describe(),
+                    root["kind"].as_str().unwrap_or("?")
+                ))
+                .with_help("one shaping fault per device and direction at a time: schedule them one after the other"));
+            }
             if handle != "0:" {
                 return Err(InjectError::new(format!(
                     "{} already has a `{}` root qdisc (handle `{handle}`) that chaosc did not create",
@@ -167,6 +175,14 @@ pub fn prepare(
         egress,
         ifb,
     }))
+}
+
+/// A handle in chaosc's range `c000:`–`cfff:`.
+fn is_ours(handle: &str) -> bool {
+    handle.len() == 5
+        && handle.starts_with('c')
+        && handle.ends_with(':')
+        && handle[1..4].chars().all(|c| c.is_ascii_hexdigit())
 }
 
 /// The qdiscs of the device (`tc -j [-s] qdisc show dev D`).
@@ -672,5 +688,7 @@ mod tests {
             ["rate", "1000000bit", "burst", "4096", "latency", "200ms"]
         );
         assert_eq!(tbf_sizes(10_000_000.0), (200_000, 200));
+        assert!(is_ours("c3a9:") && is_ours("cfff:"));
+        assert!(!is_ours("1:") && !is_ours("0:") && !is_ours("c3a9") && !is_ours("cxyz:"));
     }
 }
