@@ -19,6 +19,7 @@
 
 pub mod exec;
 pub mod journal;
+pub mod kernel;
 pub mod process;
 pub mod procfs;
 pub mod resource;
@@ -27,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-use crate::plan::{Fault, Step};
+use crate::plan::{Fault, Step, Target};
 
 /// What an injector needs from the run.
 #[derive(Debug, Clone)]
@@ -116,6 +117,15 @@ pub enum Revert {
     Continue { processes: Vec<ProcessId> },
     /// Run this command (argv, no shell), killed after the timeout.
     Exec { argv: Vec<String>, timeout_ms: u64 },
+    /// Undo a shaping fault on an interface (`latency`, `bandwidth`); boxed, it is the
+    /// largest record.
+    Qdisc(Box<kernel::QdiscRecord>),
+    /// Delete the nftables table chaosc created (its name starts with `chaosc_`).
+    NftTable {
+        netns: Option<String>,
+        family: String,
+        table: String,
+    },
 }
 
 /// A step resolved against the host, ready to apply.
@@ -150,6 +160,14 @@ pub fn prepare(step: &Step, ctx: &Context) -> Result<Box<dyn Prepared>, InjectEr
             revert,
             timeout_ms,
         } => exec::prepare(step, ctx, run, revert.as_deref(), *timeout_ms),
+        Fault::Latency { .. }
+        | Fault::PacketLoss { .. }
+        | Fault::Bandwidth { .. }
+        | Fault::Blackhole { .. }
+            if matches!(step.target, Target::Interface { .. }) =>
+        {
+            kernel::prepare(step, ctx)
+        }
         _ => Err(InjectError::new(format!(
             "`{}` faults cannot be injected by this build",
             step.fault.kind()
@@ -165,6 +183,12 @@ impl Revert {
             Revert::Continue { processes } => process::pause::revert_record(processes),
             Revert::Exec { argv, timeout_ms } => exec::revert_record(argv, *timeout_ms),
             Revert::Workers { tag, temp_dir } => resource::revert(tag, temp_dir.as_deref()),
+            Revert::Qdisc(record) => kernel::revert_qdisc(record),
+            Revert::NftTable {
+                netns,
+                family,
+                table,
+            } => kernel::revert_table(netns.as_deref(), family, table),
         }
     }
 }

@@ -7,6 +7,7 @@
 
 mod exits;
 mod guard;
+mod kernel;
 mod quickstart;
 mod resource;
 mod support;
