@@ -1355,9 +1355,9 @@ fn capabilities_of(step: &Step) -> Vec<Capability> {
         | Fault::ContainerStop { .. }
         | Fault::ContainerPause => out.push(Capability::Docker),
         Fault::ProcessKill { .. } | Fault::ProcessPause => out.push(Capability::Signals),
-        Fault::Latency { .. } | Fault::Bandwidth { .. } if on_interface => {
-            out.extend([Capability::Root, Capability::Netem])
-        }
+        Fault::Latency { .. } if on_interface => out.extend([Capability::Root, Capability::Netem]),
+        // tbf, and for traffic the device receives an ifb device to shape it on.
+        Fault::Bandwidth { .. } if on_interface => out.extend([Capability::Root, Capability::Tbf]),
         Fault::PacketLoss { .. } | Fault::Blackhole { .. } if on_interface => {
             out.extend([Capability::Root, Capability::Nftables])
         }

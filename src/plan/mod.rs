@@ -443,6 +443,8 @@ pub enum Capability {
     Docker,
     Root,
     Netem,
+    /// The `tbf` qdisc (and `ifb` for traffic a device receives): `bandwidth` on an interface.
+    Tbf,
     Nftables,
     Signals,
 }

@@ -1326,6 +1326,7 @@ fn capability(capability: &super::Capability) -> &'static str {
         Capability::Docker => "docker",
         Capability::Root => "root",
         Capability::Netem => "netem",
+        Capability::Tbf => "tbf",
         Capability::Nftables => "nftables",
         Capability::Signals => "signals",
     }
