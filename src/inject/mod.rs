@@ -17,6 +17,7 @@
 //! fault, so worker processes spawned in `apply` may use `PR_SET_PDEATHSIG` (the signal
 //! follows the *thread* that spawned the child, not the process).
 
+pub mod container;
 pub mod exec;
 pub mod journal;
 pub mod process;
@@ -116,6 +117,16 @@ pub enum Revert {
     Continue { processes: Vec<ProcessId> },
     /// Run this command (argv, no shell), killed after the timeout.
     Exec { argv: Vec<String>, timeout_ms: u64 },
+    /// Start each of these containers (full ids) that still exists and is not running.
+    ContainerStart {
+        docker_host: String,
+        ids: Vec<String>,
+    },
+    /// Unpause each of these containers (full ids) that is still paused.
+    ContainerUnpause {
+        docker_host: String,
+        ids: Vec<String>,
+    },
 }
 
 /// A step resolved against the host, ready to apply.
@@ -145,6 +156,10 @@ pub fn prepare(step: &Step, ctx: &Context) -> Result<Box<dyn Prepared>, InjectEr
             process::kill::prepare(step, ctx, signal, restart.as_deref())
         }
         Fault::ProcessPause => process::pause::prepare(step, ctx),
+        Fault::ContainerKill { .. }
+        | Fault::ContainerRestart { .. }
+        | Fault::ContainerStop { .. }
+        | Fault::ContainerPause => container::prepare(step, ctx),
         Fault::Exec {
             run,
             revert,
@@ -165,6 +180,12 @@ impl Revert {
             Revert::Continue { processes } => process::pause::revert_record(processes),
             Revert::Exec { argv, timeout_ms } => exec::revert_record(argv, *timeout_ms),
             Revert::Workers { tag, temp_dir } => resource::revert(tag, temp_dir.as_deref()),
+            Revert::ContainerStart { docker_host, ids } => {
+                container::revert_start(docker_host, ids)
+            }
+            Revert::ContainerUnpause { docker_host, ids } => {
+                container::revert_unpause(docker_host, ids)
+            }
         }
     }
 }
