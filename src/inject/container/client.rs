@@ -30,7 +30,7 @@ pub fn endpoint(explicit: Option<&str>) -> String {
 
 /// A connection to one Docker endpoint.
 pub struct Client {
-    rt: tokio::runtime::Runtime,
+    rt: Rt,
     docker: Docker,
     pub host: String,
     /// The daemon's version and API version, as it reported them.
@@ -57,10 +57,12 @@ impl State {
 impl Client {
     /// Connects to `host` and agrees on an API version both sides speak.
     pub fn connect(host: &str) -> Result<Client, InjectError> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| InjectError::new(format!("cannot start a runtime for docker: {e}")))?;
+        let rt = Rt(Some(
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| InjectError::new(format!("cannot start a runtime for docker: {e}")))?,
+        ));
         let unreachable = |e: String| {
             InjectError::new(format!("cannot reach docker at `{host}`: {e}")).with_help(
                 "start the docker daemon, or point `DOCKER_HOST` (or `host:` in `container(…)`) at it",
@@ -218,12 +220,22 @@ fn seconds(timeout: Duration) -> i32 {
     i32::try_from(ms.div_ceil(1000)).unwrap_or(i32::MAX)
 }
 
+/// The client's runtime. Dropped with `shutdown_background`, which never blocks: a
+/// plain drop panics when the client is dropped inside another runtime's task.
+struct Rt(Option<tokio::runtime::Runtime>);
+
+impl Drop for Rt {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
 /// Runs `f` to completion on `rt`. Inside another tokio runtime (where `block_on` would
 /// panic) the call moves to a short-lived thread of its own. `None` if that thread died.
-fn block_on<T: Send, F: Future<Output = T> + Send>(
-    rt: &tokio::runtime::Runtime,
-    f: F,
-) -> Option<T> {
+fn block_on<T: Send, F: Future<Output = T> + Send>(rt: &Rt, f: F) -> Option<T> {
+    let rt = rt.0.as_ref()?;
     if tokio::runtime::Handle::try_current().is_err() {
         return Some(rt.block_on(f));
     }
