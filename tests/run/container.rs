@@ -526,3 +526,27 @@ fn destructive_container_faults_need_confirmation() {
     assert!(ran.stderr.contains("--yes"), "{ran:#?}");
     assert_eq!(c.inspect("{{.State.StartedAt}}"), before, "never stopped");
 }
+
+#[test]
+fn doctor_reports_docker_as_the_client_sees_it() {
+    use chaosc::inject::container::client::{endpoint, Client};
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let ran = chaosc(tmp.path(), &["doctor", "--format", "json"], LIMIT);
+    assert_eq!(ran.code, 0, "{ran:#?}");
+    let report: serde_json::Value = serde_json::from_str(&ran.stdout).expect("JSON");
+    let reachable = Client::connect(&endpoint(None));
+    assert_eq!(
+        report["docker"]["available"],
+        reachable.is_ok(),
+        "{report:#}"
+    );
+    if let Ok(client) = reachable {
+        assert_eq!(report["docker"]["version"], client.version.as_str());
+    }
+    let stop = report["faults"]
+        .as_array()
+        .and_then(|f| f.iter().find(|k| k["kind"] == "container_stop"))
+        .expect("container_stop is listed");
+    assert_eq!(stop["available"], report["docker"]["available"]);
+    assert_eq!(report["stress_ng"]["needed"], false);
+}
