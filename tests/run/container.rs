@@ -452,8 +452,17 @@ fn after_sigkill_during_container_stop_the_guard_starts_it_within_two_seconds() 
         "guard: container running and answering {:?} after SIGKILL of the runner",
         killed_at.elapsed()
     );
-    let journal = std::fs::read_to_string(reports.join("journal")).expect("a journal");
-    assert!(journal.contains("\"by\":\"guard\""), "{journal}");
+    // The guard records the revert once it has seen the container running.
+    let journal = || std::fs::read_to_string(reports.join("journal")).unwrap_or_default();
+    let waited = Instant::now();
+    while !journal().contains("\"by\":\"guard\"") {
+        assert!(
+            waited.elapsed() < Duration::from_secs(2),
+            "the guard recorded its revert: {}",
+            journal()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 #[test]
