@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-use crate::plan::{Fault, Step};
+use crate::plan::{Fault, Step, Target};
 
 /// What an injector needs from the run.
 #[derive(Debug, Clone)]
@@ -150,7 +150,10 @@ pub trait Active: Send {
 pub fn prepare(step: &Step, ctx: &Context) -> Result<Box<dyn Prepared>, InjectError> {
     match &step.fault {
         Fault::CpuStress { .. } | Fault::MemoryStress { .. } | Fault::DiskStress { .. } => {
-            resource::prepare(step, ctx)
+            match step.target {
+                Target::Container { .. } => container::stress::prepare(step, ctx),
+                _ => resource::prepare(step, ctx),
+            }
         }
         Fault::ProcessKill { signal, restart } => {
             process::kill::prepare(step, ctx, signal, restart.as_deref())

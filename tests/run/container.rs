@@ -1,6 +1,7 @@
 //! The container faults against real busybox containers (`busybox httpd` on 127.0.0.1,
 //! host networking), through `chaosc run`: the state Docker reports during each fault,
-//! and the recovery of an HTTP probe on the server inside once it is reverted.
+//! and the recovery of an HTTP probe on the server inside once it is reverted; and
+//! cpu/memory/disk stress inside a container (its cgroups, its own accounting).
 //!
 //! Needs a Docker daemon and the image `chaosc-test-busybox` (or `CHAOSC_TEST_IMAGE`);
 //! when the image is missing the test builds it with `docker import` from a static
@@ -95,6 +96,11 @@ struct Container {
 impl Container {
     /// `busybox httpd` on 127.0.0.1:PORT with host networking, up and answering.
     fn httpd(tag: &str, restart: Option<&str>) -> Container {
+        Container::httpd_with(tag, restart, &[])
+    }
+
+    /// [`Container::httpd`] with more `docker run` options (`--cpus 0.5` …).
+    fn httpd_with(tag: &str, restart: Option<&str>, extra: &[&str]) -> Container {
         let name = format!(
             "chaosc-test-{tag}-{}-{}",
             std::process::id(),
@@ -116,6 +122,7 @@ impl Container {
         if let Some(policy) = restart {
             args.extend(["--restart", policy]);
         }
+        args.extend(extra);
         let image = image();
         args.extend([
             image.as_str(),
@@ -558,4 +565,136 @@ fn doctor_reports_docker_as_the_client_sees_it() {
         .expect("container_stop is listed");
     assert_eq!(stop["available"], report["docker"]["available"]);
     assert_eq!(report["stress_ng"]["needed"], false);
+}
+
+/// The step's measurement `name`.
+fn measured(step: &serde_json::Value, name: &str) -> f64 {
+    step["evidence"]["measurements"][name]
+        .as_f64()
+        .unwrap_or_else(|| panic!("measurement {name}: {step:#}"))
+}
+
+#[test]
+fn cpu_stress_in_a_container_counts_against_its_cpu_limit() {
+    if !ready() {
+        return;
+    }
+    let _one = support::exclusive();
+    let c = Container::httpd_with("cpu", None, &["--cpus", "0.5"]);
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let file = write(
+        tmp.path(),
+        "cpu.chaos",
+        &scenario(
+            &c,
+            "at 0s cpu_stress(c, workers: 2, load: 100%) for 3s as hit",
+            "chaosc-test-cpu-*",
+        ),
+    );
+    let (r, _, code) = run_watching(&c, &file, tmp.path());
+    let step = step(&r);
+    assert_eq!(step["evidence"]["took_effect"], true, "{step:#}");
+    assert_eq!(measured(step, "workers_in_container_cgroups"), 2.0);
+    assert_eq!(measured(step, "container_cpu_limit"), 0.5);
+    // Two workers asking for 2 CPUs got what the container may use: 0.5 CPU.
+    let wall = measured(step, "wall_seconds");
+    let burnt = measured(step, "cpu_seconds");
+    let container = measured(step, "container_cpu_seconds");
+    assert!(
+        burnt <= 0.5 * wall * 1.15,
+        "{burnt} CPU-s in {wall} s: {step:#}"
+    );
+    assert!(
+        container >= 0.5 * wall * 0.8,
+        "{container} CPU-s in {wall} s"
+    );
+    assert_eq!(code, 0, "{r:#}");
+    eprintln!("cpu in container: {}", step["evidence"]["summary"]);
+}
+
+#[test]
+fn memory_stress_in_a_container_is_charged_to_it() {
+    if !ready() {
+        return;
+    }
+    let _one = support::exclusive();
+    let c = Container::httpd_with("memory", None, &["--memory", "256m"]);
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let file = write(
+        tmp.path(),
+        "memory.chaos",
+        &scenario(
+            &c,
+            "at 0s memory_stress(c, size: 64MiB, ramp: 2s) for 3s as hit",
+            "chaosc-test-memory-*",
+        ),
+    );
+    let (r, _, code) = run_watching(&c, &file, tmp.path());
+    let step = step(&r);
+    assert_eq!(step["evidence"]["took_effect"], true, "{step:#}");
+    assert_eq!(measured(step, "workers_in_container_cgroups"), 1.0);
+    // The first ramp step (1/20) is touched before the worker is moved, and stays
+    // charged to the host's cgroup; the rest is the container's.
+    let grew = measured(step, "container_memory_growth_bytes");
+    assert!(grew >= 0.9 * 60.0 * 1048576.0, "{grew} bytes: {step:#}");
+    assert_eq!(code, 0, "{r:#}");
+    eprintln!("memory in container: {}", step["evidence"]["summary"]);
+}
+
+#[test]
+fn disk_stress_in_a_container_writes_into_its_filesystem_and_cleans_up() {
+    if !ready() {
+        return;
+    }
+    let _one = support::exclusive();
+    let c = Container::httpd("disk", None);
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let file = write(
+        tmp.path(),
+        "disk.chaos",
+        &scenario(
+            &c,
+            "at 0s disk_stress(c, size: 4MiB) for 2s as hit",
+            "chaosc-test-disk-*",
+        ),
+    );
+    let pid = c.inspect("{{.State.Pid}}");
+    let inside = PathBuf::from(format!("/proc/{pid}/root/tmp"));
+    let (r, _, code) = run_watching(&c, &file, tmp.path());
+    let step = step(&r);
+    assert_eq!(step["evidence"]["took_effect"], true, "{step:#}");
+    assert_eq!(measured(step, "workers_in_container_cgroups"), 1.0);
+    let left: Vec<_> = std::fs::read_dir(&inside)
+        .expect("the container's /tmp")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(
+        left.is_empty(),
+        "nothing left in the container's /tmp: {left:?}"
+    );
+    assert_eq!(code, 0, "{r:#}");
+    eprintln!("disk in container: {}", step["evidence"]["summary"]);
+}
+
+#[test]
+fn memory_stress_in_a_container_without_a_ramp_is_refused_in_preflight() {
+    if !ready() {
+        return;
+    }
+    let c = Container::httpd("noramp", None);
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let file = write(
+        tmp.path(),
+        "noramp.chaos",
+        &scenario(
+            &c,
+            "at 0s memory_stress(c, size: 64MiB) for 2s as hit",
+            "chaosc-test-*",
+        ),
+    );
+    let ran = chaosc(tmp.path(), &["run", &file, "--yes"], LIMIT);
+    assert_eq!(ran.code, 4, "{ran:#?}");
+    let all = format!("{}{}", ran.stdout, ran.stderr);
+    assert!(all.contains("needs a ramp"), "{ran:#?}");
 }

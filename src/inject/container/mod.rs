@@ -6,13 +6,17 @@
 //!   the target's `host:` or the default socket.
 //! - [`resolve`]: name or label to container ids, `allow_targets`, running or not.
 //! - [`actions`]: the faults and the states observed after each.
+//! - [`stress`] and [`cgroup`]: `cpu_stress`, `memory_stress`, `disk_stress` inside a
+//!   container, by moving the stress workers into its cgroups.
 //!
 //! Revert records carry the endpoint and the full ids, so the guard and `chaosc
 //! recover` start or unpause the very containers the run stopped or paused.
 
 pub mod actions;
+pub mod cgroup;
 pub mod client;
 pub mod resolve;
+pub mod stress;
 
 use std::time::Duration;
 
