@@ -699,3 +699,63 @@ fn memory_stress_in_a_container_without_a_ramp_is_refused_in_preflight() {
     let all = format!("{}{}", ran.stdout, ran.stderr);
     assert!(all.contains("needs a ramp"), "{ran:#?}");
 }
+
+#[test]
+fn a_label_selects_every_running_container_that_carries_it() {
+    if !ready() {
+        return;
+    }
+    let _one = support::exclusive();
+    let label = format!(
+        "chaosc-test-group={}-{}",
+        std::process::id(),
+        fastrand::u32(..)
+    );
+    let a = Container::httpd_with("label-a", None, &["--label", &label]);
+    let b = Container::httpd_with("label-b", None, &["--label", &label]);
+    // Carries the label but is not running: left out.
+    let c = Container::httpd_with("label-c", None, &["--label", &label]);
+    docker(&["stop", "-t", "0", &c.name]).expect("c stops");
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let file = write(
+        tmp.path(),
+        "label.chaos",
+        &format!(
+            "target group = container(label: \"{label}\")\n\nsafety {{\n  allow_targets [\"chaosc-test-label-*\"]\n}}\n\nscenario \"label\" {{\n  timeline {{\n    at 0s container_pause(group) for 2s\n  }}\n}}\n"
+        ),
+    );
+    let reports = tmp.path().join("reports");
+    let mut runner = Command::new(support::BIN)
+        .args(["run", &file, "--yes", "-q", "--report-dir"])
+        .arg(&reports)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chaosc starts");
+    let started = Instant::now();
+    let mut both_paused = false;
+    let code = loop {
+        if let Ok(Some(status)) = runner.try_wait() {
+            break status.code().unwrap_or(-1);
+        }
+        if started.elapsed() > LIMIT {
+            let _ = runner.kill();
+            let _ = runner.wait();
+            panic!("chaosc run took longer than {LIMIT:?}");
+        }
+        both_paused |= a.status() == "paused" && b.status() == "paused";
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(code, 0);
+    assert!(both_paused, "both running containers were paused together");
+    assert_eq!(a.status(), "running");
+    assert_eq!(b.status(), "running");
+    assert_eq!(c.status(), "exited");
+    let r = results(&reports);
+    let step = &r["scenarios"][0]["steps"][0];
+    assert_eq!(
+        step["evidence"]["measurements"]["containers"], 2.0,
+        "{step:#}"
+    );
+    assert_eq!(step["evidence"]["took_effect"], true, "{step:#}");
+}
