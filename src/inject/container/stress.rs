@@ -203,12 +203,7 @@ impl Active for Running {
                 }
                 all_inside && evidence.took_effect && grew.is_some_and(|g| g >= 0.5 * expected)
             }
-            _ => {
-                if let Some(bytes) = memory {
-                    notes.push(format!("container memory {} MiB at the end", bytes >> 20));
-                }
-                all_inside && evidence.took_effect
-            }
+            _ => all_inside && evidence.took_effect,
         };
         evidence.took_effect = took_effect;
         evidence.summary = format!("{}; {}", evidence.summary, notes.join("; "));
