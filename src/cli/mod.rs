@@ -6,6 +6,7 @@
 //! with `--deny-warnings`, files `fmt --check` would change), 2 usage or IO errors.
 
 mod check;
+mod doctor;
 mod explain;
 mod files;
 mod fmt;
@@ -97,6 +98,9 @@ pub enum Command {
     /// Revert what an interrupted run left applied, from its journal
     #[command(after_help = recover::EXAMPLES)]
     Recover(recover::RecoverArgs),
+    /// What this host can do: Docker, privileges, cgroups, netem, nftables, fault kinds
+    #[command(after_help = doctor::EXAMPLES)]
+    Doctor(doctor::DoctorArgs),
     /// The guard process of a run (started by `chaosc run`, not by hand)
     #[command(name = "__guard", hide = true)]
     Guard(GuardArgs),
@@ -195,6 +199,7 @@ where
         Command::Import(args) => import::run(&args, &globals),
         Command::Run(args) => run::run(&args, &globals),
         Command::Recover(args) => recover::run(&args, &globals),
+        Command::Doctor(args) => doctor::run(&args, &globals),
         Command::Guard(args) => crate::runtime::guard::main(
             args.dir,
             crate::inject::ProcessId {

@@ -17,6 +17,7 @@
 //! fault, so worker processes spawned in `apply` may use `PR_SET_PDEATHSIG` (the signal
 //! follows the *thread* that spawned the child, not the process).
 
+pub mod container;
 pub mod exec;
 pub mod journal;
 pub mod kernel;
@@ -126,6 +127,16 @@ pub enum Revert {
         family: String,
         table: String,
     },
+    /// Start each of these containers (full ids) that still exists and is not running.
+    ContainerStart {
+        docker_host: String,
+        ids: Vec<String>,
+    },
+    /// Unpause each of these containers (full ids) that is still paused.
+    ContainerUnpause {
+        docker_host: String,
+        ids: Vec<String>,
+    },
 }
 
 /// A step resolved against the host, ready to apply.
@@ -149,12 +160,19 @@ pub trait Active: Send {
 pub fn prepare(step: &Step, ctx: &Context) -> Result<Box<dyn Prepared>, InjectError> {
     match &step.fault {
         Fault::CpuStress { .. } | Fault::MemoryStress { .. } | Fault::DiskStress { .. } => {
-            resource::prepare(step, ctx)
+            match step.target {
+                Target::Container { .. } => container::stress::prepare(step, ctx),
+                _ => resource::prepare(step, ctx),
+            }
         }
         Fault::ProcessKill { signal, restart } => {
             process::kill::prepare(step, ctx, signal, restart.as_deref())
         }
         Fault::ProcessPause => process::pause::prepare(step, ctx),
+        Fault::ContainerKill { .. }
+        | Fault::ContainerRestart { .. }
+        | Fault::ContainerStop { .. }
+        | Fault::ContainerPause => container::prepare(step, ctx),
         Fault::Exec {
             run,
             revert,
@@ -189,6 +207,12 @@ impl Revert {
                 family,
                 table,
             } => kernel::revert_table(netns.as_deref(), family, table),
+            Revert::ContainerStart { docker_host, ids } => {
+                container::revert_start(docker_host, ids)
+            }
+            Revert::ContainerUnpause { docker_host, ids } => {
+                container::revert_unpause(docker_host, ids)
+            }
         }
     }
 }

@@ -5,6 +5,7 @@
 //! Tests that measure CPU time or timing take [`support::exclusive`] so that they do not
 //! disturb each other on a small machine.
 
+mod container;
 mod exits;
 mod guard;
 mod kernel;

@@ -469,9 +469,9 @@ fn memory_beyond_what_the_host_has_is_refused_before_anything_starts() {
 }
 
 #[test]
-fn stress_on_a_container_is_refused_honestly() {
+fn stress_on_a_process_is_refused_honestly() {
     let dir = tempfile::tempdir().unwrap();
-    let ctx = context("container", dir.path());
+    let ctx = context("process", dir.path());
     let mut step = step(
         "cpu_stress#1",
         Fault::CpuStress {
@@ -479,15 +479,16 @@ fn stress_on_a_container_is_refused_honestly() {
             load_percent: 100.0,
         },
     );
-    step.target = Target::Container {
+    // (Stress on a container is the container injector's: tests/run/container.rs.)
+    step.target = Target::Process {
         name: Some("db".to_string()),
-        selector: chaosc::plan::ContainerSelector::Name(Text::Literal("db".to_string())),
-        docker_host: None,
+        selector: chaosc::plan::ProcessSelector::Pid(1),
+        all: false,
     };
     let err = inject::prepare(&step, &ctx).err().expect("refused");
     assert_eq!(
         err.message,
-        "`cpu_stress` on a container is not supported yet"
+        "`cpu_stress` on a process is not supported yet"
     );
     assert!(err.help.is_some_and(|h| h.contains("host()")));
 }
