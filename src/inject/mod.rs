@@ -19,6 +19,7 @@
 
 pub mod exec;
 pub mod journal;
+pub mod network;
 pub mod process;
 pub mod procfs;
 pub mod resource;
@@ -27,10 +28,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-use crate::plan::{Fault, Step};
+use crate::plan::{Fault, Step, Target};
 
 /// What an injector needs from the run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Context {
     /// The `chaosc` executable that runs stress workers (`chaosc __worker …`).
     pub worker_exe: PathBuf,
@@ -44,6 +45,8 @@ pub struct Context {
     pub allow_targets: Vec<String>,
     /// Where the run writes its reports (an injector may put logs there).
     pub report_dir: PathBuf,
+    /// The fault proxies running now (those of the current scenario), by listen address.
+    pub proxies: network::proxy::Registry,
 }
 
 /// A fault that could not be prepared, applied or reverted.
@@ -145,6 +148,15 @@ pub fn prepare(step: &Step, ctx: &Context) -> Result<Box<dyn Prepared>, InjectEr
             process::kill::prepare(step, ctx, signal, restart.as_deref())
         }
         Fault::ProcessPause => process::pause::prepare(step, ctx),
+        Fault::Latency { .. }
+        | Fault::PacketLoss { .. }
+        | Fault::Bandwidth { .. }
+        | Fault::Blackhole { .. }
+        | Fault::Reset { .. }
+            if matches!(step.target, Target::Proxy { .. }) =>
+        {
+            network::proxy::prepare(step, ctx)
+        }
         Fault::Exec {
             run,
             revert,

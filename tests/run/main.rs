@@ -12,4 +12,5 @@ mod resource;
 mod support;
 
 mod process;
+mod proxy;
 mod recover;
