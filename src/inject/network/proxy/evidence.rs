@@ -70,6 +70,18 @@ pub fn of(spec: &Spec, stats: &Stats, conns: &Conns, wall: Duration) -> Evidence
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .clone();
+    let lates = stats
+        .late_us
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    let late = |q: f64| {
+        if lates.is_empty() {
+            0.0
+        } else {
+            ms(lates.value_at_quantile(q))
+        }
+    };
     let hold = |q: f64| {
         if holds.is_empty() {
             0.0
@@ -107,16 +119,20 @@ pub fn of(spec: &Spec, stats: &Stats, conns: &Conns, wall: Duration) -> Evidence
             m.insert("added_delay_p50_ms".into(), hold(0.5));
             m.insert("added_delay_p99_ms".into(), hold(0.99));
             m.insert("added_delay_max_ms".into(), hold(1.0));
+            m.insert("late_p50_ms".into(), late(0.5));
+            m.insert("late_p99_ms".into(), late(0.99));
             if affected == 0 {
                 (false, no_traffic(&format!("({})", direction(*d))))
             } else {
                 (
                     true,
                     format!(
-                        "delayed {affected} chunks ({}) by {mean_hold:.1} ms on average (p99 {:.1} ms), \
-                         asked {:.1} ms ± {:.1} ms per chunk {} ({:.0} ms per round trip)",
+                        "delayed {affected} chunks ({}) by {mean_hold:.1} ms on average (p99 {:.1} ms, \
+                         {:.2} ms later than drawn at p99), asked {:.1} ms ± {:.1} ms per chunk {} \
+                         ({:.0} ms per round trip)",
                         bytes(seen),
                         hold(0.99),
+                        late(0.99),
                         per.as_secs_f64() * 1000.0,
                         per_j.as_secs_f64() * 1000.0,
                         if *d == Direction::Both { "each way" } else { direction(*d) },

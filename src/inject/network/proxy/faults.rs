@@ -136,6 +136,9 @@ pub struct Stats {
     pub pending: AtomicI64,
     /// The hold each affected chunk actually got from this fault, in µs.
     pub hold_us: Mutex<Histogram<u64>>,
+    /// How much later than planned each affected chunk left, in µs (the timer's and
+    /// the scheduler's error, and waiting behind an earlier chunk).
+    pub late_us: Mutex<Histogram<u64>>,
     /// The sum of the holds that were planned for them, in µs.
     pub planned_us: AtomicU64,
     /// Bandwidth: bytes paced and the time the paced link was busy sending them, in µs.
@@ -153,9 +156,8 @@ impl Stats {
             bytes: AtomicU64::new(0),
             affected: AtomicU64::new(0),
             pending: AtomicI64::new(0),
-            hold_us: Mutex::new(
-                Histogram::new(3).unwrap_or_else(|_| unreachable!("sigfig 3 is valid")),
-            ),
+            hold_us: Mutex::new(histogram()),
+            late_us: Mutex::new(histogram()),
             planned_us: AtomicU64::new(0),
             paced_bytes: AtomicU64::new(0),
             busy_us: AtomicU64::new(0),
@@ -174,14 +176,21 @@ impl Stats {
         self.affected.fetch_add(1, Ordering::Relaxed);
         self.planned_us
             .fetch_add(planned.as_micros() as u64, Ordering::Relaxed);
-        let mut h = self.hold_us.lock().unwrap_or_else(|p| p.into_inner());
         // Auto-resizing: `record` grows the histogram (`saturating_record` would clamp).
+        let mut h = self.hold_us.lock().unwrap_or_else(|p| p.into_inner());
         let _ = h.record((actual.as_micros() as u64).max(1));
+        drop(h);
+        let mut l = self.late_us.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = l.record(actual.saturating_sub(planned).as_micros() as u64);
     }
 
     pub fn get(counter: &AtomicU64) -> u64 {
         counter.load(Ordering::Relaxed)
     }
+}
+
+fn histogram() -> Histogram<u64> {
+    Histogram::new(3).unwrap_or_else(|_| unreachable!("sigfig 3 is valid"))
 }
 
 impl Default for Stats {
