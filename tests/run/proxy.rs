@@ -357,7 +357,7 @@ fn bandwidth_paces_a_bulk_transfer_within_ten_percent() {
     // Upstream was not paced: the request went out at once.
     let mut conn2 = rig.connect();
     let quick = round_trip(&mut conn2, b"after");
-    assert!(quick < Duration::from_millis(20), "{quick:?}");
+    assert!(quick < Duration::from_millis(100), "{quick:?}");
 }
 
 #[test]
