@@ -752,3 +752,95 @@ scenario "reset" {{
     // Every reset connection is a failed sample (one connection per sample).
     assert_eq!(failed as f64, resets, "{reset:#}");
 }
+
+#[test]
+fn chaosc_run_packet_loss_stalls_a_binomial_share_of_requests() {
+    let _one = support::exclusive();
+    let server = support::FlagServer::start();
+    let port = free_port();
+    let source = format!(
+        r#"
+target edge = proxy(listen: "127.0.0.1:{port}", upstream: "127.0.0.1:{up}")
+probe web = http("http://127.0.0.1:{port}/", rate: 50/s, timeout: 2s)
+
+scenario "loss through the proxy" {{
+  baseline 1s
+  timeline {{
+    at 0s packet_loss(edge, rate: 20%, direction: upstream) for 4s
+  }}
+  recover within 2s checks 3
+  slo {{
+    availability(web) >= 99%
+    warn latency(web, p50) < 60s during chaos
+  }}
+}}
+"#,
+        up = server.port
+    );
+    let (code, r) = run_chaos(&source, Duration::from_secs(60));
+    assert_eq!(code, 0, "{r:#}");
+    let s = &r["scenarios"][0];
+    let e = &s["steps"][0]["evidence"];
+    assert_eq!(e["took_effect"], true, "{e:#}");
+    let m = &e["measurements"];
+    let chunks = m["chunks"].as_f64().unwrap_or(0.0);
+    let stalled = m["stalled_chunks"].as_f64().unwrap_or(-1.0);
+    // One request per connection: about 200 request chunks in 4 s.
+    assert!(chunks >= 150.0, "{e:#}");
+    let (lo, hi) = binomial_bound(chunks as u64, 0.2);
+    assert!(
+        (lo..=hi).contains(&stalled),
+        "{stalled} of {chunks} stalled"
+    );
+    assert!(
+        (m["measured_stall_mean_ms"].as_f64().unwrap_or(0.0) - 200.0).abs() < 5.0,
+        "{e:#}"
+    );
+    // Most requests pass untouched: the median barely moves, the stalled ones show
+    // in the tail (200 ms more), and nothing fails.
+    let p50 = latency_in(s, "chaos");
+    assert!(p50 < 50.0, "chaos p50 {p50:.2} ms");
+    let p99 = s["probes"][0]["latency_ms"]["p99"].as_f64().unwrap_or(0.0);
+    assert!(p99 >= 195.0, "{s:#}");
+}
+
+#[test]
+fn chaosc_run_refuses_in_preflight_a_proxy_whose_port_is_taken() {
+    let taken = TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = taken.local_addr().expect("an address").port();
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let file = tmp.path().join("taken.chaos");
+    let source = format!(
+        r#"
+target edge = proxy(listen: "127.0.0.1:{port}", upstream: "127.0.0.1:9")
+probe web = http("http://127.0.0.1:{port}/", every: 1s)
+
+scenario "taken" {{
+  timeline {{
+    at 0s blackhole(edge) for 1s
+  }}
+}}
+"#
+    );
+    std::fs::write(&file, source).expect("the file is written");
+    let ran = chaosc(
+        tmp.path(),
+        &["run", file.to_str().unwrap_or(""), "--dry-run"],
+        Duration::from_secs(20),
+    );
+    assert_ne!(ran.code, 0, "{ran:#?}");
+    let expected = format!("the proxy cannot listen on `127.0.0.1:{port}`: address already in use");
+    assert!(ran.stdout.contains(&expected), "{ran:#?}");
+    drop(taken);
+    let ran = chaosc(
+        tmp.path(),
+        &["run", file.to_str().unwrap_or(""), "--dry-run"],
+        Duration::from_secs(20),
+    );
+    assert_eq!(ran.code, 0, "{ran:#?}");
+    assert!(
+        ran.stdout
+            .contains(&format!("proxy 127.0.0.1:{port} → 127.0.0.1:9")),
+        "{ran:#?}"
+    );
+}
