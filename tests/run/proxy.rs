@@ -276,6 +276,52 @@ fn jitter_spreads_round_trips_uniformly_around_the_delay() {
 }
 
 #[test]
+fn a_delayed_stream_is_shifted_in_time_not_slowed_and_stays_in_order() {
+    let _one = support::exclusive();
+    let rig = Rig::start(9);
+    let conn = rig.connect();
+    let fault = rig.apply(Fault::Latency {
+        delay_ms: 100.0,
+        jitter_ms: 50.0,
+        direction: Direction::Upstream,
+    });
+    let size = 4 << 20;
+    let mut writer = conn.try_clone().expect("a second handle");
+    let start = Instant::now();
+    let sender = std::thread::spawn(move || {
+        let data: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+        writer.write_all(&data).expect("the stream is written");
+    });
+    let mut reader = conn;
+    let mut buf = vec![0u8; 64 * 1024];
+    let (mut got, mut first) = (0usize, None);
+    while got < size {
+        let n = reader.read(&mut buf).expect("the echo");
+        assert!(n > 0, "the stream ended early");
+        first.get_or_insert_with(|| start.elapsed());
+        for (k, b) in buf[..n].iter().enumerate() {
+            assert_eq!(*b, ((got + k) % 251) as u8, "byte {} out of order", got + k);
+        }
+        got += n;
+    }
+    let total = start.elapsed();
+    sender.join().expect("the sender");
+    let e = fault.finish().expect("the fault reverts");
+    let first = first.unwrap_or_default();
+    // Every chunk waits 50–150 ms from its own arrival, not behind the others: the
+    // 4 MiB (tens of chunks) arrive about one delay late, not one delay per chunk.
+    assert!(
+        first >= Duration::from_millis(50),
+        "first byte after {first:?}"
+    );
+    assert!(total < Duration::from_millis(1000), "4 MiB took {total:?}");
+    let chunks = m(&e, "delayed_chunks");
+    assert!(chunks >= 10.0, "{e:#?}");
+    // Chunks never overtake: with jitter, a chunk may leave after its own draw.
+    assert!(m(&e, "added_delay_max_ms") <= 152.0, "{e:#?}");
+}
+
+#[test]
 fn packet_loss_stalls_a_binomial_share_of_chunks() {
     let _one = support::exclusive();
     let rig = Rig::start(4);
