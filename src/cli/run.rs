@@ -92,6 +92,7 @@ pub fn run(args: &RunArgs, globals: &Globals) -> i32 {
         services: Default::default(),
         allow_targets: plan.safety.allow_targets.clone(),
         report_dir: std::env::temp_dir(),
+        proxies: Default::default(),
     };
     let checks = preflight::run(&plan, &probe_ctx);
     let failed = checks.iter().filter(|c| c.result.is_err()).count();

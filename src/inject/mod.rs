@@ -21,6 +21,7 @@ pub mod container;
 pub mod exec;
 pub mod journal;
 pub mod kernel;
+pub mod network;
 pub mod process;
 pub mod procfs;
 pub mod resource;
@@ -32,7 +33,7 @@ use std::path::PathBuf;
 use crate::plan::{Fault, Step, Target};
 
 /// What an injector needs from the run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Context {
     /// The `chaosc` executable that runs stress workers (`chaosc __worker …`).
     pub worker_exe: PathBuf,
@@ -46,6 +47,8 @@ pub struct Context {
     pub allow_targets: Vec<String>,
     /// Where the run writes its reports (an injector may put logs there).
     pub report_dir: PathBuf,
+    /// The fault proxies running now (those of the current scenario), by listen address.
+    pub proxies: network::proxy::Registry,
 }
 
 /// A fault that could not be prepared, applied or reverted.
@@ -173,6 +176,15 @@ pub fn prepare(step: &Step, ctx: &Context) -> Result<Box<dyn Prepared>, InjectEr
         | Fault::ContainerRestart { .. }
         | Fault::ContainerStop { .. }
         | Fault::ContainerPause => container::prepare(step, ctx),
+        Fault::Latency { .. }
+        | Fault::PacketLoss { .. }
+        | Fault::Bandwidth { .. }
+        | Fault::Blackhole { .. }
+        | Fault::Reset { .. }
+            if matches!(step.target, Target::Proxy { .. }) =>
+        {
+            network::proxy::prepare(step, ctx)
+        }
         Fault::Exec {
             run,
             revert,

@@ -137,6 +137,7 @@ pub async fn execute(plan: Plan, opts: Options, interrupt: watch::Receiver<bool>
             .collect::<HashMap<_, _>>(),
         allow_targets: plan.safety.allow_targets.clone(),
         report_dir: opts.report_dir.clone(),
+        proxies: Default::default(),
     });
     let guard_started = Mutex::new(false);
     let guard_exe = opts.exe.clone();

@@ -59,6 +59,13 @@ pub fn run(plan: &Plan, ctx: &Context) -> Vec<Check> {
                         Err(format!("service `{name}` is not declared"))
                     }
                 }
+                // The proxy runs only while its scenario runs: check that it can.
+                Target::Proxy { .. } => {
+                    inject::network::proxy::check(step).map_err(|e| match e.help {
+                        Some(help) => format!("{} (help: {help})", e.message),
+                        None => e.message,
+                    })
+                }
                 _ => inject::prepare(step, ctx)
                     .map(|p| p.target_description())
                     .map_err(|e| match e.help {

@@ -16,7 +16,7 @@ use tokio::sync::{mpsc, watch};
 use super::evaluate::{self, Windows};
 use super::progress::{Progress, Status};
 use super::steps::{self, Event, Launch, Running, SharedJournal, GUARD_GRACE_MS};
-use crate::inject::{journal, Context};
+use crate::inject::{journal, network, Context};
 use crate::plan::{Abort, Plan, Scenario};
 use crate::probe::check::Prepared;
 use crate::probe::sample::SampleStore;
@@ -109,6 +109,23 @@ pub async fn run(plan: &Plan, s: &Scenario, shared: &Shared) -> ScenarioResult {
             }
         }
     }
+    // Fault proxies: listening before the probes start, closed after they end.
+    let proxies = match network::proxy::start_all(s, &shared.ctx).await {
+        Ok(p) => p,
+        Err(e) => {
+            result.verdict = Verdict::Error;
+            result.reason = Some(e);
+            return result;
+        }
+    };
+    for p in proxies.proxies() {
+        shared.progress.event(&format!(
+            "{}: proxy listening on {} → {}",
+            s.name,
+            p.listen,
+            p.upstream()
+        ));
+    }
     let t0 = Instant::now();
     let deadline = [
         s.max_duration_ms.map(|m| t0 + Duration::from_millis(m)),
@@ -177,6 +194,7 @@ pub async fn run(plan: &Plan, s: &Scenario, shared: &Shared) -> ScenarioResult {
             if let Err(reason) = evaluate::steady(&result.steady_state) {
                 let _ = stop_probes.send(true);
                 finish_probes(probe_tasks).await;
+                proxies.stop().await;
                 result.probes = probe_results(&stores, t0);
                 result.verdict = Verdict::NotSteady;
                 result.reason = Some(format!("not steady before any fault: {reason}"));
@@ -239,6 +257,7 @@ pub async fn run(plan: &Plan, s: &Scenario, shared: &Shared) -> ScenarioResult {
 
     let _ = stop_probes.send(true);
     finish_probes(probe_tasks).await;
+    proxies.stop().await;
     let snapshot = watch.snapshot();
     result.assertions = s
         .assertions

@@ -224,6 +224,7 @@ fn ctx(run_id: &str) -> Context {
         services: HashMap::new(),
         allow_targets: Vec::new(),
         report_dir: std::env::temp_dir(),
+        proxies: Default::default(),
     }
 }
 

@@ -14,4 +14,5 @@ mod resource;
 mod support;
 
 mod process;
+mod proxy;
 mod recover;

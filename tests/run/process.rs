@@ -115,6 +115,7 @@ fn ctx(report_dir: &Path) -> Context {
         services: HashMap::new(),
         allow_targets: Vec::new(),
         report_dir: report_dir.to_path_buf(),
+        proxies: Default::default(),
     }
 }
 

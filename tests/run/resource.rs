@@ -46,6 +46,7 @@ fn context(test: &str, report_dir: &Path) -> Context {
         services: HashMap::new(),
         allow_targets: Vec::new(),
         report_dir: report_dir.to_path_buf(),
+        proxies: Default::default(),
     }
 }
 

@@ -100,9 +100,11 @@ pub fn prepare(step: &Step, ctx: &Context) -> Result<Box<dyn Prepared>, InjectEr
             direction,
         } => tc::prepare(
             iface,
+            // `latency` is what a round trip gains, on an interface as through the proxy:
+            // with `both`, each direction gets half of the delay and of the jitter.
             tc::Shape::Netem {
-                delay_ms: *delay_ms,
-                jitter_ms: *jitter_ms,
+                delay_ms: *delay_ms * per_direction(*direction),
+                jitter_ms: *jitter_ms * per_direction(*direction),
             },
             *direction,
             &name,
@@ -236,6 +238,15 @@ pub fn hash(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+/// The share of a `latency` each direction carries: all of it on one direction, half
+/// on each with `both`.
+fn per_direction(direction: crate::plan::Direction) -> f64 {
+    match direction {
+        crate::plan::Direction::Both => 0.5,
+        _ => 1.0,
+    }
 }
 
 #[cfg(test)]

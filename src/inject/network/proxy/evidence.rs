@@ -1,0 +1,305 @@
+//! The evidence of a proxy fault, from the counters the relays kept while it was
+//! applied. A fault on a proxy that no traffic went through shows no effect: it is
+//! reported as not taken effect, with that reason.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::faults::{Spec, Stats, RTO};
+use crate::inject::Evidence;
+use crate::plan::Direction;
+
+/// Connections around the fault.
+pub struct Conns {
+    pub open_at_apply: u64,
+    pub accepted_during: u64,
+}
+
+fn ms(us: u64) -> f64 {
+    us as f64 / 1000.0
+}
+
+fn direction(d: Direction) -> &'static str {
+    match d {
+        Direction::Upstream => "upstream",
+        Direction::Downstream => "downstream",
+        Direction::Both => "both directions",
+    }
+}
+
+fn bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / (1u64 << 20) as f64),
+        n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
+        n => format!("{n} B"),
+    }
+}
+
+fn no_traffic(what: &str) -> String {
+    format!(
+        "no traffic went through the proxy {what} while the fault was applied, so nothing \
+         shows it took effect (do the clients connect to the proxy's listen address?)"
+    )
+}
+
+/// The 99.9% interval of a binomial count (normal approximation, z = 3.29).
+pub fn binomial_bound(n: u64, p: f64) -> (f64, f64) {
+    let mean = n as f64 * p;
+    let sd = (n as f64 * p * (1.0 - p)).sqrt();
+    ((mean - 3.29 * sd).max(0.0), mean + 3.29 * sd)
+}
+
+pub fn of(spec: &Spec, stats: &Stats, conns: &Conns, wall: Duration) -> Evidence {
+    let chunks = Stats::get(&stats.chunks);
+    let seen = Stats::get(&stats.bytes);
+    let affected = Stats::get(&stats.affected);
+    let mut m = BTreeMap::new();
+    m.insert("wall_seconds".to_string(), wall.as_secs_f64());
+    m.insert("chunks".to_string(), chunks as f64);
+    m.insert("bytes".to_string(), seen as f64);
+    m.insert(
+        "connections_open_at_apply".to_string(),
+        conns.open_at_apply as f64,
+    );
+    m.insert(
+        "connections_accepted".to_string(),
+        conns.accepted_during as f64,
+    );
+    let holds = stats
+        .hold_us
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    let lates = stats
+        .late_us
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    let late = |q: f64| {
+        if lates.is_empty() {
+            0.0
+        } else {
+            ms(lates.value_at_quantile(q))
+        }
+    };
+    let hold = |q: f64| {
+        if holds.is_empty() {
+            0.0
+        } else {
+            ms(holds.value_at_quantile(q))
+        }
+    };
+    let mean_hold = if holds.is_empty() {
+        0.0
+    } else {
+        holds.mean() / 1000.0
+    };
+    let (took_effect, summary) = match spec {
+        Spec::Latency {
+            delay,
+            jitter,
+            direction: d,
+        } => {
+            let (per, per_j) = if *d == Direction::Both {
+                (*delay / 2, *jitter / 2)
+            } else {
+                (*delay, *jitter)
+            };
+            m.insert("requested_delay_ms".into(), delay.as_secs_f64() * 1000.0);
+            m.insert("requested_jitter_ms".into(), jitter.as_secs_f64() * 1000.0);
+            m.insert("delay_per_chunk_ms".into(), per.as_secs_f64() * 1000.0);
+            m.insert("delayed_chunks".into(), affected as f64);
+            let planned_mean = if affected > 0 {
+                ms(Stats::get(&stats.planned_us)) / affected as f64
+            } else {
+                0.0
+            };
+            m.insert("planned_delay_mean_ms".into(), planned_mean);
+            m.insert("added_delay_mean_ms".into(), mean_hold);
+            m.insert("added_delay_p50_ms".into(), hold(0.5));
+            m.insert("added_delay_p99_ms".into(), hold(0.99));
+            m.insert("added_delay_max_ms".into(), hold(1.0));
+            m.insert("late_p50_ms".into(), late(0.5));
+            m.insert("late_p99_ms".into(), late(0.99));
+            if affected == 0 {
+                (false, no_traffic(&format!("({})", direction(*d))))
+            } else {
+                (
+                    true,
+                    format!(
+                        "delayed {affected} chunks ({}) by {mean_hold:.1} ms on average (p99 {:.1} ms, \
+                         {:.2} ms later than drawn at p99), asked {:.1} ms ± {:.1} ms per chunk {} \
+                         ({:.0} ms per round trip)",
+                        bytes(seen),
+                        hold(0.99),
+                        late(0.99),
+                        per.as_secs_f64() * 1000.0,
+                        per_j.as_secs_f64() * 1000.0,
+                        if *d == Direction::Both { "each way" } else { direction(*d) },
+                        delay.as_secs_f64() * 1000.0,
+                    ),
+                )
+            }
+        }
+        Spec::Loss { rate, direction: d } => {
+            let (lo, hi) = binomial_bound(chunks, *rate);
+            m.insert("requested_rate_percent".into(), rate * 100.0);
+            m.insert("stalled_chunks".into(), affected as f64);
+            let share = if chunks > 0 {
+                affected as f64 / chunks as f64
+            } else {
+                0.0
+            };
+            m.insert("stalled_share_percent".into(), share * 100.0);
+            m.insert("expected_stalled_low".into(), lo);
+            m.insert("expected_stalled_high".into(), hi);
+            m.insert("stall_ms".into(), RTO.as_secs_f64() * 1000.0);
+            m.insert("measured_stall_mean_ms".into(), mean_hold);
+            m.insert("measured_stall_p99_ms".into(), hold(0.99));
+            // With few chunks and a low rate, no stall at all is a likely outcome.
+            let none_likely = (1.0 - rate).powf(chunks as f64) > 0.001;
+            if chunks == 0 {
+                (false, no_traffic(&format!("({})", direction(*d))))
+            } else if affected == 0 && !none_likely {
+                (
+                    false,
+                    format!(
+                        "no chunk of {chunks} was stalled at a {:.1}% loss rate",
+                        rate * 100.0
+                    ),
+                )
+            } else {
+                (
+                    true,
+                    format!(
+                        "stalled {affected} of {chunks} chunks ({:.1}%, asked {:.1}%, 99.9% interval \
+                         {lo:.0}–{hi:.0}) {} by {mean_hold:.0} ms on average (a {} ms retransmission timeout)",
+                        share * 100.0,
+                        rate * 100.0,
+                        direction(*d),
+                        RTO.as_millis()
+                    ),
+                )
+            }
+        }
+        Spec::Bandwidth {
+            bytes_per_second,
+            direction: d,
+        } => {
+            let paced = Stats::get(&stats.paced_bytes);
+            let busy = Stats::get(&stats.busy_us);
+            let achieved = if busy > 0 {
+                paced as f64 / (busy as f64 / 1e6)
+            } else {
+                0.0
+            };
+            m.insert("requested_bytes_per_second".into(), *bytes_per_second);
+            m.insert("paced_bytes".into(), paced as f64);
+            m.insert("paced_slices".into(), affected as f64);
+            m.insert("busy_seconds".into(), busy as f64 / 1e6);
+            m.insert("achieved_bytes_per_second".into(), achieved);
+            if paced == 0 {
+                (false, no_traffic(&format!("({})", direction(*d))))
+            } else {
+                (
+                    true,
+                    format!(
+                        "paced {} {} at {} per second while busy (asked {} per second)",
+                        bytes(paced),
+                        direction(*d),
+                        bytes(achieved as u64),
+                        bytes(*bytes_per_second as u64)
+                    ),
+                )
+            }
+        }
+        Spec::Blackhole { direction: d } => {
+            m.insert("held_chunks".into(), chunks as f64);
+            m.insert("held_bytes".into(), seen as f64);
+            m.insert("released_chunks".into(), affected as f64);
+            m.insert("longest_hold_ms".into(), hold(1.0));
+            if chunks == 0 {
+                (false, no_traffic(&format!("({})", direction(*d))))
+            } else {
+                (
+                    true,
+                    format!(
+                        "held {chunks} chunks ({}) {} without forwarding them; {} were forwarded \
+                         after the revert",
+                        bytes(seen),
+                        direction(*d),
+                        affected
+                    ),
+                )
+            }
+        }
+        Spec::Reset { rate } => {
+            let decided = Stats::get(&stats.connections);
+            let resets = Stats::get(&stats.resets);
+            let (lo, hi) = binomial_bound(decided, *rate);
+            m.insert("requested_rate_percent".into(), rate * 100.0);
+            m.insert("connections_decided".into(), decided as f64);
+            m.insert("connections_reset".into(), resets as f64);
+            m.insert(
+                "reset_share_percent".into(),
+                if decided > 0 {
+                    resets as f64 * 100.0 / decided as f64
+                } else {
+                    0.0
+                },
+            );
+            m.insert("expected_reset_low".into(), lo);
+            m.insert("expected_reset_high".into(), hi);
+            if decided == 0 {
+                (
+                    false,
+                    "no connection was open or opened through the proxy while the fault was \
+                     applied, so nothing shows it took effect"
+                        .to_string(),
+                )
+            } else {
+                (
+                    true,
+                    format!(
+                        "reset {resets} of {decided} connections ({:.1}%, asked {:.1}%)",
+                        resets as f64 * 100.0 / decided as f64,
+                        rate * 100.0
+                    ),
+                )
+            }
+        }
+    };
+    Evidence {
+        took_effect,
+        summary,
+        measurements: m,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fault_without_traffic_did_not_take_effect() {
+        let spec = Spec::Latency {
+            delay: Duration::from_millis(50),
+            jitter: Duration::ZERO,
+            direction: Direction::Both,
+        };
+        let conns = Conns {
+            open_at_apply: 0,
+            accepted_during: 0,
+        };
+        let e = of(&spec, &Stats::new(), &conns, Duration::from_secs(1));
+        assert!(!e.took_effect);
+        assert!(e.summary.contains("no traffic"), "{}", e.summary);
+    }
+
+    #[test]
+    fn the_binomial_bound_holds_the_mean() {
+        let (lo, hi) = binomial_bound(1000, 0.1);
+        assert!(lo < 100.0 && hi > 100.0);
+        assert!((hi - 100.0 - 3.29 * 90f64.sqrt()).abs() < 1e-9);
+    }
+}
