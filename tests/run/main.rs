@@ -13,3 +13,7 @@ mod support;
 
 mod process;
 mod recover;
+
+// PostgreSQL on the host (issue 6).
+mod database;
+mod postgres;
