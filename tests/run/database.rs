@@ -247,3 +247,77 @@ fn a_killed_postmaster_restarted_by_pg_ctl_is_down_until_it_is_ready_again() {
         "{evidence:#}"
     );
 }
+
+/// Why the scenario's probe is `pg_isready`, not `tcp`: the kernel completes TCP
+/// handshakes on a frozen postmaster's listening socket, so a `tcp` probe sees nothing
+/// while every `pg_isready` sample waits for an answer that never comes.
+#[test]
+fn a_tcp_probe_does_not_see_a_frozen_postmaster_but_pg_isready_does() {
+    let _one = support::exclusive();
+    let Some(setup) = setup() else { return };
+    let pg = Postgres::start(&setup);
+    let file = pg.dir.path().join("freeze.chaos");
+    std::fs::write(
+        &file,
+        format!(
+            r#"probe port_open = tcp("127.0.0.1:{port}", every: 200ms, timeout: 150ms)
+probe db_ready = exec(["{isready}", "-h", "127.0.0.1", "-p", "{port}", "-U", "{user}", "-t", "0"], every: 200ms, timeout: 150ms)
+
+scenario "freeze" {{
+  baseline 1s
+  timeline {{
+    at 0s process_pause(process(pidfile: "{data}/postmaster.pid")) for 2s as freeze
+  }}
+  recover within 10s
+  slo {{
+    availability(port_open) >= 0%
+    availability(db_ready) >= 0%
+  }}
+}}
+"#,
+            port = pg.port,
+            isready = pg.setup.bin.join("pg_isready").display(),
+            user = postgres::DB_USER,
+            data = pg.data.display(),
+        ),
+    )
+    .expect("the scenario is written");
+    let reports = pg.dir.path().join("reports");
+    let ran = chaosc(
+        pg.dir.path(),
+        &[
+            "run",
+            &file.display().to_string(),
+            "--report-dir",
+            &reports.display().to_string(),
+        ],
+        LIMIT,
+    );
+    assert_eq!(ran.code, 0, "{ran:#?}");
+    let s = &results(&reports)["scenarios"][0];
+    assert_eq!(s["steps"][0]["evidence"]["took_effect"], true, "{s:#}");
+    let during_chaos = |probe: &str| {
+        let a = s["assertions"]
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x["probe"] == probe))
+            .unwrap_or_else(|| panic!("an assertion on {probe}: {s:#}"));
+        (
+            a["measured"]["percent"].as_f64().expect("a percentage"),
+            a["samples"].as_f64().expect("a sample count"),
+        )
+    };
+    let (tcp, tcp_samples) = during_chaos("port_open");
+    let (ready, ready_samples) = during_chaos("db_ready");
+    eprintln!(
+        "during a 2 s freeze: tcp {tcp}% of {tcp_samples} samples, pg_isready {ready}% of {ready_samples}"
+    );
+    assert_eq!(
+        tcp, 100.0,
+        "the kernel accepts TCP connections for a frozen server"
+    );
+    // The last sample of the freeze may be answered once the server resumes.
+    assert!(
+        ready <= 100.0 / ready_samples + 1e-9,
+        "pg_isready {ready}% during the freeze"
+    );
+}
