@@ -6,10 +6,11 @@
 //! unprivileged user `postgres` (made by the Debian packages; `.ci/run` makes sure it
 //! exists); otherwise the server runs as the test's own user.
 //!
-//! The postmaster is a child of the test, and a thread waits for it: a killed postmaster
-//! is reaped at once, as a service manager (systemd) would. A postmaster left a zombie
-//! by a parent that does not reap it holds its pid, and a restarted server then refuses
-//! to start ("lock file postmaster.pid already exists").
+//! The postmaster is either a child of the test, which waits for it in a thread (a
+//! killed postmaster is reaped at once, as under a service manager), or started by
+//! `pg_ctl` and so orphaned (PID 1 reaps it, whenever it does). A killed postmaster not
+//! yet reaped is a zombie that holds its pid, and a restarted server refuses to start
+//! while it is there ("lock file postmaster.pid already exists").
 
 use std::fs::File;
 use std::io::Write;
@@ -97,6 +98,16 @@ fn on_path(program: &str) -> Option<PathBuf> {
         .and_then(|p| p.parent().map(Path::to_path_buf))
 }
 
+/// Who starts the postmaster, and so who reaps it when it dies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parent {
+    /// The test, which waits for it in a thread, as a service manager would.
+    Test,
+    /// `pg_ctl -w start`, as an administrator would: the postmaster is orphaned, and
+    /// PID 1 (or the nearest subreaper) reaps it, whenever it does.
+    PgCtl,
+}
+
 /// A running server, stopped and removed on `Drop`.
 pub struct Postgres {
     pub setup: Setup,
@@ -116,7 +127,7 @@ pub struct Postgres {
 
 impl Postgres {
     /// Makes a cluster and starts it; panics (the test fails) when that does not work.
-    pub fn start(setup: &Setup) -> Postgres {
+    pub fn start(setup: &Setup, parent: Parent) -> Postgres {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().expect("a temp dir");
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
@@ -160,17 +171,51 @@ impl Postgres {
         drop(conf);
 
         let server_log = File::create(home.join("server.log")).expect("the server log");
-        let mut postgres = setup.command("postgres", &home);
-        postgres
-            .arg("-D")
-            .arg(&data)
-            .stdin(Stdio::null())
-            .stdout(server_log.try_clone().expect("the server log"))
-            .stderr(server_log);
-        let child = postgres.spawn().expect("postgres starts");
-        let first_pid = child.id() as i32;
+        if let Some(user) = &setup.user {
+            // `pg_ctl -l` opens the log as the server's user.
+            nix::unistd::chown(&home.join("server.log"), Some(user.uid), Some(user.gid))
+                .expect("the server log is given to its user");
+        }
         let ended = Arc::new(Mutex::new(None));
-        reap(child, Arc::clone(&ended));
+        let first_pid = match parent {
+            Parent::Test => {
+                let mut postgres = setup.command("postgres", &home);
+                postgres
+                    .arg("-D")
+                    .arg(&data)
+                    .stdin(Stdio::null())
+                    .stdout(server_log.try_clone().expect("the server log"))
+                    .stderr(server_log);
+                let child = postgres.spawn().expect("postgres starts");
+                let pid = child.id() as i32;
+                reap(child, Arc::clone(&ended));
+                pid
+            }
+            Parent::PgCtl => {
+                let mut pg_ctl = setup.command("pg_ctl", &home);
+                pg_ctl
+                    .arg("-D")
+                    .arg(&data)
+                    .arg("-l")
+                    .arg(home.join("server.log"))
+                    .args(["-w", "-t", "60", "start"]);
+                let log = home.join("pg_ctl.log");
+                match run_bounded(pg_ctl, &log, Duration::from_secs(90)) {
+                    Ok(status) if status.success() => {}
+                    other => panic!(
+                        "pg_ctl start failed ({other:?}):\n{}\n{}",
+                        std::fs::read_to_string(&log).unwrap_or_default(),
+                        std::fs::read_to_string(home.join("server.log")).unwrap_or_default()
+                    ),
+                }
+                let text = std::fs::read_to_string(data.join("postmaster.pid"))
+                    .expect("pg_ctl left postmaster.pid");
+                text.lines()
+                    .next()
+                    .and_then(|l| l.trim().parse().ok())
+                    .expect("postmaster.pid starts with a pid")
+            }
+        };
         let server = Postgres {
             setup: setup.clone(),
             port,

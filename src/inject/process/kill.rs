@@ -26,6 +26,9 @@ use crate::plan::{Step, Text};
 /// How long a restarted process must stay alive to count as restarted.
 const RESTART_ALIVE: Duration = Duration::from_millis(100);
 
+/// How long a restart waits for the killed processes to be reaped by their parent.
+const REAP_LIMIT: Duration = Duration::from_secs(5);
+
 /// Parses `SIGKILL`, `KILL`, `sigterm`, `9` ….
 pub fn parse_signal(text: &str) -> Result<Signal, InjectError> {
     let trimmed = text.trim();
@@ -179,6 +182,34 @@ impl Prepared for Kill {
             ));
         }
         if let Some(argv) = &self.restart {
+            // A killed process stays a zombie until its parent reaps it, and a zombie
+            // still holds its pid: a server that guards against a second instance with
+            // a pidfile (PostgreSQL's `postmaster.pid`) refuses to start while it is
+            // there. A parent that is not the runner (which reaps its own children
+            // later) is given a bounded time to reap; then the restart goes ahead.
+            let me = std::process::id() as i32;
+            let unreaped = || {
+                delivered
+                    .iter()
+                    .filter(|id| {
+                        procfs::stat_of(**id).is_some_and(|s| s.state == 'Z' && s.ppid != me)
+                    })
+                    .count()
+            };
+            match wait_until(REAP_LIMIT, || unreaped() == 0) {
+                Some(after) => {
+                    measurements.insert("reaped_after_ms".to_string(), ms(after));
+                    if after >= Duration::from_millis(1) {
+                        summary
+                            .push_str(&format!("; reaped by its parent after {:.1} ms", ms(after)));
+                    }
+                }
+                None => summary.push_str(&format!(
+                    "; {} not reaped by its parent within {} ms (a zombie keeps its pid)",
+                    unreaped(),
+                    REAP_LIMIT.as_millis()
+                )),
+            }
             let (pid, restarted) = restart(&self.ctx, &self.step, argv)?;
             measurements.insert("restart_pid".to_string(), f64::from(pid));
             match restarted {
