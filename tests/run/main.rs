@@ -16,3 +16,7 @@ mod support;
 mod process;
 mod proxy;
 mod recover;
+
+// PostgreSQL on the host (issue 6).
+mod database;
+mod postgres;

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::str::FromStr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
 
@@ -25,6 +25,9 @@ use crate::plan::{Step, Text};
 
 /// How long a restarted process must stay alive to count as restarted.
 const RESTART_ALIVE: Duration = Duration::from_millis(100);
+
+/// How long a restart waits for the killed processes to be reaped by their parent.
+const REAP_LIMIT: Duration = Duration::from_secs(5);
 
 /// Parses `SIGKILL`, `KILL`, `sigterm`, `9` ….
 pub fn parse_signal(text: &str) -> Result<Signal, InjectError> {
@@ -179,14 +182,55 @@ impl Prepared for Kill {
             ));
         }
         if let Some(argv) = &self.restart {
-            let (pid, alive) = restart(&self.ctx, &self.step, argv)?;
+            // A killed process stays a zombie until its parent reaps it, and a zombie
+            // still holds its pid: a server that guards against a second instance with
+            // a pidfile (PostgreSQL's `postmaster.pid`) refuses to start while it is
+            // there. A parent that is not the runner (which reaps its own children
+            // later) is given a bounded time to reap; then the restart goes ahead.
+            let me = std::process::id() as i32;
+            let unreaped = || {
+                delivered
+                    .iter()
+                    .filter(|id| {
+                        procfs::stat_of(**id).is_some_and(|s| s.state == 'Z' && s.ppid != me)
+                    })
+                    .count()
+            };
+            match wait_until(REAP_LIMIT, || unreaped() == 0) {
+                Some(after) => {
+                    measurements.insert("reaped_after_ms".to_string(), ms(after));
+                    if after >= Duration::from_millis(1) {
+                        summary
+                            .push_str(&format!("; reaped by its parent after {:.1} ms", ms(after)));
+                    }
+                }
+                None => summary.push_str(&format!(
+                    "; {} not reaped by its parent within {} ms (a zombie keeps its pid)",
+                    unreaped(),
+                    REAP_LIMIT.as_millis()
+                )),
+            }
+            let (pid, restarted) = restart(&self.ctx, &self.step, argv)?;
             measurements.insert("restart_pid".to_string(), f64::from(pid));
-            measurements.insert("restart_alive_after_ms".to_string(), ms(alive));
-            summary.push_str(&format!(
-                "; restarted as pid {pid} with `{}`, alive after {} ms",
-                argv.shown,
-                alive.as_millis()
-            ));
+            match restarted {
+                Restarted::Running(alive) => {
+                    measurements.insert("restart_alive_after_ms".to_string(), ms(alive));
+                    summary.push_str(&format!(
+                        "; restarted as pid {pid} with `{}`, alive after {} ms",
+                        argv.shown,
+                        alive.as_millis()
+                    ));
+                }
+                Restarted::Completed(after) => {
+                    measurements.insert("restart_exit_status".to_string(), 0.0);
+                    measurements.insert("restart_exited_after_ms".to_string(), ms(after));
+                    summary.push_str(&format!(
+                        "; restarted with `{}`, which exited with status 0 after {:.1} ms",
+                        argv.shown,
+                        ms(after)
+                    ));
+                }
+            }
         }
         Ok(Box::new(Killed(Evidence {
             took_effect,
@@ -204,9 +248,19 @@ impl Active for Killed {
     }
 }
 
+/// How a restart command was seen to succeed.
+enum Restarted {
+    /// Still running after [`RESTART_ALIVE`]: the restarted process itself, or a starter
+    /// still waiting for it.
+    Running(Duration),
+    /// Exited with status 0 within [`RESTART_ALIVE`]: a starter that puts the process in
+    /// the background and reports success (`pg_ctl -w start`, `systemctl start`).
+    Completed(Duration),
+}
+
 /// Starts the restart command in its own session; returns its pid once it has stayed
-/// alive for [`RESTART_ALIVE`].
-fn restart(ctx: &Context, step: &str, argv: &Argv) -> Result<(u32, Duration), InjectError> {
+/// alive for [`RESTART_ALIVE`] or exited with status 0 before.
+fn restart(ctx: &Context, step: &str, argv: &Argv) -> Result<(u32, Restarted), InjectError> {
     let (log, path) = open_log(ctx, step, "restart")?;
     let stdio = || {
         log.try_clone()
@@ -227,6 +281,7 @@ fn restart(ctx: &Context, step: &str, argv: &Argv) -> Result<(u32, Duration), In
                 .map_err(std::io::Error::from)
         });
     }
+    let started = Instant::now();
     let mut child = command.spawn().map_err(|e| {
         InjectError::new(format!(
             "the process was killed but its restart `{}` could not start: {e}",
@@ -235,24 +290,33 @@ fn restart(ctx: &Context, step: &str, argv: &Argv) -> Result<(u32, Duration), In
         .with_help("check the restart command")
     })?;
     let pid = child.id();
-    std::thread::sleep(RESTART_ALIVE);
-    match child.try_wait() {
-        Ok(None) => {
-            // Reaps it whenever it ends, so that it never lingers as a zombie of the
-            // runner; the thread does not keep the runner alive.
-            std::thread::spawn(move || child.wait());
-            Ok((pid, RESTART_ALIVE))
+    loop {
+        match child.try_wait() {
+            Ok(None) if started.elapsed() >= RESTART_ALIVE => {
+                // Reaps it whenever it ends, so that it never lingers as a zombie of
+                // the runner; the thread does not keep the runner alive.
+                std::thread::spawn(move || child.wait());
+                return Ok((pid, Restarted::Running(RESTART_ALIVE)));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
+            Ok(Some(status)) if status.success() => {
+                return Ok((pid, Restarted::Completed(started.elapsed())))
+            }
+            Ok(Some(status)) => {
+                return Err(InjectError::new(format!(
+                    "the process was killed but its restart `{}` ended within {} ms ({status})",
+                    argv.shown,
+                    RESTART_ALIVE.as_millis()
+                ))
+                .with_help(format!("its output is in `{}`", path.display())))
+            }
+            Err(e) => {
+                return Err(InjectError::new(format!(
+                    "cannot check the restart `{}`: {e}",
+                    argv.shown
+                )))
+            }
         }
-        Ok(Some(status)) => Err(InjectError::new(format!(
-            "the process was killed but its restart `{}` ended within {} ms ({status})",
-            argv.shown,
-            RESTART_ALIVE.as_millis()
-        ))
-        .with_help(format!("its output is in `{}`", path.display()))),
-        Err(e) => Err(InjectError::new(format!(
-            "cannot check the restart `{}`: {e}",
-            argv.shown
-        ))),
     }
 }
 
@@ -285,6 +349,33 @@ mod tests {
             let e = parse_signal(text).expect_err(text);
             assert!(e.help.unwrap_or_default().contains("process_pause"));
         }
+    }
+
+    fn restart_in(dir: &std::path::Path, program: &str) -> Result<(u32, Restarted), InjectError> {
+        let ctx = Context {
+            worker_exe: std::path::PathBuf::from("chaosc"),
+            run_id: "test".to_string(),
+            seed: 1,
+            services: std::collections::HashMap::new(),
+            allow_targets: Vec::new(),
+            report_dir: dir.to_path_buf(),
+        };
+        let argv = prepare_argv(&[Text::Literal(program.to_string())], "restart")?;
+        restart(&ctx, "crash", &argv)
+    }
+
+    #[test]
+    fn a_restart_that_exits_0_at_once_is_a_daemonizing_starter() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        match restart_in(dir.path(), "true") {
+            Ok((_, Restarted::Completed(after))) => assert!(after < RESTART_ALIVE),
+            Ok((_, Restarted::Running(_))) => panic!("`true` was seen running after 100 ms"),
+            Err(e) => panic!("{}", e.message),
+        }
+        let Err(e) = restart_in(dir.path(), "false") else {
+            panic!("`false` counted as a restart");
+        };
+        assert!(e.message.contains("ended within 100 ms"), "{}", e.message);
     }
 
     #[test]

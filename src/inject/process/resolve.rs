@@ -120,9 +120,12 @@ fn by_pidfile(path: &Text, protected: &[i32]) -> Result<Resolved, InjectError> {
         InjectError::new(format!("cannot read pidfile `{path}`: {e}"))
             .with_help("check the path, and that the process under test has started")
     })?;
-    let pid: i64 = content.trim().parse().map_err(|_| {
+    // The pid is the first line: PostgreSQL's `postmaster.pid`, for one, goes on with
+    // the data folder, port and socket folder on the lines after it.
+    let first = content.trim_start().lines().next().unwrap_or("");
+    let pid: i64 = first.trim().parse().map_err(|_| {
         InjectError::new(format!("pidfile `{path}` does not hold a pid"))
-            .with_help("a pidfile holds one number, the pid of the process")
+            .with_help("a pidfile holds the pid of the process on its first line")
     })?;
     let running = i32::try_from(pid).ok().and_then(procfs::stat).is_some();
     if pid > 1 && !running {
