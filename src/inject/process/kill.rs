@@ -359,6 +359,7 @@ mod tests {
             services: std::collections::HashMap::new(),
             allow_targets: Vec::new(),
             report_dir: dir.to_path_buf(),
+            proxies: Default::default(),
         };
         let argv = prepare_argv(&[Text::Literal(program.to_string())], "restart")?;
         restart(&ctx, "crash", &argv)
