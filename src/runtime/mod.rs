@@ -201,6 +201,12 @@ pub async fn execute(plan: Plan, opts: Options, interrupt: watch::Receiver<bool>
         }
     }
 
+    // A service that a `process_kill` restarted runs outside chaosc's hands (its own
+    // session): chaosc started the service, so it stops the restarted one too.
+    for pid in restarted_services(&plan, &results.scenarios) {
+        progress.event(&format!("stopping restarted service process {pid}"));
+        services::stop_group(pid).await;
+    }
     for service in &mut running {
         progress.event(&format!("stopping service `{}`", service.name));
         services::stop(service).await;
@@ -212,6 +218,30 @@ pub async fn execute(plan: Plan, opts: Options, interrupt: watch::Receiver<bool>
     close_journal(&journal, &opts.report_dir, &mut results);
     progress.finish();
     finish(results)
+}
+
+/// The pids of services restarted by `process_kill … restart:` during the run.
+fn restarted_services(plan: &Plan, scenarios: &[ScenarioResult]) -> Vec<u32> {
+    let mut pids = Vec::new();
+    for (scenario, result) in plan.scenarios.iter().zip(scenarios) {
+        for (step, outcome) in scenario.steps.iter().zip(&result.steps) {
+            let on_service = matches!(
+                step.target,
+                crate::plan::Target::Process {
+                    selector: crate::plan::ProcessSelector::Service(_),
+                    ..
+                }
+            );
+            let restarted = outcome
+                .evidence
+                .as_ref()
+                .and_then(|e| e.measurements.get("restart_pid"));
+            if let (true, Some(pid)) = (on_service, restarted) {
+                pids.push(*pid as u32);
+            }
+        }
+    }
+    pids
 }
 
 fn close_journal(

@@ -170,6 +170,28 @@ pub async fn stop(service: &mut Running) {
     }
 }
 
+/// Stops a process group that chaosc did not spawn itself (a service restarted by a
+/// fault, in its own session): SIGCONT and SIGTERM to the group, SIGKILL after the
+/// grace if its leader is still there.
+pub async fn stop_group(pid: u32) {
+    let Ok(raw) = i32::try_from(pid) else { return };
+    let group = Pid::from_raw(-raw);
+    let _ = kill(group, Signal::SIGCONT);
+    if kill(group, Signal::SIGTERM).is_err() {
+        return;
+    }
+    let deadline = Instant::now() + STOP_GRACE;
+    while Instant::now() < deadline {
+        // Gone, or a zombie its parent (init) will reap.
+        let alive = crate::inject::procfs::stat(raw).is_some_and(|s| s.state != 'Z');
+        if !alive {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let _ = kill(group, Signal::SIGKILL);
+}
+
 fn describe_exit(status: std::process::ExitStatus) -> String {
     use std::os::unix::process::ExitStatusExt;
     match (status.code(), status.signal()) {
