@@ -466,6 +466,37 @@ fn junit_snapshot() {
 }
 
 #[test]
+fn html_snapshot() {
+    snapshot("report_html", &chaosc::report::render_html(&fixture()));
+}
+
+/// The page is well-formed XML: every name is escaped, every element closed, and each
+/// probe of each scenario has its chart.
+#[test]
+fn html_is_well_formed_with_a_chart_per_probe() {
+    let results = fixture();
+    let page = chaosc::report::render_html(&results);
+    let body = page
+        .strip_prefix("<!DOCTYPE html>\n")
+        .expect("an HTML5 doctype");
+    let doc = roxmltree::Document::parse(body).expect("report.html is well-formed");
+    let charts = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "svg")
+        .count();
+    let probes: usize = results.scenarios.iter().map(|s| s.probes.len()).sum();
+    assert_eq!(charts, probes);
+    let text: String = doc
+        .descendants()
+        .filter(|n| n.is_text())
+        .map(|n| n.text().unwrap_or(""))
+        .collect();
+    for s in &results.scenarios {
+        assert!(text.contains(&s.name), "{} is on the page", s.name);
+    }
+}
+
+#[test]
 fn prometheus_snapshot() {
     snapshot(
         "metrics_prom",
@@ -998,7 +1029,13 @@ fn write_all_writes_whole_files_and_results_read_back() {
             .collect();
         assert_eq!(
             names,
-            ["results.json", "report.md", "junit.xml", "metrics.prom"]
+            [
+                "results.json",
+                "report.md",
+                "junit.xml",
+                "metrics.prom",
+                "report.html"
+            ]
         );
     }
     let mut entries: Vec<String> = std::fs::read_dir(dir.path())
@@ -1012,6 +1049,7 @@ fn write_all_writes_whole_files_and_results_read_back() {
             "journal",
             "junit.xml",
             "metrics.prom",
+            "report.html",
             "report.md",
             "results.json"
         ],

@@ -1,5 +1,6 @@
 //! Reports of a run, written into its report folder: `results.json` (the
-//! [`results::RunResults`] model), `report.md`, `junit.xml`, `metrics.prom`
+//! [`results::RunResults`] model), `report.md`, `junit.xml`, `metrics.prom`,
+//! `report.html`
 //! (`docs/reports.md` says who each is for).
 //!
 //! The renderers are pure functions of the results; [`write_all`] writes them so that
@@ -10,6 +11,7 @@ use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 mod format;
+pub mod html;
 pub mod junit;
 pub mod markdown;
 pub mod prometheus;
@@ -21,6 +23,7 @@ pub const RESULTS_FILE: &str = "results.json";
 pub const MARKDOWN_FILE: &str = "report.md";
 pub const JUNIT_FILE: &str = "junit.xml";
 pub const PROMETHEUS_FILE: &str = "metrics.prom";
+pub const HTML_FILE: &str = "report.html";
 
 /// `results.json`: the results as pretty JSON, ending with a line feed.
 pub fn render_json(results: &RunResults) -> io::Result<String> {
@@ -43,7 +46,12 @@ pub fn render_prometheus(results: &RunResults) -> String {
     prometheus::render(results)
 }
 
-/// Writes the four reports into `dir` (which exists), `results.json` first, and
+/// `report.html`: one self-contained page with a chart per probe of each scenario.
+pub fn render_html(results: &RunResults) -> String {
+    html::render(results)
+}
+
+/// Writes the five reports into `dir` (which exists), `results.json` first, and
 /// returns their paths. Each is written under a temporary name in `dir`, flushed to
 /// disk and renamed over its final name, so a reader sees the old file or the whole
 /// new one. Stops at the first error, removing that file's temporary copy.
@@ -53,6 +61,7 @@ pub fn write_all(dir: &Path, results: &RunResults) -> io::Result<Vec<PathBuf>> {
         (MARKDOWN_FILE, render_markdown(results)),
         (JUNIT_FILE, render_junit(results)),
         (PROMETHEUS_FILE, render_prometheus(results)),
+        (HTML_FILE, render_html(results)),
     ];
     let mut written = Vec::with_capacity(files.len());
     for (name, text) in files {
