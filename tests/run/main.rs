@@ -20,3 +20,6 @@ mod recover;
 // PostgreSQL on the host (issue 6).
 mod database;
 mod postgres;
+
+// PostgreSQL in a container (issue 6).
+mod database_container;

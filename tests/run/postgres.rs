@@ -300,7 +300,7 @@ impl Postgres {
 
 impl Setup {
     /// `program` of the PostgreSQL folder, run as the server's user in `cwd`.
-    fn command(&self, program: &str, cwd: &Path) -> Command {
+    pub fn command(&self, program: &str, cwd: &Path) -> Command {
         let mut cmd = Command::new(self.bin.join(program));
         cmd.current_dir(cwd)
             .env_remove("PGDATA")
@@ -356,7 +356,7 @@ fn reap(mut child: Child, ended: Arc<Mutex<Option<ExitStatus>>>) {
 }
 
 /// Runs `cmd` with stdout and stderr to `log`, killing it after `limit`.
-fn run_bounded(mut cmd: Command, log: &Path, limit: Duration) -> Result<ExitStatus, String> {
+pub fn run_bounded(mut cmd: Command, log: &Path, limit: Duration) -> Result<ExitStatus, String> {
     let out = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -385,7 +385,7 @@ fn run_bounded(mut cmd: Command, log: &Path, limit: Duration) -> Result<ExitStat
 }
 
 /// A port nothing listens on now (the server binds it a moment later).
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
