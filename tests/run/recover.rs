@@ -195,3 +195,29 @@ scenario "slow to recover" {{
         .unwrap_or("")
         .contains("max_duration"));
 }
+
+#[test]
+fn the_legacy_yaml_runs_through_the_same_preflight() {
+    // The real legacy configuration, as kept in the repository.
+    let yaml =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/legacy/real/chaos_scenarios.v1.yml");
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let ran = chaosc(
+        tmp.path(),
+        &[
+            "run",
+            "--legacy",
+            yaml.to_str().unwrap_or(""),
+            "--dry-run",
+            "--scenario",
+            "Light CPU Stress",
+        ],
+        LIMIT,
+    );
+    assert_eq!(ran.code, 0, "{ran:#?}");
+    assert!(
+        ran.stdout
+            .contains("ok     Light CPU Stress / cpu_stress#1: host"),
+        "{ran:#?}"
+    );
+}
