@@ -1,7 +1,9 @@
 //! `chaosc run FILE`: compile, preflight, confirm, run, report.
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use clap::Args;
 
@@ -11,8 +13,9 @@ use super::{Globals, EXIT_OK, EXIT_USAGE};
 use crate::inject::journal::{self, By};
 use crate::plan::lower::{lower, lower_legacy};
 use crate::plan::{Plan, PLAN_VERSION};
+use crate::report::pushgateway;
 use crate::report::results::RunResults;
-use crate::runtime::{self, preflight, progress::Mode};
+use crate::runtime::{self, live, preflight, progress::Mode};
 
 /// An injector, probe or infrastructure problem (`docs/cli.md`).
 pub const EXIT_INFRA: i32 = 4;
@@ -26,6 +29,10 @@ Examples:
   chaosc run --plan plan.json                        run a plan written by `chaosc plan -o`
   chaosc run --legacy chaos_scenarios.yml --suite smoke_test
   chaosc run experiments.chaos --seed 42             repeat the random decisions of a run
+  chaosc run experiments.chaos --metrics-listen 127.0.0.1:9464
+                                                     serve live metrics at /metrics while it runs
+  chaosc run experiments.chaos --pushgateway http://pushgateway:9091
+                                                     push metrics.prom to a Pushgateway at the end
 
 Exit status: 0 every blocking assertion held, 1 an assertion failed or a scenario was
 not steady, 2 compile or usage error (or confirmation refused), 3 aborted, 4 an
@@ -61,6 +68,14 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
 
+    /// Serve live metrics at http://ADDR/metrics while the run lasts (e.g. 127.0.0.1:9464)
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
+
+    /// Push `metrics.prom` to this Prometheus Pushgateway once the reports are written
+    #[arg(long, value_name = "URL", value_parser = pushgateway::parse_url)]
+    pub pushgateway: Option<reqwest::Url>,
+
     #[command(flatten)]
     pub select: SelectArgs,
 }
@@ -69,6 +84,20 @@ pub fn run(args: &RunArgs, globals: &Globals) -> i32 {
     let (plan, source) = match load(args, globals) {
         Ok(loaded) => loaded,
         Err(code) => return code,
+    };
+    // Bound before anything runs: an address in use refuses the run, not its end.
+    let listener = match args.metrics_listen.filter(|_| !args.dry_run) {
+        Some(addr) => match live::bind(addr) {
+            Ok(listener) => Some(listener),
+            Err(e) => {
+                super::error_line(globals, &e);
+                super::err(
+                    "help: choose another `--metrics-listen` address; nothing was started\n",
+                );
+                return EXIT_USAGE;
+            }
+        },
+        None => None,
     };
     let report_root = args
         .report_dir
@@ -94,7 +123,13 @@ pub fn run(args: &RunArgs, globals: &Globals) -> i32 {
         report_dir: std::env::temp_dir(),
         proxies: Default::default(),
     };
-    let checks = preflight::run(&plan, &probe_ctx);
+    let mut checks = preflight::run(&plan, &probe_ctx);
+    if let (true, Some(addr)) = (args.dry_run, args.metrics_listen) {
+        checks.push(preflight::Check {
+            subject: "metrics listener".into(),
+            result: live::bind(addr).map(|_| format!("`{addr}` can be listened on")),
+        });
+    }
     let failed = checks.iter().filter(|c| c.result.is_err()).count();
     if args.dry_run {
         let options = crate::plan::view::ViewOptions {
@@ -146,14 +181,29 @@ pub fn run(args: &RunArgs, globals: &Globals) -> i32 {
             report_dir.display()
         ));
     }
+    let live = listener.map(|listener| {
+        let live = live::Live::new(
+            &runtime::run_id(&report_dir),
+            seed,
+            &source,
+            plan.environment.as_deref(),
+        );
+        (listener, Arc::new(live))
+    });
+    if let (Some((listener, _)), false) = (&live, globals.quiet) {
+        if let Ok(addr) = listener.local_addr() {
+            super::err(&format!("live metrics at http://{addr}/metrics\n"));
+        }
+    }
     let options = runtime::Options {
         report_dir: report_dir.clone(),
         seed,
         exe,
         progress: mode,
         source,
+        live: live.as_ref().map(|(_, l)| Arc::clone(l)),
     };
-    let results = match execute(plan, options) {
+    let results = match execute(plan, options, live.map(|(listener, _)| listener)) {
         Ok(results) => results,
         Err(e) => {
             super::error_line(globals, &e);
@@ -164,6 +214,9 @@ pub fn run(args: &RunArgs, globals: &Globals) -> i32 {
     };
     if let Err(e) = write_reports(&report_dir, &results) {
         super::error_line(globals, &e);
+    }
+    if let Some(url) = &args.pushgateway {
+        push(url, &results, &report_dir, globals);
     }
     super::out(&summary(&results, &report_dir));
     results.exit_code
@@ -237,9 +290,37 @@ fn load(args: &RunArgs, globals: &Globals) -> Result<(Plan, String), i32> {
     }
 }
 
+/// Sends the run's metrics to the Pushgateway. A failure is an error line but leaves
+/// the exit status alone: the status says how the experiment went, and it did run.
+fn push(url: &reqwest::Url, results: &RunResults, dir: &Path, globals: &Globals) {
+    let text = crate::report::render_prometheus(results);
+    match pushgateway::push(url, &results.run_id, &text) {
+        Ok(group) => {
+            if !globals.quiet {
+                super::err(&format!(
+                    "pushed the metrics to `{}`\n",
+                    pushgateway::display(&group)
+                ));
+            }
+        }
+        Err(e) => {
+            super::error_line(globals, &e);
+            super::err(&format!(
+                "help: the exit status is the run's, unchanged by this; the metrics are in `{}`\n",
+                dir.join(crate::report::PROMETHEUS_FILE).display()
+            ));
+        }
+    }
+}
+
 /// Runs the plan on a multi-threaded runtime with SIGINT/SIGTERM turned into an
-/// orderly stop; a panic in the runtime is reported as an error.
-fn execute(plan: Plan, options: runtime::Options) -> Result<RunResults, String> {
+/// orderly stop; a panic in the runtime is reported as an error. With `metrics`
+/// (`--metrics-listen`), live metrics are served from `options.live` until the run ends.
+fn execute(
+    plan: Plan,
+    options: runtime::Options,
+    metrics: Option<std::net::TcpListener>,
+) -> Result<RunResults, String> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -265,9 +346,20 @@ fn execute(plan: Plan, options: runtime::Options) -> Result<RunResults, String> 
                 let _ = tx.send(true);
             }
         });
+        let server = match (metrics, &options.live) {
+            (Some(listener), Some(live)) => {
+                Some(tokio::spawn(live::serve(listener, Arc::clone(live))))
+            }
+            _ => None,
+        };
         let run = tokio::spawn(runtime::execute(plan, options, rx));
         let out = run.await;
         signals.abort();
+        // The run is over: stop listening (the listener closes with the task).
+        if let Some(server) = server {
+            server.abort();
+            let _ = server.await;
+        }
         out.map_err(|e| format!("the run failed unexpectedly: {e}"))
     })
 }

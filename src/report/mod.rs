@@ -15,6 +15,7 @@ pub mod html;
 pub mod junit;
 pub mod markdown;
 pub mod prometheus;
+pub mod pushgateway;
 pub mod results;
 
 use results::RunResults;

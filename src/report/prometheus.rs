@@ -8,11 +8,13 @@
 //! dependencies, and what matters — escaping and one series per label set — is tested
 //! against the grammar in `tests/report.rs`.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 
 use super::format::{self as f, named_assertions};
-use super::results::{AssertionResult, AssertionStatus, Measured, RunResults, Verdict};
+use super::results::{
+    AssertionResult, AssertionStatus, Measured, RunResults, ScenarioResult, Verdict,
+};
 
 /// A label value as the exposition format wants it: `\`, `"` and line feeds escaped.
 pub fn escape_label(value: &str) -> String {
@@ -111,103 +113,136 @@ fn base_unit(m: &Measured, threshold: &Measured) -> (f64, &'static str) {
     }
 }
 
-pub fn render(r: &RunResults) -> String {
-    let mut exit_code = Family::new(
-        "chaosc_run_exit_code",
-        "Exit status of the run: 0 passed, 1 failed or not steady, 3 aborted, 4 error, 130 interrupted.",
-    );
-    let mut info = Family::new("chaosc_run_info", "The run's identity; always 1.");
-    let mut timestamp = Family::new(
-        "chaosc_run_timestamp_seconds",
-        "When the run finished, in seconds since the Unix epoch.",
-    );
-    let mut run_duration = Family::new(
-        "chaosc_run_duration_seconds",
-        "Wall-clock time from the start to the end of the run.",
-    );
-    let mut verdict = Family::new(
-        "chaosc_scenario_verdict",
-        "The scenario's verdict as the label; always 1.",
-    );
-    let mut passed = Family::new(
-        "chaosc_scenario_passed",
-        "1 if the scenario passed (warnings allowed), 0 if not; absent when skipped.",
-    );
-    let mut duration = Family::new(
-        "chaosc_scenario_duration_seconds",
-        "From the scenario start to the end of its last phase.",
-    );
-    let mut a_passed = Family::new(
-        "chaosc_assertion_passed",
-        "1 if the assertion held, 0 if it failed or was inconclusive.",
-    );
-    let mut a_inconclusive = Family::new(
-        "chaosc_assertion_inconclusive",
-        "1 if the assertion's window had no samples.",
-    );
-    let mut a_measured = Family::new(
-        "chaosc_assertion_measured",
-        "The value measured in the assertion's window, in the unit label's unit; +Inf if it never recovered.",
-    );
-    let mut a_threshold = Family::new(
-        "chaosc_assertion_threshold",
-        "The assertion's threshold, in the unit label's unit.",
-    );
-    let mut samples = Family::new(
-        "chaosc_probe_samples",
-        "Samples the probe took during the scenario.",
-    );
-    let mut failures = Family::new(
-        "chaosc_probe_failures",
-        "Failed probe samples during the scenario, by outcome.",
-    );
-    let mut latency = Family::new(
-        "chaosc_probe_latency_seconds",
-        "Latency of the probe's successful samples over the scenario; quantile 1 is the maximum.",
-    );
-    let mut lateness = Family::new(
-        "chaosc_step_lateness_seconds",
-        "How late a step started: actual minus planned start.",
-    );
-    let mut took_effect = Family::new(
-        "chaosc_fault_took_effect",
-        "1 if the fault's measured evidence shows it took effect, 0 if not.",
-    );
-    let mut evidence = Family::new(
-        "chaosc_fault_evidence",
-        "A measurement of the fault's effect, in the unit its name ends with.",
-    );
+/// Every metric family, in the order they are written. The live-only families
+/// (`chaosc_scenario_phase`, `chaosc_fault_active`) stay empty in `metrics.prom`, and an
+/// empty family is not written.
+struct Families {
+    exit_code: Family,
+    info: Family,
+    timestamp: Family,
+    run_duration: Family,
+    verdict: Family,
+    passed: Family,
+    duration: Family,
+    phase: Family,
+    a_passed: Family,
+    a_inconclusive: Family,
+    a_measured: Family,
+    a_threshold: Family,
+    samples: Family,
+    failures: Family,
+    latency: Family,
+    lateness: Family,
+    active: Family,
+    took_effect: Family,
+    evidence: Family,
+}
 
-    exit_code.add(&[], f64::from(r.exit_code));
-    let seed = r.seed.to_string();
-    info.add(
-        &[
-            ("run_id", &r.run_id),
-            ("seed", &seed),
-            ("source", &r.source),
-            ("environment", r.environment.as_deref().unwrap_or("")),
-        ],
-        1.0,
-    );
-    if let Some(t) = f::unix_seconds(&r.finished_at) {
-        timestamp.add(&[], t);
-    }
-    if let Some(s) = f::seconds_between(&r.started_at, &r.finished_at) {
-        run_duration.add(&[], s);
+impl Families {
+    fn new() -> Families {
+        Families {
+            exit_code: Family::new(
+                "chaosc_run_exit_code",
+                "Exit status of the run: 0 passed, 1 failed or not steady, 3 aborted, 4 error, 130 interrupted.",
+            ),
+            info: Family::new("chaosc_run_info", "The run's identity; always 1."),
+            timestamp: Family::new(
+                "chaosc_run_timestamp_seconds",
+                "When the run finished, in seconds since the Unix epoch.",
+            ),
+            run_duration: Family::new(
+                "chaosc_run_duration_seconds",
+                "Wall-clock time from the start to the end of the run.",
+            ),
+            verdict: Family::new(
+                "chaosc_scenario_verdict",
+                "The scenario's verdict as the label; always 1.",
+            ),
+            passed: Family::new(
+                "chaosc_scenario_passed",
+                "1 if the scenario passed (warnings allowed), 0 if not; absent when skipped.",
+            ),
+            duration: Family::new(
+                "chaosc_scenario_duration_seconds",
+                "From the scenario start to the end of its last phase.",
+            ),
+            phase: Family::new(
+                "chaosc_scenario_phase",
+                "The phase the running scenario is in as the label; always 1 (live metrics only).",
+            ),
+            a_passed: Family::new(
+                "chaosc_assertion_passed",
+                "1 if the assertion held, 0 if it failed or was inconclusive.",
+            ),
+            a_inconclusive: Family::new(
+                "chaosc_assertion_inconclusive",
+                "1 if the assertion's window had no samples.",
+            ),
+            a_measured: Family::new(
+                "chaosc_assertion_measured",
+                "The value measured in the assertion's window, in the unit label's unit; +Inf if it never recovered.",
+            ),
+            a_threshold: Family::new(
+                "chaosc_assertion_threshold",
+                "The assertion's threshold, in the unit label's unit.",
+            ),
+            samples: Family::new(
+                "chaosc_probe_samples",
+                "Samples the probe took during the scenario.",
+            ),
+            failures: Family::new(
+                "chaosc_probe_failures",
+                "Failed probe samples during the scenario, by outcome.",
+            ),
+            latency: Family::new(
+                "chaosc_probe_latency_seconds",
+                "Latency of the probe's successful samples over the scenario; quantile 1 is the maximum.",
+            ),
+            lateness: Family::new(
+                "chaosc_step_lateness_seconds",
+                "How late a step started: actual minus planned start.",
+            ),
+            active: Family::new(
+                "chaosc_fault_active",
+                "1 while the fault is applied and not yet reverted (live metrics only).",
+            ),
+            took_effect: Family::new(
+                "chaosc_fault_took_effect",
+                "1 if the fault's measured evidence shows it took effect, 0 if not.",
+            ),
+            evidence: Family::new(
+                "chaosc_fault_evidence",
+                "A measurement of the fault's effect, in the unit its name ends with.",
+            ),
+        }
     }
 
-    for s in &r.scenarios {
+    fn info(&mut self, run_id: &str, seed: u64, source: &str, environment: Option<&str>) {
+        let seed = seed.to_string();
+        self.info.add(
+            &[
+                ("run_id", run_id),
+                ("seed", &seed),
+                ("source", source),
+                ("environment", environment.unwrap_or("")),
+            ],
+            1.0,
+        );
+    }
+
+    /// The metrics of a scenario that has ended.
+    fn scenario(&mut self, s: &ScenarioResult) {
         let scenario = s.name.as_str();
-        verdict.add(
+        self.verdict.add(
             &[("scenario", scenario), ("verdict", s.verdict.as_str())],
             1.0,
         );
         if s.verdict != Verdict::Skipped {
             let ok = matches!(s.verdict, Verdict::Passed | Verdict::PassedWithWarnings);
-            passed.add(&[("scenario", scenario)], bool_value(ok));
+            self.passed.add(&[("scenario", scenario)], bool_value(ok));
         }
         if let Some(ms) = f::scenario_duration_ms(s) {
-            duration.add(&[("scenario", scenario)], ms / 1000.0);
+            self.duration.add(&[("scenario", scenario)], ms / 1000.0);
         }
 
         for (name, a) in named_assertions(s) {
@@ -216,19 +251,19 @@ pub fn render(r: &RunResults) -> String {
                 &name,
                 a,
                 [
-                    &mut a_passed,
-                    &mut a_inconclusive,
-                    &mut a_measured,
-                    &mut a_threshold,
+                    &mut self.a_passed,
+                    &mut self.a_inconclusive,
+                    &mut self.a_measured,
+                    &mut self.a_threshold,
                 ],
             );
         }
 
         for p in &s.probes {
             let labels = [("scenario", scenario), ("probe", p.name.as_str())];
-            samples.add(&labels, p.samples as f64);
+            self.samples.add(&labels, p.samples as f64);
             for (outcome, n) in &p.failures {
-                failures.add(
+                self.failures.add(
                     &[labels[0], labels[1], ("outcome", outcome.as_str())],
                     *n as f64,
                 );
@@ -241,7 +276,8 @@ pub fn render(r: &RunResults) -> String {
                     ("0.99", l.p99),
                     ("1", l.max),
                 ] {
-                    latency.add(&[labels[0], labels[1], ("quantile", q)], ms / 1000.0);
+                    self.latency
+                        .add(&[labels[0], labels[1], ("quantile", q)], ms / 1000.0);
                 }
             }
         }
@@ -249,15 +285,16 @@ pub fn render(r: &RunResults) -> String {
         for step in &s.steps {
             let labels = [("scenario", scenario), ("step", step.name.as_str())];
             if let Some(actual) = step.actual_start_ms {
-                lateness.add(&labels, (actual - step.planned_start_ms) / 1000.0);
+                self.lateness
+                    .add(&labels, (actual - step.planned_start_ms) / 1000.0);
             }
             if let Some(e) = &step.evidence {
-                took_effect.add(
+                self.took_effect.add(
                     &[labels[0], labels[1], ("kind", step.kind.as_str())],
                     bool_value(e.took_effect),
                 );
                 for (measurement, v) in &e.measurements {
-                    evidence.add(
+                    self.evidence.add(
                         &[labels[0], labels[1], ("measurement", measurement.as_str())],
                         *v,
                     );
@@ -266,29 +303,126 @@ pub fn render(r: &RunResults) -> String {
         }
     }
 
-    let mut out = String::new();
-    for family in [
-        &exit_code,
-        &info,
-        &timestamp,
-        &run_duration,
-        &verdict,
-        &passed,
-        &duration,
-        &a_passed,
-        &a_inconclusive,
-        &a_measured,
-        &a_threshold,
-        &samples,
-        &failures,
-        &latency,
-        &lateness,
-        &took_effect,
-        &evidence,
-    ] {
-        family.render(&mut out);
+    /// The metrics of a scenario still running: its phase, its probes so far, its
+    /// faults applied now.
+    fn running(&mut self, r: &Running) {
+        let scenario = r.scenario.as_str();
+        self.phase
+            .add(&[("scenario", scenario), ("phase", r.phase.as_str())], 1.0);
+        for p in &r.probes {
+            let labels = [("scenario", scenario), ("probe", p.name.as_str())];
+            self.samples.add(&labels, p.samples as f64);
+            for (outcome, n) in &p.failures {
+                self.failures.add(
+                    &[labels[0], labels[1], ("outcome", outcome.as_str())],
+                    *n as f64,
+                );
+            }
+        }
+        for (step, kind) in &r.faults {
+            self.active.add(
+                &[("scenario", scenario), ("step", step), ("kind", kind)],
+                1.0,
+            );
+        }
     }
-    out
+
+    fn render(&self) -> String {
+        let mut out = String::new();
+        for family in [
+            &self.exit_code,
+            &self.info,
+            &self.timestamp,
+            &self.run_duration,
+            &self.verdict,
+            &self.passed,
+            &self.duration,
+            &self.phase,
+            &self.a_passed,
+            &self.a_inconclusive,
+            &self.a_measured,
+            &self.a_threshold,
+            &self.samples,
+            &self.failures,
+            &self.latency,
+            &self.lateness,
+            &self.active,
+            &self.took_effect,
+            &self.evidence,
+        ] {
+            family.render(&mut out);
+        }
+        out
+    }
+}
+
+pub fn render(r: &RunResults) -> String {
+    let mut m = Families::new();
+    m.exit_code.add(&[], f64::from(r.exit_code));
+    m.info(&r.run_id, r.seed, &r.source, r.environment.as_deref());
+    if let Some(t) = f::unix_seconds(&r.finished_at) {
+        m.timestamp.add(&[], t);
+    }
+    if let Some(s) = f::seconds_between(&r.started_at, &r.finished_at) {
+        m.run_duration.add(&[], s);
+    }
+    for s in &r.scenarios {
+        m.scenario(s);
+    }
+    m.render()
+}
+
+/// A run in progress, as `chaosc run --metrics-listen` serves it.
+#[derive(Debug, Clone, Default)]
+pub struct LiveRun {
+    pub run_id: String,
+    pub seed: u64,
+    pub source: String,
+    pub environment: Option<String>,
+    /// The scenarios that have ended, in run order, with their final results.
+    pub finished: Vec<ScenarioResult>,
+    /// The scenario running now, if one is.
+    pub running: Option<Running>,
+}
+
+/// A running scenario now.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Running {
+    pub scenario: String,
+    /// `baseline`, `chaos` or `recovery`.
+    pub phase: String,
+    pub probes: Vec<LiveProbe>,
+    /// The faults applied and not yet reverted: (step, kind).
+    pub faults: Vec<(String, String)>,
+}
+
+/// A probe's samples so far.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LiveProbe {
+    pub name: String,
+    pub samples: u64,
+    /// Failed samples by outcome (`timeout`, `status` …).
+    pub failures: BTreeMap<String, u64>,
+}
+
+/// The live exposition text: the run's identity, each ended scenario's final metrics
+/// (the same series as in `metrics.prom`), and the running scenario's phase, probe
+/// counts and active faults.
+pub fn render_live(run: &LiveRun) -> String {
+    let mut m = Families::new();
+    m.info(
+        &run.run_id,
+        run.seed,
+        &run.source,
+        run.environment.as_deref(),
+    );
+    for s in &run.finished {
+        m.scenario(s);
+    }
+    if let Some(r) = &run.running {
+        m.running(r);
+    }
+    m.render()
 }
 
 fn assertion(scenario: &str, name: &str, a: &AssertionResult, families: [&mut Family; 4]) {

@@ -9,9 +9,11 @@
 //! - `guard`: the detached process that reverts when the runner dies.
 //! - `evaluate`: metrics, assertions, aborts and verdicts (pure).
 //! - `progress`: what the user sees while it runs.
+//! - `live`: the live metrics served with `--metrics-listen`.
 
 pub mod evaluate;
 pub mod guard;
+pub mod live;
 pub mod preflight;
 pub mod progress;
 pub mod scenario;
@@ -43,6 +45,16 @@ pub struct Options {
     pub progress: Mode,
     /// What was run: the `.chaos` file, legacy YAML or plan JSON.
     pub source: String,
+    /// Where the live metrics are published (`--metrics-listen`), if anywhere.
+    pub live: Option<Arc<live::Live>>,
+}
+
+/// The run's id: the report folder's name.
+pub fn run_id(report_dir: &std::path::Path) -> String {
+    report_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| format!("run-{}", std::process::id()))
 }
 
 /// How the numbers of a run are measured, written into every report.
@@ -59,11 +71,7 @@ pub async fn execute(plan: Plan, opts: Options, interrupt: watch::Receiver<bool>
     let started_at = journal::now_rfc3339();
     let run_start = Instant::now();
     let progress = Arc::new(Progress::new(opts.progress));
-    let run_id = opts
-        .report_dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| format!("run-{}", std::process::id()));
+    let run_id = run_id(&opts.report_dir);
     let mut results = RunResults {
         results_version: RESULTS_VERSION,
         chaosc_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -161,6 +169,12 @@ pub async fn execute(plan: Plan, opts: Options, interrupt: watch::Receiver<bool>
             .map(|m| run_start + Duration::from_millis(m)),
         progress: Arc::clone(&progress),
         ensure_guard: Box::new(ensure_guard),
+        live: opts.live.clone(),
+    };
+    let publish = |scenarios: &[ScenarioResult]| {
+        if let Some(live) = &opts.live {
+            live.finished(scenarios);
+        }
     };
 
     if let Some(e) = service_error {
@@ -168,6 +182,7 @@ pub async fn execute(plan: Plan, opts: Options, interrupt: watch::Receiver<bool>
     } else {
         let mut first = true;
         for s in &plan.scenarios {
+            publish(&results.scenarios);
             if *interrupt.borrow() {
                 results.scenarios.push(not_run(
                     s,
@@ -200,6 +215,7 @@ pub async fn execute(plan: Plan, opts: Options, interrupt: watch::Receiver<bool>
                 .push(scenario::run(&plan, s, &shared).await);
         }
     }
+    publish(&results.scenarios);
 
     // A service that a `process_kill` restarted runs outside chaosc's hands (its own
     // session): chaosc started the service, so it stops the restarted one too.

@@ -21,6 +21,7 @@ use crate::plan::{Abort, Plan, Scenario};
 use crate::probe::check::Prepared;
 use crate::probe::sample::SampleStore;
 use crate::probe::schedule::{self, SharedStore};
+use crate::report::prometheus::{self as prom, LiveProbe};
 use crate::report::results::{
     AbortResult, Phases, ScenarioResult, Span, StepResult, StepStatus, Verdict,
 };
@@ -45,6 +46,8 @@ pub struct Shared {
     pub progress: Arc<Progress>,
     /// Starts the guard before the first fault (idempotent).
     pub ensure_guard: Box<dyn Fn() -> Result<(), String> + Send + Sync>,
+    /// Where the live metrics are published (`--metrics-listen`), if anywhere.
+    pub live: Option<Arc<super::live::Live>>,
 }
 
 /// Why the chaos or recovery phase ended early.
@@ -400,7 +403,7 @@ impl Watch<'_> {
 
     /// The live status: each probe's success share and median latency over the last
     /// [`STATUS_WINDOW`], redrawn at most every [`super::progress::LIVE_EVERY`].
-    fn status(&self, phase: &'static str, active: Vec<String>) {
+    fn status(&self, phase: &'static str, active: &BTreeMap<usize, String>) {
         {
             let mut last = self.last_status.lock().unwrap_or_else(|p| p.into_inner());
             if last.is_some_and(|t| t.elapsed() < super::progress::LIVE_EVERY) {
@@ -433,9 +436,44 @@ impl Watch<'_> {
             phase,
             elapsed: self.t0.elapsed(),
             planned: self.planned_total,
-            active,
+            active: active.values().cloned().collect(),
             probes,
         });
+        if let Some(live) = &self.shared.live {
+            live.running(self.live(phase, active));
+        }
+    }
+
+    /// The scenario now for the live metrics: every sample so far, the faults applied.
+    fn live(&self, phase: &str, active: &BTreeMap<usize, String>) -> prom::Running {
+        let probes = self
+            .stores
+            .iter()
+            .map(|(name, sink)| {
+                let store = schedule::lock(sink);
+                let mut failures = BTreeMap::new();
+                for s in store.samples().iter().filter(|s| !s.ok()) {
+                    *failures.entry(s.outcome.as_str().to_string()).or_insert(0) += 1;
+                }
+                LiveProbe {
+                    name: name.clone(),
+                    samples: store.samples().len() as u64,
+                    failures,
+                }
+            })
+            .collect();
+        prom::Running {
+            scenario: self.scenario.name.clone(),
+            phase: phase.to_string(),
+            probes,
+            faults: active
+                .iter()
+                .filter_map(|(&i, name)| {
+                    let kind = self.scenario.steps.get(i)?.fault.kind();
+                    Some((name.clone(), kind.to_string()))
+                })
+                .collect(),
+        }
     }
 
     /// Waits until `until` while watching; in recovery (`recovery = Some((chaos_end,
@@ -467,7 +505,7 @@ impl Watch<'_> {
             if now >= until {
                 return None;
             }
-            self.status(phase, Vec::new());
+            self.status(phase, &BTreeMap::new());
             let wake = until.min(now + WATCH_EVERY);
             tokio::select! {
                 _ = tokio::time::sleep_until(wake.into()) => {}
@@ -568,7 +606,7 @@ impl Watch<'_> {
             if nothing_left && ended == launched {
                 return (last_end, stopped);
             }
-            self.status("chaos", active.values().cloned().collect());
+            self.status("chaos", &active);
             let wake = match (stopped.is_some(), agenda.peek()) {
                 (false, Some(&(at, _, _))) => at.min(Instant::now() + WATCH_EVERY),
                 _ => Instant::now() + WATCH_EVERY,
