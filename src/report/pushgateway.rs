@@ -89,7 +89,11 @@ pub fn push(base: &Url, run_id: &str, text: &str) -> Result<Url, String> {
             .body(text.to_string())
             .send()
             .await
-            .map_err(|e| format!("cannot push the metrics to `{shown}`: {}", chain(&e)))?;
+            // The URL is in the message already; reqwest's own would repeat it.
+            .map_err(|e| {
+                let e = e.without_url();
+                format!("cannot push the metrics to `{shown}`: {}", chain(&e))
+            })?;
         let status = response.status();
         if status.is_success() {
             return Ok(url.clone());
