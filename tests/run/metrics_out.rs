@@ -83,10 +83,10 @@ fn parse(text: &str) -> Result<Vec<Series>, String> {
             if !matches!(kind, Some("HELP" | "TYPE")) || !is_name(name) {
                 return Err(format!("bad comment `{line}`"));
             }
-            if kind == Some("TYPE") {
-                if parts.next() != Some("gauge") || !typed.insert(name.to_string()) {
-                    return Err(format!("bad or repeated TYPE `{line}`"));
-                }
+            if kind == Some("TYPE")
+                && (parts.next() != Some("gauge") || !typed.insert(name.to_string()))
+            {
+                return Err(format!("bad or repeated TYPE `{line}`"));
             }
             continue;
         }
