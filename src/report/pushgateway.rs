@@ -18,7 +18,7 @@ pub fn parse_url(text: &str) -> Result<Url, String> {
     let url = Url::parse(text).map_err(|e| format!("`{text}` is not a url ({e})"))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!(
-            "`{text}` is not an http or https url (scheme `{}`)",
+            "`{text}` is not an http or https url (scheme `{}`); write it as `http://HOST:PORT`",
             url.scheme()
         ));
     }
