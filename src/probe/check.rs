@@ -1,4 +1,5 @@
-//! One sample of a probe: an HTTP request, a TCP connect, or a command.
+//! One sample of a probe: an HTTP request, a TCP connect, a command, or a Prometheus
+//! query (`prometheus.rs`).
 //!
 //! A plan's `ProbeCheck` is first `prepare`d: `env` values are read from the environment
 //! (once, when the run starts), the HTTP client is built, and anything that cannot run
@@ -21,9 +22,7 @@ use crate::plan::{ProbeCheck, Text};
 pub enum PrepareError {
     /// An `env` value whose variable is not set, or not valid unicode.
     Env { name: String },
-    /// A probe kind the runtime does not run yet.
-    Unsupported { kind: &'static str },
-    /// A check that cannot be built (empty argv, bad method or header).
+    /// A check that cannot be built (empty argv, bad method or header, bad `expect`).
     Invalid { message: String },
 }
 
@@ -32,9 +31,6 @@ impl fmt::Display for PrepareError {
         match self {
             PrepareError::Env { name } => {
                 write!(f, "environment variable `{name}` is not set or not unicode")
-            }
-            PrepareError::Unsupported { kind } => {
-                write!(f, "`{kind}` probes cannot run yet")
             }
             PrepareError::Invalid { message } => f.write_str(message),
         }
@@ -79,6 +75,7 @@ pub enum Prepared {
     Http(Box<Http>),
     Tcp { address: String },
     Exec { program: String, args: Vec<String> },
+    Prometheus(Box<super::prometheus::Prometheus>),
 }
 
 fn invalid(message: String) -> PrepareError {
@@ -111,11 +108,7 @@ impl Prepared {
                         })?;
                     map.append(header, value);
                 }
-                let client = reqwest::Client::builder()
-                    .redirect(reqwest::redirect::Policy::none())
-                    .no_proxy()
-                    .build()
-                    .map_err(|e| invalid(format!("cannot build the http client ({e})")))?;
+                let client = http_client()?;
                 Ok(Prepared::Http(Box::new(Http {
                     client,
                     method,
@@ -140,7 +133,20 @@ impl Prepared {
                     args: argv,
                 })
             }
-            ProbeCheck::Prometheus { .. } => Err(PrepareError::Unsupported { kind: "prometheus" }),
+            ProbeCheck::Prometheus { url, query, expect } => {
+                let expect = super::prometheus::Comparison::parse(expect).map_err(invalid)?;
+                let base = reqwest::Url::parse(&resolve(url)?)
+                    // The URL may hold an environment value: do not print it.
+                    .map_err(|e| invalid(format!("the probe's url is not a valid url ({e})")))?;
+                let url = super::prometheus::query_url(base, &resolve(query)?).map_err(invalid)?;
+                Ok(Prepared::Prometheus(Box::new(
+                    super::prometheus::Prometheus {
+                        client: http_client()?,
+                        url,
+                        expect,
+                    },
+                )))
+            }
         }
     }
 
@@ -190,6 +196,7 @@ impl Prepared {
                     Err(_) => Outcome::Timeout,
                 }
             }
+            Prepared::Prometheus(prometheus) => prometheus.sample(timeout).await,
             Prepared::Tcp { address } => {
                 match tokio::time::timeout(timeout, TcpStream::connect(address.as_str())).await {
                     Ok(Ok(_stream)) => Outcome::Ok,
@@ -224,7 +231,17 @@ impl Prepared {
     }
 }
 
-fn classify(e: reqwest::Error) -> Outcome {
+/// The client of `http` and `prometheus` probes: no redirects, no proxy, so that the
+/// probe measures the service it names.
+fn http_client() -> Result<reqwest::Client, PrepareError> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .map_err(|e| invalid(format!("cannot build the http client ({e})")))
+}
+
+pub(super) fn classify(e: reqwest::Error) -> Outcome {
     if e.is_timeout() {
         Outcome::Timeout
     } else if e.is_connect() {
