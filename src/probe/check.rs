@@ -459,6 +459,116 @@ mod tests {
         assert!(start.elapsed() < Duration::from_millis(3_000));
     }
 
+    fn prometheus(url: &str, query: Text, expect: &str) -> ProbeCheck {
+        ProbeCheck::Prometheus {
+            url: lit(url),
+            query,
+            expect: expect.into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn prometheus_queries_the_api_and_compares_the_value() {
+        let server = TestServer::start().await;
+        let vector = |v: &str| {
+            format!(
+                r#"{{"status":"success","data":{{"resultType":"vector","result":[{{"metric":{{}},"value":[1700000000,"{v}"]}}]}}}}"#
+            )
+        };
+        std::env::set_var("CHAOSC_PROBE_TEST_JOB", "api");
+        let query = Text::Concat {
+            concat: vec![
+                lit("rate(errors{job=\""),
+                Text::Env {
+                    env: "CHAOSC_PROBE_TEST_JOB".into(),
+                },
+                lit("\"}[1m])"),
+            ],
+        };
+        let check = prometheus(&server.url(""), query, "< 0.05");
+        let prepared = Prepared::prepare(&check).unwrap_or_else(|e| panic!("{e}"));
+        let one = || prepared.sample(Duration::from_millis(2_000));
+        server.set_query_answer(200, &vector("0.01"));
+        assert_eq!(one().await, Outcome::Ok);
+        server.set_query_answer(200, &vector("0.5"));
+        assert_eq!(one().await, Outcome::Expect);
+        server.set_query_answer(200, &vector("NaN"));
+        assert_eq!(one().await, Outcome::Expect);
+        server.set_query_answer(
+            200,
+            r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#,
+        );
+        assert_eq!(one().await, Outcome::Expect);
+        server.set_query_answer(
+            422,
+            r#"{"status":"error","errorType":"execution","error":"boom"}"#,
+        );
+        assert_eq!(one().await, Outcome::Status);
+        server.set_query_answer(200, "not json");
+        assert_eq!(one().await, Outcome::Body);
+        server.set_query_answer(200, &vector("0"));
+        assert_eq!(one().await, Outcome::Ok);
+        // The query went out url-encoded, with the environment value read.
+        let requests = server.requests();
+        assert_eq!(requests.len(), 7);
+        let line = requests[0].lines().next().unwrap_or("").to_string();
+        assert_eq!(
+            line,
+            "GET /api/v1/query?query=rate%28errors%7Bjob%3D%22api%22%7D%5B1m%5D%29 HTTP/1.1"
+        );
+        // A URL that already names the endpoint is used as it is.
+        let direct = prometheus(&server.url("/api/v1/query"), lit("up"), ">= 0");
+        assert_eq!(sample(&direct, 2_000).await, Outcome::Ok);
+        let last = server.requests().pop().unwrap_or_default();
+        assert!(
+            last.starts_with("GET /api/v1/query?query=up HTTP/1.1\r\n"),
+            "{last}"
+        );
+        // Nothing listening, and a Prometheus that does not answer in time.
+        let down = prometheus(
+            &format!("http://127.0.0.1:{}", free_port()),
+            lit("up"),
+            "> 0",
+        );
+        assert_eq!(sample(&down, 2_000).await, Outcome::Connect);
+        // A listener that never answers: the kernel completes the connection, nobody
+        // reads the request, and the sample ends at its timeout.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+        let port = silent.local_addr().map(|a| a.port()).unwrap_or(0);
+        let start = Instant::now();
+        let hung = prometheus(&format!("http://127.0.0.1:{port}"), lit("up"), "> 0");
+        assert_eq!(sample(&hung, 300).await, Outcome::Timeout);
+        assert!(start.elapsed() < Duration::from_millis(1_500));
+    }
+
+    #[test]
+    fn prometheus_checks_that_cannot_run_are_refused() {
+        let bad = prometheus("http://127.0.0.1:9090", lit("up"), "less than 1");
+        let err = Prepared::prepare(&bad).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`expect: \"less than 1\"` is not a comparison: write an operator (`<`, `<=`, `>`, `>=`, `==`, `!=`) then a number, such as `\"< 0.05\"`"
+        );
+        let bad = prometheus("not a url", lit("up"), "> 0");
+        assert!(matches!(
+            Prepared::prepare(&bad),
+            Err(PrepareError::Invalid { .. })
+        ));
+        let unset = ProbeCheck::Prometheus {
+            url: lit("http://127.0.0.1:9090"),
+            query: Text::Env {
+                env: "CHAOSC_PROBE_TEST_SURELY_UNSET_QUERY".into(),
+            },
+            expect: "> 0".into(),
+        };
+        assert_eq!(
+            Prepared::prepare(&unset).unwrap_err(),
+            PrepareError::Env {
+                name: "CHAOSC_PROBE_TEST_SURELY_UNSET_QUERY".into()
+            }
+        );
+    }
+
     /// Whether a process whose command line is exactly `argv` exists (Linux `/proc`).
     #[cfg(target_os = "linux")]
     fn running(argv: &[&str]) -> bool {
