@@ -23,3 +23,6 @@ mod postgres;
 
 // PostgreSQL in a container (issue 6).
 mod database_container;
+
+// `prometheus` probes.
+mod prometheus;
