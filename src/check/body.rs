@@ -312,8 +312,22 @@ impl<'a> Checker<'a> {
     /// A `prometheus` probe's `expect`, when it is known here, is a comparison that the
     /// probe can evaluate (`src/probe/prometheus.rs` parses it again when the run starts).
     fn check_comparison(&mut self, bound: &BoundCall) {
-        let Some((Val::Str(Some(text)), span)) = bound.args.get("expect") else {
-            return;
+        let (text, span) = match bound.args.get("expect") {
+            Some((Val::Str(Some(text)), span)) => (text, span),
+            // The plan carries `expect` as plain text: it cannot be read at run time.
+            Some((Val::Text(_), span)) => {
+                let d = self
+                    .error(
+                        Code::BadComparison,
+                        *span,
+                        "`expect` cannot read the environment",
+                    )
+                    .with_label("reads `env(…)`")
+                    .with_help("write the comparison in the file, such as `expect: \"< 0.05\"`");
+                self.emit(d);
+                return;
+            }
+            _ => return,
         };
         if crate::probe::prometheus::Comparison::parse(text).is_ok() {
             return;
