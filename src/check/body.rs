@@ -1,5 +1,6 @@
 //! Scenarios and templates: bodies, template expansion, timelines and assertions.
 
+use super::expr::BoundCall;
 use super::record::{AbortRecord, AssertionRecord, ProbeRecord, ScenarioRecord, StepRecord};
 use super::scope::{Bound, Checker, Def, Local};
 use super::signatures::CallClass;
@@ -292,6 +293,9 @@ impl<'a> Checker<'a> {
         };
         let bound = self.check_call(&decl.call, class, decl.kind == DeclKind::Fault);
         if let (DeclKind::Probe, Some(bound)) = (decl.kind, bound) {
+            if bound.spec.name == "prometheus" {
+                self.check_comparison(&bound);
+            }
             self.probes.insert(
                 Self::decl_key(decl),
                 ProbeRecord {
@@ -303,6 +307,43 @@ impl<'a> Checker<'a> {
                 },
             );
         }
+    }
+
+    /// A `prometheus` probe's `expect`, when it is known here, is a comparison that the
+    /// probe can evaluate (`src/probe/prometheus.rs` parses it again when the run starts).
+    fn check_comparison(&mut self, bound: &BoundCall) {
+        let (text, span) = match bound.args.get("expect") {
+            Some((Val::Str(Some(text)), span)) => (text, span),
+            // The plan carries `expect` as plain text: it cannot be read at run time.
+            Some((Val::Text(_), span)) => {
+                let d = self
+                    .error(
+                        Code::BadComparison,
+                        *span,
+                        "`expect` cannot read the environment",
+                    )
+                    .with_label("reads `env(…)`")
+                    .with_help("write the comparison in the file, such as `expect: \"< 0.05\"`");
+                self.emit(d);
+                return;
+            }
+            _ => return,
+        };
+        if crate::probe::prometheus::Comparison::parse(text).is_ok() {
+            return;
+        }
+        let d = self
+            .error(
+                Code::BadComparison,
+                *span,
+                format!("`{text}` is not a comparison"),
+            )
+            .with_label("not a comparison")
+            .with_help(format!(
+                "`expect` takes {}",
+                crate::probe::prometheus::ACCEPTED
+            ));
+        self.emit(d);
     }
 
     /// Rules about a scenario as a whole, once its layers are merged.

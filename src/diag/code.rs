@@ -96,6 +96,8 @@ codes! {
     TypeMismatch = "E0401", Error;
     /// A value outside the range its parameter allows.
     OutOfRange = "E0402", Error;
+    /// A `prometheus` probe's `expect` that is not a comparison such as `"< 0.05"`.
+    BadComparison = "E0403", Error;
 
     /// A fault applied to a kind of target it cannot act on.
     UnsupportedTarget = "E0501", Error;

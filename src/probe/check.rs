@@ -1,4 +1,5 @@
-//! One sample of a probe: an HTTP request, a TCP connect, or a command.
+//! One sample of a probe: an HTTP request, a TCP connect, a command, or a Prometheus
+//! query (`prometheus.rs`).
 //!
 //! A plan's `ProbeCheck` is first `prepare`d: `env` values are read from the environment
 //! (once, when the run starts), the HTTP client is built, and anything that cannot run
@@ -21,9 +22,7 @@ use crate::plan::{ProbeCheck, Text};
 pub enum PrepareError {
     /// An `env` value whose variable is not set, or not valid unicode.
     Env { name: String },
-    /// A probe kind the runtime does not run yet.
-    Unsupported { kind: &'static str },
-    /// A check that cannot be built (empty argv, bad method or header).
+    /// A check that cannot be built (empty argv, bad method or header, bad `expect`).
     Invalid { message: String },
 }
 
@@ -32,9 +31,6 @@ impl fmt::Display for PrepareError {
         match self {
             PrepareError::Env { name } => {
                 write!(f, "environment variable `{name}` is not set or not unicode")
-            }
-            PrepareError::Unsupported { kind } => {
-                write!(f, "`{kind}` probes cannot run yet")
             }
             PrepareError::Invalid { message } => f.write_str(message),
         }
@@ -79,6 +75,7 @@ pub enum Prepared {
     Http(Box<Http>),
     Tcp { address: String },
     Exec { program: String, args: Vec<String> },
+    Prometheus(Box<super::prometheus::Prometheus>),
 }
 
 fn invalid(message: String) -> PrepareError {
@@ -111,11 +108,7 @@ impl Prepared {
                         })?;
                     map.append(header, value);
                 }
-                let client = reqwest::Client::builder()
-                    .redirect(reqwest::redirect::Policy::none())
-                    .no_proxy()
-                    .build()
-                    .map_err(|e| invalid(format!("cannot build the http client ({e})")))?;
+                let client = http_client()?;
                 Ok(Prepared::Http(Box::new(Http {
                     client,
                     method,
@@ -140,7 +133,20 @@ impl Prepared {
                     args: argv,
                 })
             }
-            ProbeCheck::Prometheus { .. } => Err(PrepareError::Unsupported { kind: "prometheus" }),
+            ProbeCheck::Prometheus { url, query, expect } => {
+                let expect = super::prometheus::Comparison::parse(expect).map_err(invalid)?;
+                let base = reqwest::Url::parse(&resolve(url)?)
+                    // The URL may hold an environment value: do not print it.
+                    .map_err(|e| invalid(format!("the probe's url is not a valid url ({e})")))?;
+                let url = super::prometheus::query_url(base, &resolve(query)?).map_err(invalid)?;
+                Ok(Prepared::Prometheus(Box::new(
+                    super::prometheus::Prometheus {
+                        client: http_client()?,
+                        url,
+                        expect,
+                    },
+                )))
+            }
         }
     }
 
@@ -190,6 +196,7 @@ impl Prepared {
                     Err(_) => Outcome::Timeout,
                 }
             }
+            Prepared::Prometheus(prometheus) => prometheus.sample(timeout).await,
             Prepared::Tcp { address } => {
                 match tokio::time::timeout(timeout, TcpStream::connect(address.as_str())).await {
                     Ok(Ok(_stream)) => Outcome::Ok,
@@ -224,7 +231,17 @@ impl Prepared {
     }
 }
 
-fn classify(e: reqwest::Error) -> Outcome {
+/// The client of `http` and `prometheus` probes: no redirects, no proxy, so that the
+/// probe measures the service it names.
+fn http_client() -> Result<reqwest::Client, PrepareError> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .map_err(|e| invalid(format!("cannot build the http client ({e})")))
+}
+
+pub(super) fn classify(e: reqwest::Error) -> Outcome {
     if e.is_timeout() {
         Outcome::Timeout
     } else if e.is_connect() {
@@ -440,6 +457,116 @@ mod tests {
         let start = Instant::now();
         assert_eq!(sample(&exec(&["sleep", "5"]), 200).await, Outcome::Timeout);
         assert!(start.elapsed() < Duration::from_millis(3_000));
+    }
+
+    fn prometheus(url: &str, query: Text, expect: &str) -> ProbeCheck {
+        ProbeCheck::Prometheus {
+            url: lit(url),
+            query,
+            expect: expect.into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn prometheus_queries_the_api_and_compares_the_value() {
+        let server = TestServer::start().await;
+        let vector = |v: &str| {
+            format!(
+                r#"{{"status":"success","data":{{"resultType":"vector","result":[{{"metric":{{}},"value":[1700000000,"{v}"]}}]}}}}"#
+            )
+        };
+        std::env::set_var("CHAOSC_PROBE_TEST_JOB", "api");
+        let query = Text::Concat {
+            concat: vec![
+                lit("rate(errors{job=\""),
+                Text::Env {
+                    env: "CHAOSC_PROBE_TEST_JOB".into(),
+                },
+                lit("\"}[1m])"),
+            ],
+        };
+        let check = prometheus(&server.url(""), query, "< 0.05");
+        let prepared = Prepared::prepare(&check).unwrap_or_else(|e| panic!("{e}"));
+        let one = || prepared.sample(Duration::from_millis(2_000));
+        server.set_query_answer(200, &vector("0.01"));
+        assert_eq!(one().await, Outcome::Ok);
+        server.set_query_answer(200, &vector("0.5"));
+        assert_eq!(one().await, Outcome::Expect);
+        server.set_query_answer(200, &vector("NaN"));
+        assert_eq!(one().await, Outcome::Expect);
+        server.set_query_answer(
+            200,
+            r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#,
+        );
+        assert_eq!(one().await, Outcome::Expect);
+        server.set_query_answer(
+            422,
+            r#"{"status":"error","errorType":"execution","error":"boom"}"#,
+        );
+        assert_eq!(one().await, Outcome::Status);
+        server.set_query_answer(200, "not json");
+        assert_eq!(one().await, Outcome::Body);
+        server.set_query_answer(200, &vector("0"));
+        assert_eq!(one().await, Outcome::Ok);
+        // The query went out url-encoded, with the environment value read.
+        let requests = server.requests();
+        assert_eq!(requests.len(), 7);
+        let line = requests[0].lines().next().unwrap_or("").to_string();
+        assert_eq!(
+            line,
+            "GET /api/v1/query?query=rate%28errors%7Bjob%3D%22api%22%7D%5B1m%5D%29 HTTP/1.1"
+        );
+        // A URL that already names the endpoint is used as it is.
+        let direct = prometheus(&server.url("/api/v1/query"), lit("up"), ">= 0");
+        assert_eq!(sample(&direct, 2_000).await, Outcome::Ok);
+        let last = server.requests().pop().unwrap_or_default();
+        assert!(
+            last.starts_with("GET /api/v1/query?query=up HTTP/1.1\r\n"),
+            "{last}"
+        );
+        // Nothing listening, and a Prometheus that does not answer in time.
+        let down = prometheus(
+            &format!("http://127.0.0.1:{}", free_port()),
+            lit("up"),
+            "> 0",
+        );
+        assert_eq!(sample(&down, 2_000).await, Outcome::Connect);
+        // A listener that never answers: the kernel completes the connection, nobody
+        // reads the request, and the sample ends at its timeout.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+        let port = silent.local_addr().map(|a| a.port()).unwrap_or(0);
+        let start = Instant::now();
+        let hung = prometheus(&format!("http://127.0.0.1:{port}"), lit("up"), "> 0");
+        assert_eq!(sample(&hung, 300).await, Outcome::Timeout);
+        assert!(start.elapsed() < Duration::from_millis(1_500));
+    }
+
+    #[test]
+    fn prometheus_checks_that_cannot_run_are_refused() {
+        let bad = prometheus("http://127.0.0.1:9090", lit("up"), "less than 1");
+        let err = Prepared::prepare(&bad).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`expect: \"less than 1\"` is not a comparison: write an operator (`<`, `<=`, `>`, `>=`, `==`, `!=`) then a number, such as `\"< 0.05\"`"
+        );
+        let bad = prometheus("not a url", lit("up"), "> 0");
+        assert!(matches!(
+            Prepared::prepare(&bad),
+            Err(PrepareError::Invalid { .. })
+        ));
+        let unset = ProbeCheck::Prometheus {
+            url: lit("http://127.0.0.1:9090"),
+            query: Text::Env {
+                env: "CHAOSC_PROBE_TEST_SURELY_UNSET_QUERY".into(),
+            },
+            expect: "> 0".into(),
+        };
+        assert_eq!(
+            Prepared::prepare(&unset).unwrap_err(),
+            PrepareError::Env {
+                name: "CHAOSC_PROBE_TEST_SURELY_UNSET_QUERY".into()
+            }
+        );
     }
 
     /// Whether a process whose command line is exactly `argv` exists (Linux `/proc`).

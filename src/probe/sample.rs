@@ -24,6 +24,9 @@ pub enum Outcome {
     Body,
     /// A command that exited with a non-zero status or was killed by a signal.
     ExecStatus,
+    /// A `prometheus` answer whose value does not satisfy `expect`, or that has no
+    /// value at all (an empty vector, `NaN`).
+    Expect,
     /// Any other I/O or protocol error (including a command that could not be started).
     Io,
     /// An open-model sample not sent because the in-flight bound was reached.
@@ -44,6 +47,7 @@ impl Outcome {
             Outcome::Status => "status",
             Outcome::Body => "body",
             Outcome::ExecStatus => "exec_status",
+            Outcome::Expect => "expect",
             Outcome::Io => "io",
             Outcome::Saturated => "saturated",
         }

@@ -1,6 +1,8 @@
 //! A tiny HTTP/1.1 server on 127.0.0.1 for the probe tests: `/ok` answers 200
 //! `hello world`, `/503` answers 503, `/slow` answers 200 after 3 s,
-//! `/drip` sends its head and part of its body then stalls for 3 s, anything else 404.
+//! `/drip` sends its head and part of its body then stalls for 3 s, `/api/v1/query`
+//! (whatever its query string) answers what `set_query_answer` last set (by default 404),
+//! anything else 404.
 //! Every connection is closed after one answer; every request is recorded.
 
 use std::sync::{Arc, Mutex};
@@ -13,6 +15,7 @@ use tokio::task::JoinHandle;
 pub struct TestServer {
     port: u16,
     requests: Arc<Mutex<Vec<String>>>,
+    query_answer: Arc<Mutex<(u16, String)>>,
     task: JoinHandle<()>,
 }
 
@@ -35,15 +38,17 @@ impl TestServer {
             .expect("bind 127.0.0.1:0");
         let port = listener.local_addr().expect("local address").port();
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let log = Arc::clone(&requests);
+        let query_answer = Arc::new(Mutex::new((404, String::new())));
+        let (log, query) = (Arc::clone(&requests), Arc::clone(&query_answer));
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(answer(stream, Arc::clone(&log)));
+                tokio::spawn(answer(stream, Arc::clone(&log), Arc::clone(&query)));
             }
         });
         TestServer {
             port,
             requests,
+            query_answer,
             task,
         }
     }
@@ -56,13 +61,24 @@ impl TestServer {
         format!("127.0.0.1:{}", self.port)
     }
 
+    /// What `/api/v1/query` answers from now on: an HTTP status and a body.
+    pub fn set_query_answer(&self, status: u16, body: &str) {
+        if let Ok(mut answer) = self.query_answer.lock() {
+            *answer = (status, body.to_string());
+        }
+    }
+
     /// Every complete request received so far (head and body).
     pub fn requests(&self) -> Vec<String> {
         self.requests.lock().map(|r| r.clone()).unwrap_or_default()
     }
 }
 
-async fn answer(mut stream: TcpStream, log: Arc<Mutex<Vec<String>>>) {
+async fn answer(
+    mut stream: TcpStream,
+    log: Arc<Mutex<Vec<String>>>,
+    query: Arc<Mutex<(u16, String)>>,
+) {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     // Read the head, then `content-length` bytes of body.
@@ -91,6 +107,16 @@ async fn answer(mut stream: TcpStream, log: Arc<Mutex<Vec<String>>>) {
     let path = request.split(' ').nth(1).unwrap_or("").to_string();
     if let Ok(mut log) = log.lock() {
         log.push(request);
+    }
+    if path.split('?').next() == Some("/api/v1/query") {
+        let (code, body) = query.lock().map(|a| a.clone()).unwrap_or_default();
+        let response = format!(
+            "HTTP/1.1 {code} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = stream.write_all(response.as_bytes()).await;
+        let _ = stream.shutdown().await;
+        return;
     }
     let (status, body) = match path.as_str() {
         "/ok" => ("200 OK", "hello world"),

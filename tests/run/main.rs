@@ -26,3 +26,5 @@ mod database_container;
 
 // `--metrics-listen` and `--pushgateway`.
 mod metrics_out;
+// `prometheus` probes.
+mod prometheus;
