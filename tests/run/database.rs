@@ -20,7 +20,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::postgres::{self, Parent, Postgres};
-use super::support::{self, chaosc, results};
+use super::support::{self, chaosc, measured_ms, num, results, unix_ms};
 
 /// The probe's interval and timeout in `scenarios/database-host.chaos`.
 const EVERY_MS: f64 = 200.0;
@@ -82,35 +82,6 @@ fn run(pg: &Postgres, scenario: &str, sets: &[String]) -> (serde_json::Value, st
     let r = results(&reports);
     assert_eq!(r["scenarios"][0]["verdict"], "passed", "{r:#}");
     (r["scenarios"][0].clone(), reports)
-}
-
-fn num(v: &serde_json::Value, path: &[&str]) -> f64 {
-    let mut cur = v;
-    for p in path {
-        cur = &cur[*p];
-    }
-    cur.as_f64()
-        .unwrap_or_else(|| panic!("{path:?} is a number in {v:#}"))
-}
-
-/// The measured value of the scenario's assertion on `metric`, in ms.
-fn measured_ms(s: &serde_json::Value, metric: &str) -> f64 {
-    let a = s["assertions"]
-        .as_array()
-        .and_then(|a| a.iter().find(|x| x["metric"] == metric))
-        .unwrap_or_else(|| panic!("an assertion on {metric}: {s:#}"));
-    a["measured"]["ms"]
-        .as_f64()
-        .unwrap_or_else(|| panic!("{metric} measured in ms: {a:#}"))
-}
-
-/// Unix time in ms of an RFC 3339 UTC time such as `2026-11-26T21:05:58.793Z`.
-fn unix_ms(rfc3339: &str) -> f64 {
-    let t = humantime::parse_rfc3339(rfc3339).expect("an RFC 3339 time");
-    t.duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs_f64()
-        * 1000.0
 }
 
 #[test]

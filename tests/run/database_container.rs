@@ -19,7 +19,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::postgres::{self, free_port, run_bounded};
-use super::support::{self, chaosc, results};
+use super::support::{self, chaosc, measured_ms, num, results, unix_ms};
 
 /// The probe's interval and timeout in `scenarios/database-container.chaos`.
 const EVERY_MS: f64 = 200.0;
@@ -373,36 +373,6 @@ impl Drop for PgContainer {
         // Before the folder: the server writes into it until it is gone.
         let _ = docker(&["rm", "-f", &self.name]);
     }
-}
-
-fn num(v: &serde_json::Value, path: &[&str]) -> f64 {
-    let mut cur = v;
-    for p in path {
-        cur = &cur[*p];
-    }
-    cur.as_f64()
-        .unwrap_or_else(|| panic!("{path:?} is a number in {v:#}"))
-}
-
-/// The measured value of the scenario's assertion on `metric`, in ms.
-fn measured_ms(s: &serde_json::Value, metric: &str) -> f64 {
-    let a = s["assertions"]
-        .as_array()
-        .and_then(|a| a.iter().find(|x| x["metric"] == metric))
-        .unwrap_or_else(|| panic!("an assertion on {metric}: {s:#}"));
-    a["measured"]["ms"]
-        .as_f64()
-        .unwrap_or_else(|| panic!("{metric} measured in ms: {a:#}"))
-}
-
-/// Unix time in ms of an RFC 3339 UTC time such as `2026-11-26T21:05:58.793Z`.
-fn unix_ms(rfc3339: &str) -> f64 {
-    let t = humantime::parse_rfc3339_weak(rfc3339.trim())
-        .unwrap_or_else(|e| panic!("`{rfc3339}` is an RFC 3339 time: {e}"));
-    t.duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs_f64()
-        * 1000.0
 }
 
 /// `docker stop` sends SIGTERM: the server refuses new connections at once ("the

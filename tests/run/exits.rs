@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::support::{self, chaosc, results, FlagServer};
+use super::support::{self, assertion, chaosc, measured, num, results, FlagServer};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -14,34 +14,6 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
     std::fs::write(&path, text).expect("the scenario is written");
     path.display().to_string()
-}
-
-fn num(v: &serde_json::Value, path: &[&str]) -> f64 {
-    let mut cur = v;
-    for p in path {
-        cur = match p.parse::<usize>() {
-            Ok(i) => &cur[i],
-            Err(_) => &cur[*p],
-        };
-    }
-    cur.as_f64()
-        .unwrap_or_else(|| panic!("{path:?} is a number in {v:#}"))
-}
-
-fn assertion<'a>(scenario: &'a serde_json::Value, metric: &str) -> &'a serde_json::Value {
-    scenario["assertions"]
-        .as_array()
-        .and_then(|a| a.iter().find(|x| x["metric"] == metric))
-        .unwrap_or_else(|| panic!("an assertion on {metric}: {scenario:#}"))
-}
-
-fn measured(a: &serde_json::Value) -> f64 {
-    let m = &a["measured"];
-    m["ms"]
-        .as_f64()
-        .or(m["percent"].as_f64())
-        .or(m["count"].as_f64())
-        .unwrap_or_else(|| panic!("a measured value: {a:#}"))
 }
 
 /// The probe interval of every scenario here.

@@ -215,3 +215,52 @@ pub fn results(dir: &std::path::Path) -> serde_json::Value {
     let text = std::fs::read_to_string(dir.join("results.json")).expect("results.json exists");
     serde_json::from_str(&text).expect("results.json is JSON")
 }
+
+/// The number at `path` in a JSON value: object keys, or array indices written as numbers.
+pub fn num(v: &serde_json::Value, path: &[&str]) -> f64 {
+    let mut cur = v;
+    for p in path {
+        cur = match p.parse::<usize>() {
+            Ok(i) => &cur[i],
+            Err(_) => &cur[*p],
+        };
+    }
+    cur.as_f64()
+        .unwrap_or_else(|| panic!("{path:?} is a number in {v:#}"))
+}
+
+/// The scenario's (first) assertion on `metric` in `results.json`.
+pub fn assertion<'a>(scenario: &'a serde_json::Value, metric: &str) -> &'a serde_json::Value {
+    scenario["assertions"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["metric"] == metric))
+        .unwrap_or_else(|| panic!("an assertion on {metric}: {scenario:#}"))
+}
+
+/// An assertion's measured value, whatever its unit (ms, percent or count).
+pub fn measured(a: &serde_json::Value) -> f64 {
+    let m = &a["measured"];
+    m["ms"]
+        .as_f64()
+        .or(m["percent"].as_f64())
+        .or(m["count"].as_f64())
+        .unwrap_or_else(|| panic!("a measured value: {a:#}"))
+}
+
+/// The measured value of the scenario's assertion on `metric`, in ms.
+pub fn measured_ms(scenario: &serde_json::Value, metric: &str) -> f64 {
+    let a = assertion(scenario, metric);
+    a["measured"]["ms"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{metric} measured in ms: {a:#}"))
+}
+
+/// Unix time in ms of an RFC 3339 UTC time such as `2026-11-26T21:05:58.793Z`.
+pub fn unix_ms(rfc3339: &str) -> f64 {
+    let t = humantime::parse_rfc3339_weak(rfc3339.trim())
+        .unwrap_or_else(|e| panic!("`{rfc3339}` is an RFC 3339 time: {e}"));
+    t.duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs_f64()
+        * 1000.0
+}
