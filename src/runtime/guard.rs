@@ -54,8 +54,13 @@ pub fn alive(runner: ProcessId) -> bool {
     procfs::is_alive(runner)
 }
 
+/// How long the guard waits before trying again a deadline revert that failed, so a
+/// revert that keeps failing does not flood the journal and the log.
+const RETRY: Duration = Duration::from_secs(5);
+
 /// The guard's main loop; returns the exit status.
 pub fn main(dir: PathBuf, runner: ProcessId) -> i32 {
+    let mut tried: std::collections::HashMap<u64, std::time::Instant> = Default::default();
     loop {
         let state = match journal::read(&dir) {
             Ok(state) => state,
@@ -93,7 +98,10 @@ pub fn main(dir: PathBuf, runner: ProcessId) -> i32 {
         }
         let now = journal::monotonic_ms();
         for entry in &state.open {
-            if entry.deadline_mono_ms.is_some_and(|d| d <= now) {
+            let due = entry.deadline_mono_ms.is_some_and(|d| d <= now);
+            let retry_later = tried.get(&entry.id).is_some_and(|t| t.elapsed() < RETRY);
+            if due && !retry_later {
+                tried.insert(entry.id, std::time::Instant::now());
                 eprintln!(
                     "guard: `{}` outlived its planned end; reverting it",
                     entry.step

@@ -188,12 +188,12 @@ pub async fn run(plan: &Plan, s: &Scenario, shared: &Shared) -> ScenarioResult {
             end_ms: ms(chaos_start - t0),
         });
         if stopped.is_none() && !s.steady_state.is_empty() {
-            let snapshot = watch.snapshot();
-            result.steady_state = s
-                .steady_state
-                .iter()
-                .map(|a| evaluate::assertion(a, &snapshot, &windows, s.recovery.checks))
-                .collect();
+            result.steady_state = watch.with_stores(|stores| {
+                s.steady_state
+                    .iter()
+                    .map(|a| evaluate::assertion(a, stores, &windows, s.recovery.checks))
+                    .collect()
+            });
             if let Err(reason) = evaluate::steady(&result.steady_state) {
                 let _ = stop_probes.send(true);
                 finish_probes(probe_tasks).await;
@@ -261,12 +261,12 @@ pub async fn run(plan: &Plan, s: &Scenario, shared: &Shared) -> ScenarioResult {
     let _ = stop_probes.send(true);
     finish_probes(probe_tasks).await;
     proxies.stop().await;
-    let snapshot = watch.snapshot();
-    result.assertions = s
-        .assertions
-        .iter()
-        .map(|a| evaluate::assertion(a, &snapshot, &windows, s.recovery.checks))
-        .collect();
+    result.assertions = watch.with_stores(|stores| {
+        s.assertions
+            .iter()
+            .map(|a| evaluate::assertion(a, stores, &windows, s.recovery.checks))
+            .collect()
+    });
     result.probes = probe_results(&stores, t0);
     let (verdict, reason) = evaluate::verdict(&result.assertions);
     match stopped {
@@ -334,11 +334,19 @@ struct Watch<'a> {
 }
 
 impl Watch<'_> {
-    fn snapshot(&self) -> BTreeMap<String, SampleStore> {
-        self.stores
+    /// Runs `f` over every probe's samples under their locks: evaluation never copies
+    /// the samples (a store can hold millions, and aborts are evaluated every 20 ms).
+    fn with_stores<T>(&self, f: impl FnOnce(&BTreeMap<String, &SampleStore>) -> T) -> T {
+        let guards: Vec<(&String, std::sync::MutexGuard<'_, SampleStore>)> = self
+            .stores
             .iter()
-            .map(|(k, v)| (k.clone(), schedule::lock(v).clone()))
-            .collect()
+            .map(|(name, sink)| (name, schedule::lock(sink)))
+            .collect();
+        let stores: BTreeMap<String, &SampleStore> = guards
+            .iter()
+            .map(|(name, guard)| ((*name).clone(), &**guard))
+            .collect();
+        f(&stores)
     }
 
     fn interrupted(&self) -> bool {
@@ -376,29 +384,20 @@ impl Watch<'_> {
         if aborts.is_empty() {
             return None;
         }
-        // Evaluated under the stores' locks: no copy of the samples every 20 ms.
-        let guards: Vec<(&String, std::sync::MutexGuard<'_, SampleStore>)> = self
-            .stores
-            .iter()
-            .map(|(name, sink)| (name, schedule::lock(sink)))
-            .collect();
-        let snapshot: BTreeMap<String, &SampleStore> = guards
-            .iter()
-            .map(|(name, guard)| ((*name).clone(), &**guard))
-            .collect();
         let now_us = us(now - self.t0);
         let chaos_us = us(chaos_start.saturating_duration_since(self.t0));
-        for abort in aborts {
-            if let Some(measured) = evaluate::abort_holds(abort, &snapshot, now_us, chaos_us) {
-                return Some(Stopped::Aborted(AbortResult {
-                    condition: evaluate::describe_abort(abort),
-                    origin: Some(abort.origin.clone()),
-                    at_ms: ms(now - self.t0),
-                    measured: Some(measured),
-                }));
-            }
-        }
-        None
+        self.with_stores(|stores| {
+            aborts.into_iter().find_map(|abort| {
+                evaluate::abort_holds(abort, stores, now_us, chaos_us).map(|measured| {
+                    Stopped::Aborted(AbortResult {
+                        condition: evaluate::describe_abort(abort),
+                        origin: Some(abort.origin.clone()),
+                        at_ms: ms(now - self.t0),
+                        measured: Some(measured),
+                    })
+                })
+            })
+        })
     }
 
     /// The live status: each probe's success share and median latency over the last
