@@ -474,6 +474,7 @@ fn after_sigkill_during_container_stop_the_guard_starts_it_within_two_seconds() 
 
 #[test]
 fn a_missing_container_fails_preflight_and_injects_nothing() {
+    let _shared = super::support::shared();
     if !ready() {
         return;
     }
@@ -502,6 +503,7 @@ fn a_missing_container_fails_preflight_and_injects_nothing() {
 
 #[test]
 fn a_container_outside_allow_targets_is_refused_before_anything_is_applied() {
+    let _shared = super::support::shared();
     if !ready() {
         return;
     }
@@ -526,6 +528,7 @@ fn a_container_outside_allow_targets_is_refused_before_anything_is_applied() {
 
 #[test]
 fn destructive_container_faults_need_confirmation() {
+    let _shared = super::support::shared();
     if !ready() {
         return;
     }
@@ -545,6 +548,7 @@ fn destructive_container_faults_need_confirmation() {
 
 #[test]
 fn doctor_reports_docker_as_the_client_sees_it() {
+    let _shared = super::support::shared();
     use chaosc::inject::container::client::{endpoint, Client};
     let tmp = tempfile::tempdir().expect("a temp dir");
     let ran = chaosc(tmp.path(), &["doctor", "--format", "json"], LIMIT);
@@ -680,6 +684,7 @@ fn disk_stress_in_a_container_writes_into_its_filesystem_and_cleans_up() {
 
 #[test]
 fn memory_stress_in_a_container_without_a_ramp_is_refused_in_preflight() {
+    let _shared = super::support::shared();
     if !ready() {
         return;
     }

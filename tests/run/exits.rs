@@ -154,6 +154,7 @@ scenario "healthy" {{
 
 #[test]
 fn compile_errors_and_refused_confirmation_exit_2_and_inject_nothing() {
+    let _shared = super::support::shared();
     let tmp = tempfile::tempdir().expect("a temp dir");
     let bad = write(tmp.path(), "bad.chaos", "scenario \"x\" { baseline 5 }\n");
     let ran = chaosc(tmp.path(), &["run", &bad], LIMIT);
@@ -236,6 +237,7 @@ scenario "abort" {{
 
 #[test]
 fn a_fault_that_cannot_be_applied_is_an_error_with_exit_4() {
+    let _shared = super::support::shared();
     let tmp = tempfile::tempdir().expect("a temp dir");
     let file = write(
         tmp.path(),
@@ -281,6 +283,7 @@ fn sigterm_mid_fault_reverts_writes_reports_and_exits_130() {
 }
 
 fn interrupted_mid_fault(signal: nix::sys::signal::Signal) {
+    let _shared = support::shared();
     let server = FlagServer::start();
     let tmp = tempfile::tempdir().expect("a temp dir");
     let fail = server.flag("fail");

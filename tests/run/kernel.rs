@@ -238,6 +238,7 @@ fn nftables_available() -> bool {
 
 #[test]
 fn blackhole_stops_tcp_between_namespaces_and_the_revert_restores_it() {
+    let _shared = super::support::shared();
     let Some(pair) = Pair::new() else { return };
     if !nftables_available() {
         return;
@@ -345,6 +346,7 @@ fn packet_loss_drops_about_the_requested_share() {
 
 #[test]
 fn the_revert_leaves_the_users_table_and_qdisc_alone() {
+    let _shared = super::support::shared();
     let Some(pair) = Pair::new() else { return };
     if !nftables_available() {
         return;
@@ -470,6 +472,7 @@ fn the_revert_leaves_the_users_table_and_qdisc_alone() {
 
 #[test]
 fn the_record_alone_reverts_and_is_idempotent() {
+    let _shared = super::support::shared();
     let Some(pair) = Pair::new() else { return };
     if !nftables_available() {
         return;
@@ -709,6 +712,7 @@ fn netem_latency_delays_connects_or_is_refused_with_the_alternative() {
 
 #[test]
 fn preflight_names_a_missing_namespace_or_device() {
+    let _shared = super::support::shared();
     let Some(pair) = Pair::new() else { return };
     if !nftables_available() {
         return;
@@ -836,6 +840,7 @@ fn downstream_bandwidth_shapes_what_the_device_receives_through_an_ifb() {
 
 #[test]
 fn the_dry_run_preflight_says_what_this_host_supports() {
+    let _shared = super::support::shared();
     let Some(pair) = Pair::new() else { return };
     let tmp = tempfile::tempdir().expect("a temp dir");
     let file = tmp.path().join("kernel.chaos");

@@ -2,8 +2,8 @@
 //! 127.0.0.1. A test whose component is missing prints why and returns, unless
 //! `CHAOSC_TEST_REQUIRE` names the component (CI sets it), in which case it fails.
 //!
-//! Tests that measure CPU time or timing take [`support::exclusive`] so that they do not
-//! disturb each other on a small machine.
+//! Tests that measure CPU time or timing take [`support::exclusive`]; every other test
+//! takes [`support::shared`], so nothing runs beside a measurement on a small machine.
 
 mod container;
 mod exits;

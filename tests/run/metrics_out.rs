@@ -169,6 +169,7 @@ fn run_in_background(dir: &Path, args: Vec<String>) -> std::thread::JoinHandle<R
 
 #[test]
 fn live_metrics_are_served_during_the_run_and_the_listener_closes_after() {
+    let _shared = super::support::shared();
     let server = FlagServer::start();
     let tmp = tempfile::tempdir().expect("a temp dir");
     let marker = std::path::PathBuf::from(server.flag("fail"));
@@ -338,6 +339,7 @@ scenario "second \"live\"" {{
 
 #[test]
 fn an_address_in_use_refuses_the_run_before_anything_starts() {
+    let _shared = super::support::shared();
     let taken = TcpListener::bind("127.0.0.1:0").expect("a port");
     let port = taken.local_addr().expect("an address").port();
     let tmp = tempfile::tempdir().expect("a temp dir");
@@ -497,6 +499,7 @@ scenario "quick" {{
 
 #[test]
 fn the_pushgateway_gets_metrics_prom_as_the_runs_group() {
+    let _shared = super::support::shared();
     let server = FlagServer::start();
     let gateway = Pushgateway::start("200 OK");
     let tmp = tempfile::tempdir().expect("a temp dir");
@@ -537,6 +540,7 @@ fn the_pushgateway_gets_metrics_prom_as_the_runs_group() {
 
 #[test]
 fn a_failed_push_is_an_error_line_and_leaves_the_exit_status_alone() {
+    let _shared = super::support::shared();
     let server = FlagServer::start();
     let tmp = tempfile::tempdir().expect("a temp dir");
     let file = quick_scenario(tmp.path(), &server);

@@ -211,6 +211,7 @@ fn renamed_sleep(dir: &Path, prefix: &str) -> PathBuf {
 
 #[test]
 fn pause_stops_the_process_and_finish_resumes_it() {
+    let _shared = super::support::shared();
     let dir = tempfile::tempdir().expect("tempdir");
     let child = Proc::sleep();
     let step = step(Fault::ProcessPause, pid_target(child.pid()));
@@ -242,6 +243,7 @@ fn pause_stops_the_process_and_finish_resumes_it() {
 
 #[test]
 fn continue_record_alone_resumes_a_paused_process_and_is_idempotent() {
+    let _shared = super::support::shared();
     let dir = tempfile::tempdir().expect("tempdir");
     let child = Proc::sleep();
     let step = step(Fault::ProcessPause, pid_target(child.pid()));
@@ -270,6 +272,7 @@ fn continue_record_alone_resumes_a_paused_process_and_is_idempotent() {
 
 #[test]
 fn a_reused_pid_is_never_signalled() {
+    let _shared = super::support::shared();
     let child = Proc::sleep();
     let wrong = ProcessId {
         pid: child.pid(),
@@ -299,6 +302,7 @@ fn a_reused_pid_is_never_signalled() {
 
 #[test]
 fn sigkill_ends_the_process_with_evidence() {
+    let _shared = super::support::shared();
     let dir = tempfile::tempdir().expect("tempdir");
     let mut child = Proc::sleep();
     let step = kill_step("SIGKILL", None, pid_target(child.pid()));
@@ -319,6 +323,7 @@ fn sigkill_ends_the_process_with_evidence() {
 
 #[test]
 fn sigterm_by_number_ends_the_process() {
+    let _shared = super::support::shared();
     let dir = tempfile::tempdir().expect("tempdir");
     let mut child = Proc::sleep();
     let step = kill_step("15", None, pid_target(child.pid()));
@@ -336,6 +341,7 @@ fn sigterm_by_number_ends_the_process() {
 
 #[test]
 fn kill_with_restart_starts_a_new_process_in_its_own_session() {
+    let _shared = super::support::shared();
     let dir = tempfile::tempdir().expect("tempdir");
     let child = Proc::sleep();
     let step = kill_step(
@@ -377,6 +383,7 @@ fn kill_with_restart_starts_a_new_process_in_its_own_session() {
 
 #[test]
 fn kill_with_a_restart_that_is_not_on_path_is_refused_before_killing() {
+    let _shared = super::support::shared();
     let dir = tempfile::tempdir().expect("tempdir");
     let child = Proc::sleep();
     let step = kill_step(
@@ -394,6 +401,7 @@ fn kill_with_a_restart_that_is_not_on_path_is_refused_before_killing() {
 
 #[test]
 fn a_name_matching_two_processes_needs_all() {
+    let _shared = super::support::shared();
     let dir = tempfile::tempdir().expect("tempdir");
     let program = renamed_sleep(dir.path(), "czt");
     let name = program.file_name().and_then(|n| n.to_str()).expect("name");
@@ -426,6 +434,7 @@ fn a_name_matching_two_processes_needs_all() {
 
 #[test]
 fn a_long_name_matches_through_argv0() {
+    let _shared = super::support::shared();
     let dir = tempfile::tempdir().expect("tempdir");
     // Longer than the 15 bytes the kernel keeps in `comm`.
     let program = renamed_sleep(dir.path(), "chaosc-long-name-");
@@ -453,6 +462,7 @@ fn a_long_name_matches_through_argv0() {
 
 #[test]
 fn a_name_nothing_runs_under_is_an_error() {
+    let _shared = super::support::shared();
     let dir = tempfile::tempdir().expect("tempdir");
     let target = process(ProcessSelector::Name(lit("chaosc-nothing-xyz")), true);
     let e = prepare_err(&step(Fault::ProcessPause, target), &ctx(dir.path()));
@@ -464,6 +474,7 @@ fn a_name_nothing_runs_under_is_an_error() {
 
 #[test]
 fn a_pidfile_selects_its_process() {
+    let _shared = super::support::shared();
     let dir = tempfile::tempdir().expect("tempdir");
     let child = Proc::sleep();
     let pidfile = dir.path().join("app.pid");
@@ -498,6 +509,7 @@ fn a_pidfile_selects_its_process() {
 
 #[test]
 fn a_service_target_is_the_pid_the_run_started() {
+    let _shared = super::support::shared();
     let dir = tempfile::tempdir().expect("tempdir");
     let child = Proc::sleep();
     let mut ctx = ctx(dir.path());
@@ -515,6 +527,7 @@ fn a_service_target_is_the_pid_the_run_started() {
 
 #[test]
 fn allow_targets_refuses_other_processes_and_signals_nothing() {
+    let _shared = super::support::shared();
     let dir = tempfile::tempdir().expect("tempdir");
     let mut child = Proc::sleep();
     let mut ctx = ctx(dir.path());
@@ -541,6 +554,7 @@ fn allow_targets_refuses_other_processes_and_signals_nothing() {
 
 #[test]
 fn missing_and_protected_pids_are_errors() {
+    let _shared = super::support::shared();
     let dir = tempfile::tempdir().expect("tempdir");
     let ctx = ctx(dir.path());
     // A pid that existed a moment ago and has been reaped.
@@ -577,6 +591,7 @@ fn missing_and_protected_pids_are_errors() {
 
 #[test]
 fn process_faults_refuse_other_targets_and_bad_signals() {
+    let _shared = super::support::shared();
     let dir = tempfile::tempdir().expect("tempdir");
     let ctx = ctx(dir.path());
     let e = prepare_err(&step(Fault::ProcessPause, Target::Host), &ctx);
@@ -591,6 +606,7 @@ fn process_faults_refuse_other_targets_and_bad_signals() {
 
 #[test]
 fn exec_runs_and_reverts_and_its_record_reverts_alone() {
+    let _shared = super::support::shared();
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("marker");
     let file_arg = file.to_str().expect("utf-8 path");
@@ -630,6 +646,7 @@ fn exec_runs_and_reverts_and_its_record_reverts_alone() {
 
 #[test]
 fn exec_without_revert_is_instant() {
+    let _shared = super::support::shared();
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("marker");
     let file_arg = file.to_str().expect("utf-8 path");
@@ -647,6 +664,7 @@ fn exec_without_revert_is_instant() {
 
 #[test]
 fn exec_with_a_nonzero_status_is_an_error() {
+    let _shared = super::support::shared();
     let dir = tempfile::tempdir().expect("tempdir");
     let step = exec_step(&["false"], None, 5000);
     let prepared = inject::prepare(&step, &ctx(dir.path())).expect("prepares");
@@ -675,6 +693,7 @@ fn exec_with_a_nonzero_status_is_an_error() {
 
 #[test]
 fn exec_past_its_timeout_is_killed_and_an_error() {
+    let _shared = super::support::shared();
     let dir = tempfile::tempdir().expect("tempdir");
     let program = renamed_sleep(dir.path(), "czx");
     let name = program.file_name().and_then(|n| n.to_str()).expect("name");
@@ -707,6 +726,7 @@ fn exec_past_its_timeout_is_killed_and_an_error() {
 
 #[test]
 fn exec_of_a_program_not_on_path_fails_at_prepare() {
+    let _shared = super::support::shared();
     let dir = tempfile::tempdir().expect("tempdir");
     let e = prepare_err(
         &exec_step(&["chaosc-no-such-program-xyz", "x"], None, 1000),
@@ -731,6 +751,7 @@ fn exec_of_a_program_not_on_path_fails_at_prepare() {
 
 #[test]
 fn an_env_program_is_shown_by_name_never_by_value() {
+    let _shared = super::support::shared();
     let dir = tempfile::tempdir().expect("tempdir");
     let Ok(home) = std::env::var("HOME") else {
         eprintln!("skipped: HOME is not set");
@@ -774,6 +795,7 @@ fn sleep_ignoring(signal: nix::sys::signal::Signal) -> Proc {
 
 #[test]
 fn a_handled_signal_is_evidenced_by_its_delivery() {
+    let _shared = super::support::shared();
     let dir = tempfile::tempdir().expect("tempdir");
     let mut child = sleep_ignoring(nix::sys::signal::Signal::SIGUSR1);
     let step = kill_step("USR1", None, pid_target(child.pid()));
@@ -825,6 +847,7 @@ fn a_sigterm_the_process_ignores_did_not_take_effect() {
 
 #[test]
 fn pausing_a_process_that_exited_since_prepare_did_not_take_effect() {
+    let _shared = super::support::shared();
     let dir = tempfile::tempdir().expect("tempdir");
     let child = Proc::sleep();
     let step = step(Fault::ProcessPause, pid_target(child.pid()));

@@ -506,6 +506,7 @@ fn reset_resets_open_and_new_connections_at_its_rate() {
 
 #[test]
 fn a_fault_on_a_proxy_without_traffic_did_not_take_effect() {
+    let _shared = super::support::shared();
     let rig = Rig::start(8);
     let fault = rig.apply(Fault::Latency {
         delay_ms: 10.0,
@@ -519,6 +520,7 @@ fn a_fault_on_a_proxy_without_traffic_did_not_take_effect() {
 
 #[test]
 fn a_proxy_that_is_not_running_cannot_be_prepared() {
+    let _shared = super::support::shared();
     let target = Target::Proxy {
         name: None,
         listen: Text::Literal("127.0.0.1:1".into()),
@@ -539,6 +541,7 @@ fn a_proxy_that_is_not_running_cannot_be_prepared() {
 
 #[test]
 fn a_proxy_that_cannot_bind_its_address_is_an_error_and_nothing_is_left_listening() {
+    let _shared = super::support::shared();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -852,6 +855,7 @@ scenario "loss through the proxy" {{
 
 #[test]
 fn chaosc_run_refuses_in_preflight_a_proxy_whose_port_is_taken() {
+    let _shared = super::support::shared();
     let taken = TcpListener::bind("127.0.0.1:0").expect("a port");
     let port = taken.local_addr().expect("an address").port();
     let tmp = tempfile::tempdir().expect("a temp dir");

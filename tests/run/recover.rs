@@ -26,6 +26,7 @@ fn dead_runs_journal(dir: &Path, flag: &Path) {
 
 #[test]
 fn recover_reverts_what_a_dead_run_left_and_is_idempotent() {
+    let _shared = super::support::shared();
     let tmp = tempfile::tempdir().expect("a temp dir");
     let run = tmp.path().join("old-run");
     let flag = tmp.path().join("applied");
@@ -45,6 +46,7 @@ fn recover_reverts_what_a_dead_run_left_and_is_idempotent() {
 
 #[test]
 fn the_next_run_reverts_unfinished_journals_next_to_its_own() {
+    let _shared = super::support::shared();
     let tmp = tempfile::tempdir().expect("a temp dir");
     let flag = tmp.path().join("applied");
     dead_runs_journal(&tmp.path().join("chaos-reports/old-run"), &flag);
@@ -65,6 +67,7 @@ fn the_next_run_reverts_unfinished_journals_next_to_its_own() {
 
 #[test]
 fn dry_run_resolves_on_the_host_and_injects_nothing() {
+    let _shared = super::support::shared();
     let tmp = tempfile::tempdir().expect("a temp dir");
     let flag = tmp.path().join("applied");
     let file = tmp.path().join("dry.chaos");
@@ -95,6 +98,7 @@ fn dry_run_resolves_on_the_host_and_injects_nothing() {
 
 #[test]
 fn a_written_plan_runs_as_compiled() {
+    let _shared = super::support::shared();
     let server = FlagServer::start();
     let tmp = tempfile::tempdir().expect("a temp dir");
     let file = tmp.path().join("p.chaos");
@@ -198,6 +202,7 @@ scenario "slow to recover" {{
 
 #[test]
 fn the_legacy_yaml_runs_through_the_same_preflight() {
+    let _shared = super::support::shared();
     // The real legacy configuration, as kept in the repository.
     let yaml =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/legacy/real/chaos_scenarios.v1.yml");

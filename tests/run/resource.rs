@@ -352,6 +352,7 @@ fn the_revert_record_alone_kills_the_workers_and_removes_the_folder() {
 
 #[test]
 fn a_worker_exits_when_its_stdin_closes() {
+    let _shared = super::support::shared();
     let tag = format!("test-{}-stdin", std::process::id());
     let mut child = Command::new(support::BIN)
         .args(["__worker", "cpu", "--tag", &tag, "--parent"])
@@ -379,6 +380,7 @@ fn a_worker_exits_when_its_stdin_closes() {
 
 #[test]
 fn a_worker_whose_parent_is_not_the_runner_exits_at_once() {
+    let _shared = super::support::shared();
     let tag = format!("test-{}-orphan", std::process::id());
     let mut child = Command::new(support::BIN)
         .args([
@@ -406,6 +408,7 @@ fn a_worker_whose_parent_is_not_the_runner_exits_at_once() {
 
 #[test]
 fn workers_die_with_the_thread_that_spawned_them() {
+    let _shared = super::support::shared();
     let dir = tempfile::tempdir().unwrap();
     let ctx = context("pdeathsig", dir.path());
     let step = step(
@@ -454,6 +457,7 @@ fn workers_die_with_the_thread_that_spawned_them() {
 
 #[test]
 fn memory_beyond_what_the_host_has_is_refused_before_anything_starts() {
+    let _shared = super::support::shared();
     let dir = tempfile::tempdir().unwrap();
     let ctx = context("toobig", dir.path());
     let step = step(
@@ -471,6 +475,7 @@ fn memory_beyond_what_the_host_has_is_refused_before_anything_starts() {
 
 #[test]
 fn stress_on_a_process_is_refused_honestly() {
+    let _shared = super::support::shared();
     let dir = tempfile::tempdir().unwrap();
     let ctx = context("process", dir.path());
     let mut step = step(

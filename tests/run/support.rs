@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// The `chaosc` binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_chaosc");
@@ -11,12 +11,23 @@ pub fn bin() -> PathBuf {
     PathBuf::from(BIN)
 }
 
-static EXCLUSIVE: Mutex<()> = Mutex::new(());
+/// Tests that measure CPU time or timing hold it alone ([`exclusive`]); every other test
+/// of this binary holds it shared ([`shared`]), so nothing else runs while a measurement
+/// does, and the rest still run in parallel with each other.
+static MEASURING: RwLock<()> = RwLock::new(());
 
-/// Held by tests that measure CPU time or timing, so they run one at a time.
-pub fn exclusive() -> MutexGuard<'static, ()> {
-    EXCLUSIVE
-        .lock()
+/// Held by tests that measure CPU time or timing: no other test runs meanwhile.
+pub fn exclusive() -> RwLockWriteGuard<'static, ()> {
+    MEASURING
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Held by every test that does not measure: it runs alongside the others, never
+/// alongside a measurement.
+pub fn shared() -> RwLockReadGuard<'static, ()> {
+    MEASURING
+        .read()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
