@@ -304,7 +304,8 @@ fn main() {
     }
 
     println!();
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/examples/quickstart.chaos");
+    let example =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/examples/quickstart.chaos");
     match release_binary() {
         Err(looked) => {
             println!(

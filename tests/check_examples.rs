@@ -1,7 +1,12 @@
-//! The shared examples and the language overview check clean.
+//! The contract's example programs (`tests/fixtures/examples/`) and the language
+//! overview check clean.
 
 use chaosc::check::{check, Loader};
 use std::path::{Path, PathBuf};
+
+#[path = "support/fixtures.rs"]
+mod fixtures;
+use fixtures::examples;
 
 struct Fs;
 impl Loader for Fs {
@@ -26,22 +31,8 @@ fn render(path: &Path) -> Vec<String> {
         .collect()
 }
 
-fn examples() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/examples");
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "chaos"))
-                .collect()
-        })
-        .unwrap_or_default();
-    out.sort();
-    out
-}
-
 #[test]
-fn shared_examples_check_clean() {
+fn examples_check_clean() {
     let mut problems = Vec::new();
     for path in examples() {
         problems.extend(render(&path));

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 #[path = "support/bin.rs"]
 mod bin;
+#[path = "support/fixtures.rs"]
+mod fixtures;
 
 use bin::{run, run_with, Out};
 
@@ -23,20 +25,7 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
-fn examples_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/examples")
-}
-
-fn examples() -> Vec<PathBuf> {
-    let mut list: Vec<PathBuf> = fs::read_dir(examples_dir())
-        .expect("the shared examples exist")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "chaos"))
-        .collect();
-    list.sort();
-    assert!(!list.is_empty(), "no examples found");
-    list
-}
+use fixtures::examples;
 
 /// Parses, but the `bogus` block is not something a file can contain (line 3, col 3).
 const SYNTAX_ERROR: &str = "scenario \"x\" {\n  baseline 5s\n  bogus {\n}\n";
@@ -760,8 +749,7 @@ fn plan_exit_codes() {
 #[test]
 fn plan_legacy_reads_the_yaml() {
     let dir = temp();
-    let legacy =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/legacy/chaos_scenarios.v2.yml");
+    let legacy = fixtures::legacy_yaml("v2");
     let out = run(
         dir.path(),
         &[

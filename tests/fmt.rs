@@ -7,31 +7,14 @@ use chaosc::fmt::{format, WIDTH};
 use chaosc::syntax::parse;
 use std::path::{Path, PathBuf};
 
+#[path = "support/fixtures.rs"]
+mod fixtures;
+use fixtures::chaos_files;
+
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// Every `*.chaos` file below `dir`, sorted.
-fn chaos_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|x| x == "chaos") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 /// Whether `text` parses without errors.
@@ -88,15 +71,14 @@ fn check_formatting(name: &str, text: &str) -> String {
     out
 }
 
-/// Every `.chaos` file of the repository and of the shared examples (when they are
-/// there) that parses; syntax-error fixtures are left out.
+/// Every `.chaos` file of the repository (the contract's examples are under
+/// `tests/fixtures/examples/`) that parses; syntax-error fixtures are left out.
 fn repository_files() -> Vec<(String, String)> {
     let root = Path::new(ROOT);
     let mut files = Vec::new();
     for dir in ["stdlib", "scenarios", "tests"] {
         files.extend(chaos_files(&root.join(dir)));
     }
-    files.extend(chaos_files(&root.join("../shared/examples")));
     files
         .into_iter()
         .map(|p| {

@@ -7,6 +7,9 @@ use chaosc::plan::lower::{lower, Options};
 use chaosc::plan::{Level, Plan, Threshold};
 use std::path::{Path, PathBuf};
 
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
 struct Fs;
 impl Loader for Fs {
     fn read(&self, path: &Path) -> std::io::Result<String> {
@@ -76,27 +79,11 @@ fn committed_schema_is_current() {
     );
 }
 
-/// Every `.chaos` file below `dir`, sorted.
-fn chaos_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-    paths.sort();
-    for path in paths {
-        if path.is_dir() {
-            chaos_files(&path, out);
-        } else if path.extension().is_some_and(|x| x == "chaos") {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn plan_snapshots() {
     let mut files = Vec::new();
-    for dir in ["../shared/examples", "stdlib", "scenarios"] {
-        chaos_files(Path::new(dir), &mut files);
+    for dir in ["tests/fixtures/examples", "stdlib", "scenarios"] {
+        files.extend(fixtures::chaos_files(Path::new(dir)));
     }
     assert!(
         files.len() >= 10,
@@ -695,7 +682,7 @@ fn without_spans(plan: &Plan) -> serde_json::Value {
 #[test]
 fn legacy_import_then_plan_equals_plan_legacy() {
     for version in ["v1", "v2"] {
-        let yaml_path = root().join(format!("../shared/legacy/chaos_scenarios.{version}.yml"));
+        let yaml_path = root().join(format!("tests/legacy/real/chaos_scenarios.{version}.yml"));
         let yaml = std::fs::read_to_string(&yaml_path).unwrap();
         // Route 1: `chaosc plan --legacy`.
         let direct = chaosc::plan::lower::lower_legacy(&yaml_path, &yaml, &Options::default());
@@ -755,7 +742,7 @@ fn legacy_import_then_plan_equals_plan_legacy() {
 fn legacy_plan_snapshots() {
     std::env::set_current_dir(root()).unwrap();
     for version in ["v1", "v2"] {
-        let path = PathBuf::from(format!("../shared/legacy/chaos_scenarios.{version}.yml"));
+        let path = PathBuf::from(format!("tests/legacy/real/chaos_scenarios.{version}.yml"));
         let yaml = std::fs::read_to_string(&path).unwrap();
         let lowered = chaosc::plan::lower::lower_legacy(&path, &yaml, &Options::default());
         let plan = lowered
@@ -769,7 +756,7 @@ fn legacy_plan_snapshots() {
 
 #[test]
 fn legacy_magnitudes_are_honoured() {
-    let path = root().join("../shared/legacy/chaos_scenarios.v2.yml");
+    let path = root().join("tests/legacy/real/chaos_scenarios.v2.yml");
     let yaml = std::fs::read_to_string(&path).unwrap();
     let plan = chaosc::plan::lower::lower_legacy(&path, &yaml, &Options::default())
         .plan

@@ -13,6 +13,8 @@
 
 #[path = "support/exercise.rs"]
 mod exercise;
+#[path = "support/fixtures.rs"]
+mod fixtures;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -832,14 +834,13 @@ fn corpus() -> Vec<(PathBuf, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     for dir in [
-        root.join("../shared/examples"),
         root.join("tests/fixtures"),
         root.join("stdlib"),
         root.join("scenarios"),
         root.join("tests/fmt"),
         root.join("tests/ui"),
     ] {
-        collect(&dir, &mut files);
+        files.extend(fixtures::chaos_files(&dir));
     }
     files.sort();
     files
@@ -849,20 +850,6 @@ fn corpus() -> Vec<(PathBuf, String)> {
             (!text.trim().is_empty()).then_some((path, text))
         })
         .collect()
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect(&path, out);
-        } else if path.extension().is_some_and(|e| e == "chaos") {
-            out.push(path);
-        }
-    }
 }
 
 /// Splits text into pieces that concatenate back to it: runs of blanks, runs of
@@ -1014,7 +1001,7 @@ fn mutated_programs() {
     let corpus = corpus();
     assert!(
         corpus.len() >= 3,
-        "the corpus should hold at least the shared examples, found {corpus:?}"
+        "the corpus should hold at least the contract's examples, found {corpus:?}"
     );
     let (mut rng, seed) = rng_for(4);
     let mut h = Harness::new("mutated_programs", seed);

@@ -1,27 +1,23 @@
-//! Parsing: the shared examples parse, and malformed input gives precise errors.
+//! Parsing: the contract's examples parse, and malformed input gives precise errors.
 
 use chaosc::diag::SourceId;
 use chaosc::syntax::parse;
 
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
 fn examples() -> Vec<(String, String)> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/examples");
-    let mut out = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let path = e.path();
-            if path.extension().is_some_and(|x| x == "chaos") {
-                out.push((
-                    path.display().to_string(),
-                    std::fs::read_to_string(&path).unwrap(),
-                ));
-            }
-        }
-    }
-    out
+    fixtures::examples()
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).unwrap();
+            (path.display().to_string(), text)
+        })
+        .collect()
 }
 
 #[test]
-fn shared_examples_parse() {
+fn examples_parse() {
     for (name, text) in examples() {
         let parsed = parse(&text, SourceId(0));
         assert!(

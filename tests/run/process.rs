@@ -754,7 +754,7 @@ fn an_env_program_is_shown_by_name_never_by_value() {
     let _shared = super::support::shared();
     let dir = tempfile::tempdir().expect("tempdir");
     let Ok(home) = std::env::var("HOME") else {
-        eprintln!("skipped: HOME is not set");
+        super::support::skipped("HOME is not set");
         return;
     };
     let step = step(
