@@ -11,6 +11,7 @@ mod explain;
 mod files;
 mod fmt;
 mod import;
+mod leftovers;
 mod plan;
 mod recover;
 pub mod render;

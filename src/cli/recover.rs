@@ -25,10 +25,18 @@ pub struct RecoverArgs {
 }
 
 pub fn run(args: &RecoverArgs, globals: &Globals) -> i32 {
-    let state = match journal::read(&args.dir) {
+    // The same checks as a run's: reverting runs what the journal says, as this user.
+    let state = match journal::read_trusted(&args.dir) {
         Ok(state) => state,
-        Err(e) => {
-            super::error_line(globals, &e.message);
+        Err(why) => {
+            super::error_line(
+                globals,
+                &format!(
+                    "cannot trust the journal in `{}`: {why}",
+                    args.dir.display()
+                ),
+            );
+            super::err("help: chaosc reverts only journals that this user (or root) owns and nobody else can write; check it, fix its owner and mode, then try again\n");
             return EXIT_INFRA;
         }
     };
@@ -49,7 +57,7 @@ pub fn run(args: &RecoverArgs, globals: &Globals) -> i32 {
         super::err("help: stop it with Ctrl-C or `kill -TERM`, then run `chaosc recover` again if anything is left\n");
         return EXIT_INFRA;
     }
-    match journal::revert_open(&args.dir, By::Recover) {
+    match journal::revert_state(&args.dir, &state, By::Recover) {
         Ok(report) => {
             for entry in &report.reverted {
                 super::out(&format!(

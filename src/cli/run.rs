@@ -104,7 +104,9 @@ pub fn run(args: &RunArgs, globals: &Globals) -> i32 {
         .as_ref()
         .and_then(|d| d.parent().map(Path::to_path_buf))
         .unwrap_or_else(|| PathBuf::from("chaos-reports"));
-    recover_unfinished(&report_root, globals);
+    // Faults earlier runs left applied; reverted (if trusted) once this run is sure
+    // to start, never by a dry run.
+    let leftovers = super::leftovers::find(&report_root);
 
     let exe = match std::env::current_exe() {
         Ok(exe) => exe,
@@ -142,6 +144,12 @@ pub fn run(args: &RunArgs, globals: &Globals) -> i32 {
             &checks,
             &preflight::needs_confirmation(&plan),
         ));
+        let left = leftovers.describe();
+        if !left.is_empty() {
+            super::out(&format!(
+                "\nA run reverts first (a dry run reverts nothing):\n{left}"
+            ));
+        }
         return if failed == 0 { EXIT_OK } else { EXIT_INFRA };
     }
     if failed > 0 {
@@ -159,6 +167,21 @@ pub fn run(args: &RunArgs, globals: &Globals) -> i32 {
             return code;
         }
     }
+    if leftovers.runs_commands() && !args.yes {
+        let question = format!(
+            "{}reverting them runs the commands above as this user\n",
+            leftovers.describe()
+        );
+        if let Err(code) = ask_or_refuse(
+            &question,
+            "refusing to run the revert commands of an earlier run without confirmation",
+            "pass `--yes` to run them, or revert that folder with `chaosc recover DIR` after checking its journal",
+            globals,
+        ) {
+            return code;
+        }
+    }
+    leftovers.revert(globals);
 
     let report_dir = match make_report_dir(args.report_dir.as_deref()) {
         Ok(dir) => dir,
@@ -416,17 +439,24 @@ fn ask(confirm: &[String], globals: &Globals) -> Result<(), i32> {
     for c in confirm {
         text.push_str(&format!("  {c}\n"));
     }
+    ask_or_refuse(
+        &text,
+        "refusing to run destructive faults without confirmation",
+        "pass `--yes` to confirm them (there is no terminal to ask on)",
+        globals,
+    )
+}
+
+/// Shows `text` and asks `continue? [y/N]` on the terminal; without a terminal,
+/// refuses with `refusal` and `help`. `Err` is the exit status.
+fn ask_or_refuse(text: &str, refusal: &str, help: &str, globals: &Globals) -> Result<(), i32> {
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-        super::err(&text);
-        super::error_line(
-            globals,
-            "refusing to run destructive faults without confirmation",
-        );
-        super::err("help: pass `--yes` to confirm them (there is no terminal to ask on)\n");
+        super::err(text);
+        super::error_line(globals, refusal);
+        super::err(&format!("help: {help}\n"));
         return Err(EXIT_USAGE);
     }
-    text.push_str("continue? [y/N] ");
-    super::err(&text);
+    super::err(&format!("{text}continue? [y/N] "));
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     let _ = std::io::stdin().lock().read_line(&mut answer);
@@ -455,7 +485,18 @@ fn make_report_dir(given: Option<&Path>) -> Result<PathBuf, String> {
             dir
         }
     };
-    if dir.exists() {
+    if let Ok(meta) = std::fs::symlink_metadata(&dir) {
+        if !meta.is_dir() {
+            return Err(format!(
+                "the report folder `{}` is {}; choose another `--report-dir`",
+                dir.display(),
+                if meta.file_type().is_symlink() {
+                    "a symbolic link"
+                } else {
+                    "not a folder"
+                }
+            ));
+        }
         let empty = std::fs::read_dir(&dir)
             .map(|mut d| d.next().is_none())
             .unwrap_or(false);
@@ -466,51 +507,10 @@ fn make_report_dir(given: Option<&Path>) -> Result<PathBuf, String> {
             ));
         }
     }
-    std::fs::create_dir_all(&dir)
+    // Not writable by others, whatever the umask: its journal must stay trustworthy.
+    crate::inject::files::create_private_dir(&dir)
         .map_err(|e| format!("cannot create the report folder `{}`: {e}", dir.display()))?;
     Ok(dir)
-}
-
-/// Reverts what earlier runs left applied: journals under `root` that are not closed
-/// and whose runner is gone (the guard normally does this first).
-fn recover_unfinished(root: &Path, globals: &Globals) {
-    let Ok(entries) = std::fs::read_dir(root) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let dir = entry.path();
-        let Ok(state) = journal::read(&dir) else {
-            continue;
-        };
-        let runner_gone = state.runner.is_none_or(|r| !runtime::guard::alive(r));
-        if state.closed || !runner_gone {
-            continue;
-        }
-        match journal::revert_open(&dir, By::Recover) {
-            Ok(report) if report.errors.is_empty() => {
-                if !report.reverted.is_empty() && !globals.quiet {
-                    super::err(&format!(
-                        "reverted {} fault(s) left by an unfinished run in `{}`\n",
-                        report.reverted.len(),
-                        dir.display()
-                    ));
-                }
-            }
-            Ok(report) => {
-                for (entry, e) in report.errors {
-                    super::error_line(
-                        globals,
-                        &format!(
-                            "cannot revert `{}` left in `{}`: {e}",
-                            entry.step,
-                            dir.display()
-                        ),
-                    );
-                }
-            }
-            Err(e) => super::error_line(globals, &e.message),
-        }
-    }
 }
 
 fn random_seed() -> u64 {

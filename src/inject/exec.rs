@@ -6,7 +6,7 @@
 //! group so that at the timeout the whole group (the command and what it started) is
 //! killed, and so that a Ctrl-C meant for the runner does not reach it.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
@@ -102,7 +102,7 @@ pub fn open_log(ctx: &Context, step: &str, suffix: &str) -> Result<(File, PathBu
     let path = ctx.report_dir.join(format!("{safe}-{suffix}.log"));
     let open = || {
         std::fs::create_dir_all(&ctx.report_dir)?;
-        OpenOptions::new().create(true).append(true).open(&path)
+        super::files::append(&path, 0o644)
     };
     let file = open().map_err(|e| {
         InjectError::new(format!("cannot open the log `{}`: {e}", path.display()))

@@ -19,6 +19,8 @@
 
 pub mod container;
 pub mod exec;
+pub mod files;
+pub mod hold;
 pub mod journal;
 pub mod kernel;
 pub mod network;

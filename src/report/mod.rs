@@ -79,7 +79,9 @@ fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<PathBuf>
     // one folder (a mistake, but possible) from sharing a temporary file.
     let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
-        let mut file = fs::File::create(&temporary)?;
+        // Never through a link planted at the temporary name.
+        let _ = fs::remove_file(&temporary);
+        let mut file = crate::inject::files::create_new(&temporary)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         fs::rename(&temporary, &path)

@@ -46,7 +46,7 @@ pub async fn start(service: &Service, report_dir: &Path) -> Result<Running, Stri
     std::fs::create_dir_all(&logs)
         .map_err(|e| format!("cannot create `{}`: {e}", logs.display()))?;
     let log_name = format!("services/{}.log", service.name);
-    let log = std::fs::File::create(report_dir.join(&log_name))
+    let log = crate::inject::files::create_new(&report_dir.join(&log_name))
         .map_err(|e| format!("cannot create the log of service `{}`: {e}", service.name))?;
     let err_log = log
         .try_clone()

@@ -889,7 +889,9 @@ scenario "kernel" {{
         caps().nftables.available,
         "{ran:#?}"
     );
-    // Nothing was injected.
-    assert_eq!(pair.tables(), "");
+    // Nothing was injected (without `nft` there is no table to look at, nor to add).
+    if caps().nftables.available {
+        assert_eq!(pair.tables(), "");
+    }
     assert!(!pair.qdiscs().contains("netem"));
 }

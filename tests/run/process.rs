@@ -861,3 +861,61 @@ fn pausing_a_process_that_exited_since_prepare_did_not_take_effect() {
     assert!(!evidence.took_effect, "{evidence:?}");
     assert_eq!(evidence.measurements["processes_stopped"], 0.0);
 }
+
+/// A 3 s pause that another process lifts after about 1 s did not hold: the scenario
+/// is `error`, and the evidence says when the process ran again and how long the
+/// pause held.
+#[test]
+fn a_pause_someone_else_lifts_is_an_error_with_how_long_it_held() {
+    let _shared = super::support::shared();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let child = Proc::sleep();
+    let file = tmp.path().join("lifted.chaos");
+    std::fs::write(
+        &file,
+        format!(
+            "target victim = process(pid: {})\n\nscenario \"lifted\" {{\n  timeline {{\n    at 0s process_pause(victim) for 3s as freeze\n  }}\n}}\n",
+            child.pid()
+        ),
+    )
+    .expect("the scenario is written");
+    let reports = tmp.path().join("reports");
+    let pid = child.pid();
+    let lifter = std::thread::spawn(move || {
+        let start = Instant::now();
+        while state(pid) != Some('T') && start.elapsed() < Duration::from_secs(20) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let stopped_at = Instant::now();
+        std::thread::sleep(Duration::from_millis(1000));
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGCONT,
+        );
+        stopped_at.elapsed()
+    });
+    let ran = support::run_confirmed(tmp.path(), &file, &reports, Duration::from_secs(60));
+    let lifted_after = lifter.join().expect("the lifter ends");
+    assert_eq!(ran.code, 4, "{ran:#?}");
+    let results = support::results(&reports);
+    let scenario = &results["scenarios"][0];
+    assert_eq!(scenario["verdict"], "error", "{scenario:#}");
+    let step = &scenario["steps"][0];
+    let evidence = &step["evidence"];
+    assert_eq!(evidence["took_effect"], false, "{step:#}");
+    let summary = evidence["summary"].as_str().unwrap_or("");
+    assert!(summary.contains("the pause did not hold"), "{summary}");
+    assert!(summary.contains("something else resumed it"), "{summary}");
+    let held = support::num(evidence, &["measurements", "held_ms"]);
+    let truth = lifted_after.as_secs_f64() * 1000.0;
+    // Read every 20 ms: the lapse is seen within a few reads of the SIGCONT (the margin
+    // is for a loaded 2-core machine, not for the method).
+    assert!(
+        held >= truth - 300.0 && held <= truth + 300.0,
+        "held {held} ms, lifted after {truth} ms: {summary}"
+    );
+    assert!(
+        support::num(evidence, &["measurements", "watched_ms"]) >= 2500.0,
+        "{evidence:#}"
+    );
+}

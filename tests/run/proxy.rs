@@ -215,9 +215,12 @@ fn an_open_connection_survives_latency_applied_and_reverted() {
     assert!(evidence.took_effect, "{evidence:#?}");
     assert_eq!(m(&evidence, "delayed_chunks"), 20.0, "{evidence:#?}");
     assert_eq!(m(&evidence, "connections_open_at_apply"), 1.0);
+    // The delay is a timer on a 2-core machine that runs other tests: a wake-up can be
+    // late by several ms under load (53.1 ms was seen at p99), never early. The bounds
+    // allow that noise; benches/ keep the tight figures.
     let added = m(&evidence, "added_delay_mean_ms");
-    assert!((added - 50.0).abs() < 2.0, "{evidence:#?}");
-    assert!(m(&evidence, "added_delay_p99_ms") < 52.0, "{evidence:#?}");
+    assert!((50.0..55.0).contains(&added), "{evidence:#?}");
+    assert!(m(&evidence, "added_delay_p99_ms") < 65.0, "{evidence:#?}");
 }
 
 #[test]
@@ -240,7 +243,11 @@ fn one_way_latency_delays_only_its_direction() {
         );
         // Only the chunks of one direction were delayed, each by the whole delay.
         assert_eq!(m(&e, "delayed_chunks"), 8.0, "{e:#?}");
-        assert!((m(&e, "added_delay_mean_ms") - 60.0).abs() < 2.0, "{e:#?}");
+        // A timer is never early and, under load, a few ms late (see above).
+        assert!(
+            (60.0..65.0).contains(&m(&e, "added_delay_mean_ms")),
+            "{e:#?}"
+        );
     }
 }
 
@@ -360,7 +367,8 @@ fn packet_loss_stalls_a_binomial_share_of_chunks() {
     assert_eq!(m(&e, "chunks"), n as f64, "{e:#?}");
     assert_eq!(m(&e, "stalled_chunks"), slow, "{e:#?}");
     assert!(
-        (m(&e, "measured_stall_mean_ms") - 200.0).abs() < 3.0,
+        // Never early; late by scheduling noise only (see above).
+        (199.0..208.0).contains(&m(&e, "measured_stall_mean_ms")),
         "{e:#?}"
     );
     assert!(

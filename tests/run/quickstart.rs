@@ -86,17 +86,7 @@ scenario "crash and restart" {{
     )
     .expect("a scenario");
     let reports = tmp.path().join("reports");
-    let ran = chaosc(
-        tmp.path(),
-        &[
-            "run",
-            file.to_str().unwrap_or(""),
-            "--yes",
-            "--report-dir",
-            reports.to_str().unwrap_or(""),
-        ],
-        Duration::from_secs(60),
-    );
+    let ran = support::run_confirmed(tmp.path(), &file, &reports, Duration::from_secs(60));
     assert_eq!(ran.code, 0, "{ran:#?}");
     let r = results(&reports);
     let step = &r["scenarios"][0]["steps"][0];

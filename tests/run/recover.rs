@@ -44,25 +44,156 @@ fn recover_reverts_what_a_dead_run_left_and_is_idempotent() {
     assert_eq!(missing.code, 4, "{missing:#?}");
 }
 
-#[test]
-fn the_next_run_reverts_unfinished_journals_next_to_its_own() {
-    let _shared = super::support::shared();
-    let tmp = tempfile::tempdir().expect("a temp dir");
-    let flag = tmp.path().join("applied");
-    dead_runs_journal(&tmp.path().join("chaos-reports/old-run"), &flag);
-    let file = tmp.path().join("empty.chaos");
+/// A scenario that needs nothing of the host.
+fn empty_scenario(dir: &Path) -> String {
+    let file = dir.join("empty.chaos");
     std::fs::write(
         &file,
         "scenario \"nothing\" {\n  slo { requests >= 0 }\n}\n",
     )
     .expect("a scenario");
-    let ran = chaosc(tmp.path(), &["run", file.to_str().unwrap_or("")], LIMIT);
+    file.display().to_string()
+}
+
+#[test]
+fn the_next_run_reverts_unfinished_journals_next_to_its_own_after_confirmation() {
+    let _shared = super::support::shared();
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let flag = tmp.path().join("applied");
+    dead_runs_journal(&tmp.path().join("chaos-reports/old-run"), &flag);
+    let file = empty_scenario(tmp.path());
+
+    // A dry run lists it and reverts nothing.
+    let dry = chaosc(tmp.path(), &["run", "--dry-run", &file], LIMIT);
+    assert_eq!(dry.code, 0, "{dry:#?}");
+    assert!(dry.stdout.contains("a dry run reverts nothing"), "{dry:#?}");
+    assert!(
+        dry.stdout.contains("its revert runs [\"rm\", \"-f\""),
+        "{dry:#?}"
+    );
+    assert!(flag.exists(), "a dry run reverts nothing");
+
+    // A revert command of an earlier run is not run without confirmation.
+    let refused = chaosc(tmp.path(), &["run", &file], LIMIT);
+    assert_eq!(refused.code, 2, "{refused:#?}");
+    assert!(
+        refused
+            .stderr
+            .contains("refusing to run the revert commands of an earlier run"),
+        "{refused:#?}"
+    );
+    assert!(refused.stderr.contains("`marker` (exec)"), "{refused:#?}");
+    assert!(flag.exists(), "nothing ran");
+
+    // The scenario itself is inconclusive (it observes nothing): exit 1, but it ran.
+    let ran = chaosc(tmp.path(), &["run", "--yes", &file], LIMIT);
+    assert_eq!(ran.code, 1, "{ran:#?}");
     assert!(
         ran.stderr
             .contains("reverted 1 fault(s) left by an unfinished run"),
         "{ran:#?}"
     );
     assert!(!flag.exists(), "the revert ran");
+}
+
+/// What a local attacker can plant next to a report folder: a journal in a folder that
+/// others can write, a journal that others can write, a journal of another user. None
+/// of them is reverted, by a run or by `chaosc recover`.
+#[test]
+fn journals_this_user_cannot_trust_are_left_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let _shared = super::support::shared();
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let file = empty_scenario(tmp.path());
+    let reports = tmp.path().join("chaos-reports");
+    let mut planted = vec![];
+    let open_folder = reports.join("open-folder");
+    dead_runs_journal(&open_folder, &tmp.path().join("flag-1"));
+    std::fs::set_permissions(&open_folder, std::fs::Permissions::from_mode(0o777)).unwrap();
+    planted.push((open_folder, "the folder is writable by others (mode 0777)"));
+    let open_journal = reports.join("open-journal");
+    dead_runs_journal(&open_journal, &tmp.path().join("flag-2"));
+    std::fs::set_permissions(
+        open_journal.join("journal"),
+        std::fs::Permissions::from_mode(0o666),
+    )
+    .unwrap();
+    planted.push((
+        open_journal,
+        "its journal is writable by others (mode 0666)",
+    ));
+    let euid = nix::unistd::geteuid();
+    if euid.is_root() {
+        let theirs = reports.join("theirs");
+        dead_runs_journal(&theirs, &tmp.path().join("flag-3"));
+        let nobody = Some(nix::unistd::Uid::from_raw(65534));
+        nix::unistd::chown(&theirs, nobody, None).unwrap();
+        nix::unistd::chown(&theirs.join("journal"), nobody, None).unwrap();
+        planted.push((theirs, "the folder belongs to uid 65534"));
+    } else {
+        support::skipped("another user's journal needs root to plant (the mode cases ran)");
+    }
+
+    // The scenario itself is inconclusive (it observes nothing): exit 1, but it ran.
+    let ran = chaosc(tmp.path(), &["run", "--yes", &file], LIMIT);
+    assert_eq!(ran.code, 1, "{ran:#?}");
+    for (i, (dir, why)) in planted.iter().enumerate() {
+        assert!(
+            ran.stderr.contains(&format!(
+                "left `{}` alone",
+                dir.strip_prefix(tmp.path()).unwrap().display()
+            )),
+            "{ran:#?}"
+        );
+        assert!(ran.stderr.contains(why), "{why}: {ran:#?}");
+        assert!(
+            tmp.path().join(format!("flag-{}", i + 1)).exists(),
+            "not reverted"
+        );
+        let recover = chaosc(tmp.path(), &["recover", dir.to_str().unwrap()], LIMIT);
+        assert_eq!(recover.code, 4, "{recover:#?}");
+        assert!(
+            recover.stderr.contains("cannot trust the journal"),
+            "{recover:#?}"
+        );
+        assert!(
+            tmp.path().join(format!("flag-{}", i + 1)).exists(),
+            "not reverted"
+        );
+    }
+    assert!(!ran.stderr.contains("reverted"), "{ran:#?}");
+
+    // The run's own journal is its owner's alone, in a folder others cannot write.
+    let own = std::fs::read_dir(&reports)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.join("results.json").exists())
+        .expect("the run's report folder");
+    let folder_mode = std::fs::metadata(&own).unwrap().permissions().mode() & 0o777;
+    assert_eq!(folder_mode & 0o022, 0, "{folder_mode:o}");
+    let journal_mode = std::fs::metadata(own.join("journal"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(journal_mode, 0o600, "{journal_mode:o}");
+}
+
+#[test]
+fn a_report_dir_that_is_a_file_is_refused_as_such() {
+    let _shared = super::support::shared();
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let file = empty_scenario(tmp.path());
+    let not_a_folder = tmp.path().join("results.txt");
+    std::fs::write(&not_a_folder, "x").unwrap();
+    let ran = chaosc(
+        tmp.path(),
+        &["run", &file, "--report-dir", not_a_folder.to_str().unwrap()],
+        LIMIT,
+    );
+    assert_eq!(ran.code, 2, "{ran:#?}");
+    assert!(ran.stderr.contains("is not a folder"), "{ran:#?}");
 }
 
 #[test]
@@ -178,17 +309,7 @@ scenario "slow to recover" {{
     )
     .expect("a scenario");
     let reports = tmp.path().join("r");
-    let ran = chaosc(
-        tmp.path(),
-        &[
-            "run",
-            file.to_str().unwrap_or(""),
-            "--yes",
-            "--report-dir",
-            reports.to_str().unwrap_or(""),
-        ],
-        LIMIT,
-    );
+    let ran = support::run_confirmed(tmp.path(), &file, &reports, LIMIT);
     assert_eq!(ran.code, 3, "{ran:#?}");
     let s = &results(&reports)["scenarios"][0];
     assert_eq!(s["verdict"], "aborted", "{s:#}");

@@ -244,6 +244,26 @@ pub fn chaosc(dir: &std::path::Path, args: &[&str], limit: std::time::Duration) 
     }
 }
 
+/// `chaosc run FILE --yes --report-dir REPORTS` in `dir`, within `limit`.
+pub fn run_confirmed(
+    dir: &std::path::Path,
+    file: &std::path::Path,
+    reports: &std::path::Path,
+    limit: std::time::Duration,
+) -> Ran {
+    chaosc(
+        dir,
+        &[
+            "run",
+            file.to_str().unwrap_or(""),
+            "--yes",
+            "--report-dir",
+            reports.to_str().unwrap_or(""),
+        ],
+        limit,
+    )
+}
+
 /// `results.json` of a report folder.
 pub fn results(dir: &std::path::Path) -> serde_json::Value {
     let text = std::fs::read_to_string(dir.join("results.json")).expect("results.json exists");

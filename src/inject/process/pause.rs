@@ -1,7 +1,9 @@
 //! `process_pause`: SIGSTOP for the fault's duration, then SIGCONT.
 //!
 //! Evidence is the state the kernel reports: `T` (stopped) in `/proc/PID/stat` within a
-//! second of SIGSTOP, and no longer `T` after SIGCONT.
+//! second of SIGSTOP, still `T` every [`WATCH_EVERY`] until the revert (a process that
+//! something else resumed, or that exited, means the fault did not hold), and no
+//! longer `T` after SIGCONT.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -10,11 +12,15 @@ use nix::sys::signal::Signal;
 
 use super::resolve::Resolved;
 use super::{describe, ms, send, wait_until, Delivery};
+use crate::inject::hold::{Held, Watch};
 use crate::inject::{procfs, Active, Context, Evidence, InjectError, Prepared, ProcessId, Revert};
 use crate::plan::Step;
 
 /// How long the kernel gets to show a signalled process in its new state.
 const OBSERVE: Duration = Duration::from_secs(1);
+
+/// How often a paused process's state is read while the fault lasts.
+const WATCH_EVERY: Duration = Duration::from_millis(20);
 
 pub fn prepare(step: &Step, ctx: &Context) -> Result<Box<dyn Prepared>, InjectError> {
     let targets = super::resolve::resolve(&step.target, ctx, step.fault.kind())?;
@@ -70,10 +76,17 @@ impl Prepared for Pause {
             .iter()
             .filter(|id| procfs::state_of(**id) == Some('T'))
             .count();
+        let watch = if stopped_now == self.targets.len() {
+            let watched = self.targets.clone();
+            Watch::start(WATCH_EVERY, move || still_stopped(&watched)).ok()
+        } else {
+            None
+        };
         Ok(Box::new(Paused {
             targets: self.targets,
             stopped_observed: stopped_now,
             observed_after: observed,
+            watch,
         }))
     }
 }
@@ -84,10 +97,31 @@ struct Paused {
     stopped_observed: usize,
     /// How long until every signalled target was seen stopped (or gone).
     observed_after: Option<Duration>,
+    /// Watches that every target stays stopped, from the apply to the revert.
+    watch: Option<Watch>,
+}
+
+/// `Ok` while every target is stopped; otherwise which one is not and how.
+fn still_stopped(targets: &[Resolved]) -> Result<(), String> {
+    for t in targets {
+        match procfs::state_of(t.id) {
+            Some('T') => {}
+            Some(state) => {
+                return Err(format!(
+                    "process {} ({}) was running again (state {state}): something else resumed it",
+                    t.id.pid, t.name
+                ))
+            }
+            None => return Err(format!("process {} ({}) exited", t.id.pid, t.name)),
+        }
+    }
+    Ok(())
 }
 
 impl Active for Paused {
     fn finish(self: Box<Self>) -> Result<Evidence, InjectError> {
+        // Ended before SIGCONT, which would look like a lapse.
+        let held: Option<Held> = self.watch.map(Watch::end);
         let ids: Vec<ProcessId> = self.targets.iter().map(|t| t.id).collect();
         let stopped_at_end = ids
             .iter()
@@ -95,7 +129,8 @@ impl Active for Paused {
             .count();
         let resumed_after = resume(&ids)?;
         let total = self.targets.len();
-        let took_effect = self.stopped_observed == total && total > 0;
+        let lapse = held.as_ref().and_then(|h| h.lapse.clone());
+        let took_effect = self.stopped_observed == total && total > 0 && lapse.is_none();
         let mut measurements = BTreeMap::new();
         measurements.insert("processes".to_string(), total as f64);
         measurements.insert(
@@ -111,11 +146,26 @@ impl Active for Paused {
             measurements.insert("stopped_observed_after_ms".to_string(), ms(after));
         }
         measurements.insert("resumed_observed_after_ms".to_string(), ms(resumed_after));
+        if let Some(h) = &held {
+            measurements.insert("watched_ms".to_string(), ms(h.watched));
+            measurements.insert("held_ms".to_string(), ms(h.held()));
+            measurements.insert("state_checks".to_string(), h.checks as f64);
+        }
         let who = describe(&self.targets);
-        let summary = if took_effect {
+        let summary = if let (Some((at, why)), Some(h)) = (&lapse, &held) {
             format!(
-                "{who} observed stopped (state T) {:.1} ms after SIGSTOP; {stopped_at_end} of {total} still stopped at the end, resumed with SIGCONT",
-                self.observed_after.map(ms).unwrap_or_default()
+                "the pause did not hold: {who} was observed stopped, but {} ms later {why}; it held {:.0} of {:.0} ms (state read every {} ms)",
+                ms(*at).round(),
+                ms(h.held()),
+                ms(h.watched),
+                WATCH_EVERY.as_millis()
+            )
+        } else if took_effect {
+            format!(
+                "{who} observed stopped (state T) {:.1} ms after SIGSTOP and every {} ms for {:.0} ms; {stopped_at_end} of {total} still stopped at the end, resumed with SIGCONT",
+                self.observed_after.map(ms).unwrap_or_default(),
+                WATCH_EVERY.as_millis(),
+                held.as_ref().map(|h| ms(h.watched)).unwrap_or_default()
             )
         } else {
             format!(

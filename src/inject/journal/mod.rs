@@ -9,8 +9,12 @@
 //! survives the runner being killed; `sync` is called after each apply, off the
 //! schedule's critical path (a machine crash also ends every stress worker and stop).
 
+mod trust;
+
+pub use trust::{inspect, read_trusted, Inspected};
+
 use serde::{Deserialize, Serialize};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -92,16 +96,13 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Creates (or continues) the journal in `dir`.
+    /// Creates (or continues) the journal in `dir`: readable by its owner only (an
+    /// `exec` revert may carry resolved `env()` values), never through a link.
     pub fn open(dir: &Path) -> Result<Writer, InjectError> {
         let path = dir.join(FILE_NAME);
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(|e| {
-                InjectError::new(format!("cannot open the journal `{}`: {e}", path.display()))
-            })?;
+        let file = super::files::append(&path, 0o600).map_err(|e| {
+            InjectError::new(format!("cannot open the journal `{}`: {e}", path.display()))
+        })?;
         Ok(Writer { file, path })
     }
 
@@ -218,7 +219,12 @@ pub fn parse(text: &str) -> Result<State, (usize, String)> {
 /// Reverts every open entry of the journal in `dir` (newest first) and records it; then
 /// closes the journal. Returns the entries reverted and the errors met.
 pub fn revert_open(dir: &Path, by: By) -> Result<Reverted, InjectError> {
-    let state = read(dir)?;
+    revert_state(dir, &read(dir)?, by)
+}
+
+/// Reverts the open entries of `state`, read from the journal in `dir` (by
+/// [`read_trusted`] when someone else may have written it), as [`revert_open`] does.
+pub fn revert_state(dir: &Path, state: &State, by: By) -> Result<Reverted, InjectError> {
     let mut writer = Writer::open(dir)?;
     let mut report = Reverted::default();
     for entry in state.open.iter().rev() {
