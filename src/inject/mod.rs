@@ -23,6 +23,7 @@ pub mod files;
 pub mod hold;
 pub mod journal;
 pub mod kernel;
+pub mod lock;
 pub mod network;
 pub mod process;
 pub mod procfs;
@@ -152,6 +153,34 @@ pub trait Prepared: Send {
     fn target_description(&self) -> String;
     /// Injects the fault. On error nothing must be left applied.
     fn apply(self: Box<Self>) -> Result<Box<dyn Active>, InjectError>;
+    /// The targets this fault holds while it is applied ([`lock`]): by default, what
+    /// its revert record names.
+    fn lock_keys(&self) -> Vec<String> {
+        lock_keys_of(&self.revert_record())
+    }
+}
+
+/// The lock keys of the targets a revert record acts on.
+pub fn lock_keys_of(revert: &Revert) -> Vec<String> {
+    match revert {
+        Revert::Continue { processes } => processes
+            .iter()
+            .map(|p| format!("process-{}-{}", p.pid, p.start_time))
+            .collect(),
+        Revert::ContainerStart { ids, .. } | Revert::ContainerUnpause { ids, .. } => {
+            ids.iter().map(|id| format!("container-{id}")).collect()
+        }
+        Revert::Qdisc(record) => vec![interface_key(record.netns.as_deref(), &record.device)],
+        Revert::Nothing
+        | Revert::Workers { .. }
+        | Revert::Exec { .. }
+        | Revert::NftTable { .. } => Vec::new(),
+    }
+}
+
+/// The lock key of an interface in a network namespace (or the host's).
+pub fn interface_key(netns: Option<&str>, device: &str) -> String {
+    format!("interface-{}-{device}", netns.unwrap_or("host"))
 }
 
 /// A fault that has been applied.

@@ -19,7 +19,8 @@ pub const POLL: Duration = Duration::from_millis(100);
 /// Starts the guard for the run whose journal is in `dir`, detached in its own session
 /// so that a Ctrl-C on the terminal or the death of the runner does not reach it.
 pub fn spawn(exe: &Path, dir: &Path, runner: ProcessId) -> Result<u32, InjectError> {
-    let log = crate::inject::files::create_new(&dir.join("guard.log"))
+    // Appended to: a guard that died is replaced, and its last words stay.
+    let log = crate::inject::files::append(&dir.join("guard.log"), 0o644)
         .map_err(|e| InjectError::new(format!("cannot create the guard's log: {e}")))?;
     let mut cmd = Command::new(exe);
     cmd.arg("__guard")

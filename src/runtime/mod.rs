@@ -147,15 +147,29 @@ pub async fn execute(plan: Plan, opts: Options, interrupt: watch::Receiver<bool>
         report_dir: opts.report_dir.clone(),
         proxies: Default::default(),
     });
-    let guard_started = Mutex::new(false);
+    let guard_process = Mutex::new(None::<crate::inject::ProcessId>);
     let guard_exe = opts.exe.clone();
     let guard_dir = opts.report_dir.clone();
+    let guard_progress = Arc::clone(&progress);
+    // Starts the guard once, and again if it died: without it, a killed runner would
+    // leave its faults applied until someone runs `chaosc recover`.
     let ensure_guard = move || -> Result<(), String> {
-        let mut started = guard_started.lock().unwrap_or_else(|p| p.into_inner());
-        if !*started {
-            guard::spawn(&guard_exe, &guard_dir, guard::this_process()).map_err(|e| e.message)?;
-            *started = true;
+        let mut current = guard_process.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(id) = *current {
+            if guard::alive(id) {
+                return Ok(());
+            }
+            guard_progress.event(&format!(
+                "the guard (pid {}) is gone; starting a new one",
+                id.pid
+            ));
         }
+        let pid = guard::spawn(&guard_exe, &guard_dir, guard::this_process())
+            .map_err(|e| format!("{}: faults would outlive a killed runner", e.message))?;
+        let id = crate::inject::procfs::identify(pid as i32).ok_or_else(|| {
+            format!("the guard (pid {pid}) exited at once; see `guard.log` in the report folder")
+        })?;
+        *current = Some(id);
         Ok(())
     };
     let shared = scenario::Shared {
@@ -210,9 +224,11 @@ pub async fn execute(plan: Plan, opts: Options, interrupt: watch::Receiver<bool>
             if s.skipped.is_none() {
                 first = false;
             }
-            results
-                .scenarios
-                .push(scenario::run(&plan, s, &shared).await);
+            let mut result = scenario::run(&plan, s, &shared).await;
+            if s.skipped.is_none() {
+                check_services(&mut running, s, &mut result, &progress, &opts.report_dir);
+            }
+            results.scenarios.push(result);
         }
     }
     publish(&results.scenarios);
@@ -234,6 +250,51 @@ pub async fn execute(plan: Plan, opts: Options, interrupt: watch::Receiver<bool>
     close_journal(&journal, &opts.report_dir, &mut results);
     progress.finish();
     finish(results)
+}
+
+/// A service that exited during a scenario makes it `error`, unless a `process_kill`
+/// of that scenario ended it; its exit status and the end of its log go to the console.
+fn check_services(
+    running: &mut [services::Running],
+    scenario: &crate::plan::Scenario,
+    result: &mut ScenarioResult,
+    progress: &progress::Progress,
+    report_dir: &std::path::Path,
+) {
+    for service in running.iter_mut().filter(|s| !s.exit_expected) {
+        let Some(ended) = services::exited(service) else {
+            continue;
+        };
+        let killed_by_a_step = scenario.steps.iter().any(|step| {
+            matches!(step.fault, crate::plan::Fault::ProcessKill { .. })
+                && matches!(
+                    &step.target,
+                    crate::plan::Target::Process {
+                        selector: crate::plan::ProcessSelector::Service(name),
+                        ..
+                    } if *name == service.name
+                )
+        });
+        if killed_by_a_step {
+            service.exit_expected = true;
+            continue;
+        }
+        let reason = format!(
+            "service `{}` (pid {}) {ended}; its output is in `{}`",
+            service.name,
+            service.pid,
+            report_dir.join(&service.result.log).display()
+        );
+        progress.event(&format!(
+            "{}: {reason}\n{}",
+            scenario.name,
+            services::log_tail(report_dir, service, 5).trim_end()
+        ));
+        if result.verdict < Verdict::Error {
+            result.verdict = Verdict::Error;
+            result.reason = Some(reason);
+        }
+    }
 }
 
 /// The pids of services restarted by `process_kill … restart:` during the run.
@@ -265,7 +326,21 @@ fn close_journal(
     dir: &std::path::Path,
     results: &mut RunResults,
 ) {
-    let open = journal::read(dir).map(|s| s.open).unwrap_or_default();
+    let state = journal::read(dir).unwrap_or_default();
+    // The runner is alive here, so the guard reverted these at their deadline: the
+    // runner did not end them in time, and the fault lasted longer than planned.
+    for entry in &state.reverted_by_guard {
+        mark_error(
+            results,
+            &entry.scenario,
+            format!(
+                "`{}` was still applied {} ms after its planned end, so the guard reverted it; the run did not keep its schedule",
+                entry.step,
+                steps::GUARD_GRACE_MS
+            ),
+        );
+    }
+    let open = state.open;
     if open.is_empty() {
         let mut w = journal.lock().unwrap_or_else(|p| p.into_inner());
         let _ = w.append(&Entry::Close {

@@ -28,6 +28,18 @@ pub fn run(plan: &Plan, ctx: &Context) -> Vec<Check> {
                 .map(|path| format!("`{}`", path.display()))
                 .ok_or_else(|| format!("`{program}` was not found on PATH")),
         };
+        // Its readiness address must be free: otherwise another program would answer.
+        let result = result.and_then(|found| {
+            match service
+                .ready
+                .as_ref()
+                .and_then(super::services::ready_address)
+            {
+                Some(address) => super::services::not_in_use(&address)
+                    .map(|()| format!("{found}, `{address}` is free")),
+                None => Ok(found),
+            }
+        });
         checks.push(Check {
             subject: format!("service {}", service.name),
             result,
@@ -67,7 +79,10 @@ pub fn run(plan: &Plan, ctx: &Context) -> Vec<Check> {
                     })
                 }
                 _ => inject::prepare(step, ctx)
-                    .map(|p| p.target_description())
+                    .and_then(|p| {
+                        inject::lock::check(&p.lock_keys())?;
+                        Ok(p.target_description())
+                    })
                     .map_err(|e| match e.help {
                         Some(help) => format!("{} (help: {help})", e.message),
                         None => e.message,

@@ -571,6 +571,14 @@ impl Watch<'_> {
                     continue;
                 }
                 let st = &steps[i];
+                // The guard must be there for every fault (it may have been killed).
+                if let Err(e) = (self.shared.ensure_guard)() {
+                    stopped = Some(Stopped::Error(e));
+                    for r in running.values() {
+                        r.stop();
+                    }
+                    break;
+                }
                 results[i].actual_start_ms = Some(ms(Instant::now() - chaos_start));
                 let deadline_mono_ms = st
                     .duration_ms
@@ -604,6 +612,15 @@ impl Watch<'_> {
             let nothing_left = agenda.peek().is_none() || stopped.is_some();
             if nothing_left && ended == launched {
                 return (last_end, stopped);
+            }
+            // While faults are applied, a guard that died is replaced at once.
+            if stopped.is_none() && launched > ended {
+                if let Err(e) = (self.shared.ensure_guard)() {
+                    stopped = Some(Stopped::Error(e));
+                    for r in running.values() {
+                        r.stop();
+                    }
+                }
             }
             self.status("chaos", &active);
             let wake = match (stopped.is_some(), agenda.peek()) {

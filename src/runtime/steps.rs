@@ -105,6 +105,16 @@ fn run(l: Launch, stop: std_mpsc::Receiver<()>) {
         Err(e) => return ended(None, Err(e)),
     };
     let target = prepared.target_description();
+    // Held until the fault is reverted (the end of this function); a target another
+    // run holds is refused before anything is journaled or applied.
+    let holder = inject::lock::Holder {
+        run_id: l.ctx.run_id.clone(),
+        report_dir: l.ctx.report_dir.clone(),
+    };
+    let _lock = match inject::lock::acquire(&prepared.lock_keys(), &holder) {
+        Ok(lock) => lock,
+        Err(e) => return ended(Some(target), Err(e)),
+    };
     let revert = prepared.revert_record();
     // The journal entry goes out before anything is applied.
     let intent = Entry::Intent {

@@ -338,3 +338,71 @@ scenario "long" {{
     assert_eq!(r["scenarios"][0]["verdict"], "interrupted");
     assert_eq!(r["exit_code"], 130);
 }
+
+/// A service whose readiness address another program already answers on is refused
+/// in preflight: it would exit at once (address in use) while the other program
+/// answered its readiness check.
+#[test]
+fn a_service_whose_port_is_taken_is_refused_in_preflight() {
+    let _shared = super::support::shared();
+    let server = FlagServer::start();
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let file = write(
+        tmp.path(),
+        "taken.chaos",
+        &format!(
+            "service api = spawn([\"sleep\", \"30\"], ready: \"http://127.0.0.1:{port}/\")\nprobe web = http(\"http://127.0.0.1:{port}/\", every: 100ms)\nscenario \"taken\" {{\n  baseline 300ms\n  slo {{ availability(web) >= 99% }}\n}}\n",
+            port = server.port
+        ),
+    );
+    let ran = chaosc(tmp.path(), &["run", &file, "--yes"], LIMIT);
+    assert_eq!(ran.code, 4, "{ran:#?}");
+    assert!(
+        ran.stderr.contains(&format!(
+            "preflight: service api: `127.0.0.1:{}` already answers before the service is started",
+            server.port
+        )),
+        "{ran:#?}"
+    );
+    assert!(
+        ran.stderr.contains("nothing was started or injected"),
+        "{ran:#?}"
+    );
+}
+
+/// A service that exits while a scenario runs makes that scenario `error`, with its
+/// exit status, and the end of its log on the console.
+#[test]
+fn a_service_that_dies_during_a_scenario_is_an_error_not_a_pass() {
+    let _shared = super::support::shared();
+    if !support::available(
+        "python3",
+        support::on_path("python3"),
+        "the service is a python3 one-liner",
+    ) {
+        return;
+    }
+    let server = FlagServer::start();
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let file = write(
+        tmp.path(),
+        "dies.chaos",
+        &format!(
+            "service api = spawn([\"python3\", \"-c\", \"import time; print('serving', flush=True); time.sleep(0.5); print('fatal: lost the database', flush=True); raise SystemExit(3)\"])\nprobe web = http(\"http://127.0.0.1:{port}/\", every: 100ms)\nscenario \"dies\" {{\n  baseline 1500ms\n  slo {{ availability(web) >= 99% }}\n}}\n",
+            port = server.port
+        ),
+    );
+    let reports = tmp.path().join("reports");
+    let ran = support::run_confirmed(tmp.path(), Path::new(&file), &reports, LIMIT);
+    assert_eq!(ran.code, 4, "{ran:#?}");
+    let results = results(&reports);
+    let scenario = &results["scenarios"][0];
+    assert_eq!(scenario["verdict"], "error", "{scenario:#}");
+    let reason = scenario["reason"].as_str().unwrap_or("");
+    assert!(reason.contains("service `api`"), "{reason}");
+    assert!(reason.contains("exited with status 3"), "{reason}");
+    assert!(
+        ran.stderr.contains("| fatal: lost the database"),
+        "{ran:#?}"
+    );
+}

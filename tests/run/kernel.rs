@@ -540,15 +540,7 @@ scenario "blackholed" {{
     let reports = tmp
         .path()
         .join(format!("kernel-guard-{}", std::process::id()));
-    let mut runner = Command::new(support::BIN)
-        .arg("run")
-        .arg(&file)
-        .args(["--yes", "-q", "--report-dir"])
-        .arg(&reports)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chaosc starts");
+    let mut runner = support::spawn_run(&file, &reports);
     let links = || in_ns(&pair.a, &["ip", "-o", "link"]).unwrap_or_default();
     let applied = || {
         pair.tables().contains("chaosc_kernel_guard")

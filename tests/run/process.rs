@@ -259,10 +259,14 @@ fn continue_record_alone_resumes_a_paused_process_and_is_idempotent() {
     record.revert().expect("reverting twice is fine");
     assert_ne!(state(child.pid()), Some('T'));
 
-    // The runner's own finish after the guard reverted: still fine, and honest that
-    // the process was no longer stopped at the end.
+    // The runner's own finish after the guard reverted: it still ends, and says the
+    // pause did not hold to its end (the process ran again before the revert).
     let evidence = active.finish().expect("finishes");
-    assert!(evidence.took_effect);
+    assert!(!evidence.took_effect, "{evidence:?}");
+    assert!(
+        evidence.summary.contains("the pause did not hold"),
+        "{evidence:?}"
+    );
     assert_eq!(evidence.measurements["stopped_at_end"], 0.0);
 
     // A process that has vanished since is fine too.
@@ -918,4 +922,78 @@ fn a_pause_someone_else_lifts_is_an_error_with_how_long_it_held() {
         support::num(evidence, &["measurements", "watched_ms"]) >= 2500.0,
         "{evidence:#}"
     );
+}
+
+/// A second run that would pause a process a first run holds paused is refused in
+/// preflight, naming the first run; the first run's pause holds to its end.
+#[test]
+fn a_second_run_on_a_held_process_is_refused_naming_the_first() {
+    let _shared = super::support::shared();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let child = Proc::sleep();
+    let file = tmp.path().join("hold.chaos");
+    std::fs::write(
+        &file,
+        format!(
+            "target victim = process(pid: {})\n\nscenario \"hold\" {{\n  timeline {{\n    at 0s process_pause(victim) for 3s as freeze\n  }}\n}}\n",
+            child.pid()
+        ),
+    )
+    .expect("the scenario is written");
+    let first_reports = tmp.path().join("first");
+    let first = support::spawn_run(&file, &first_reports);
+    let mut first = Reaped(Some(first));
+    let start = Instant::now();
+    while state(child.pid()) != Some('T') && start.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(state(child.pid()), Some('T'), "the first run paused it");
+    let second = support::chaosc(
+        tmp.path(),
+        &[
+            "run",
+            file.to_str().unwrap_or(""),
+            "--yes",
+            "--report-dir",
+            tmp.path().join("second").to_str().unwrap_or(""),
+        ],
+        Duration::from_secs(30),
+    );
+    assert_eq!(second.code, 4, "{second:#?}");
+    assert!(
+        second
+            .stderr
+            .contains("is held by another chaosc run (run ")
+            && second
+                .stderr
+                .contains(&format!("report folder {}", first_reports.display())),
+        "{second:#?}"
+    );
+    assert_eq!(
+        state(child.pid()),
+        Some('T'),
+        "still paused after the refusal"
+    );
+    let status = first
+        .0
+        .take()
+        .expect("the first run")
+        .wait()
+        .expect("the first run ends");
+    assert_eq!(status.code(), Some(0));
+    let results = support::results(&first_reports);
+    let evidence = &results["scenarios"][0]["steps"][0]["evidence"];
+    assert_eq!(evidence["took_effect"], true, "{evidence:#}");
+}
+
+/// A child process killed and reaped if the test ends before it.
+struct Reaped(Option<Child>);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }

@@ -902,3 +902,36 @@ scenario "taken" {{
         "{ran:#?}"
     );
 }
+
+/// With its upstream down, a fault on the proxy cannot show that it took effect: the
+/// scenario is `error`, and the evidence names the upstream, not the clients.
+#[test]
+fn chaosc_run_with_the_upstream_down_names_the_upstream() {
+    let _shared = super::support::shared();
+    let (listen, down) = (free_port(), free_port());
+    let source = format!(
+        r#"
+target edge = proxy(listen: "127.0.0.1:{listen}", upstream: "127.0.0.1:{down}")
+probe web = http("http://127.0.0.1:{listen}/", every: 100ms, timeout: 300ms)
+
+scenario "upstream down" {{
+  timeline {{
+    at 0s latency(edge, delay: 50ms) for 1s
+  }}
+}}
+"#
+    );
+    let (code, results) = run_chaos(&source, Duration::from_secs(60));
+    assert_eq!(code, 4, "{results:#}");
+    let summary = results["scenarios"][0]["steps"][0]["evidence"]["summary"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        summary.contains(&format!(
+            "its upstream `127.0.0.1:{down}` could not be reached"
+        )),
+        "{summary}"
+    );
+    assert!(!summary.contains("do the clients connect"), "{summary}");
+}

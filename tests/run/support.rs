@@ -244,6 +244,21 @@ pub fn chaosc(dir: &std::path::Path, args: &[&str], limit: std::time::Duration) 
     }
 }
 
+/// Starts `chaosc run FILE --yes -q --report-dir REPORTS` in the background, its output
+/// discarded (the test kills it, or waits for it).
+pub fn spawn_run(file: &std::path::Path, reports: &std::path::Path) -> std::process::Child {
+    use std::process::{Command, Stdio};
+    Command::new(BIN)
+        .arg("run")
+        .arg(file)
+        .args(["--yes", "-q", "--report-dir"])
+        .arg(reports)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chaosc starts")
+}
+
 /// `chaosc run FILE --yes --report-dir REPORTS` in `dir`, within `limit`.
 pub fn run_confirmed(
     dir: &std::path::Path,

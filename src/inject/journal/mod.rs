@@ -139,6 +139,8 @@ pub struct State {
     /// Every intent not yet reverted successfully, in journal order.
     pub open: Vec<OpenEntry>,
     pub closed: bool,
+    /// Entries the guard reverted (a runner that outlived a fault's deadline, or died).
+    pub reverted_by_guard: Vec<OpenEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -205,8 +207,13 @@ pub fn parse(text: &str) -> Result<State, (usize, String)> {
                 deadline_mono_ms,
             }),
             Entry::Applied { .. } => {}
-            Entry::Reverted { id, error, .. } => {
+            Entry::Reverted { id, error, by, .. } => {
                 if error.is_none() {
+                    if by == By::Guard {
+                        if let Some(entry) = state.open.iter().find(|e| e.id == id) {
+                            state.reverted_by_guard.push(entry.clone());
+                        }
+                    }
                     state.open.retain(|e| e.id != id);
                 }
             }

@@ -188,6 +188,13 @@ fn missing(stderr: &str) -> bool {
 }
 
 impl Prepared for Table {
+    fn lock_keys(&self) -> Vec<String> {
+        vec![crate::inject::interface_key(
+            self.iface.netns.as_deref(),
+            &self.iface.device,
+        )]
+    }
+
     fn revert_record(&self) -> Revert {
         Revert::NftTable {
             netns: self.iface.netns.clone(),

@@ -13,6 +13,10 @@ use crate::plan::Direction;
 pub struct Conns {
     pub open_at_apply: u64,
     pub accepted_during: u64,
+    /// The proxy's upstream, `HOST:PORT`.
+    pub upstream: String,
+    /// Connections to the upstream that failed while the fault was applied.
+    pub upstream_failures: u64,
 }
 
 fn ms(us: u64) -> f64 {
@@ -35,7 +39,17 @@ fn bytes(n: u64) -> String {
     }
 }
 
-fn no_traffic(what: &str) -> String {
+/// Why nothing shows the fault took effect: the upstream was down (clients came, the
+/// proxy could not reach it), or no client came.
+fn no_traffic(what: &str, conns: &Conns) -> String {
+    if conns.upstream_failures > 0 {
+        return format!(
+            "no traffic went through the proxy {what} while the fault was applied: its \
+             upstream `{}` could not be reached ({} of {} connections failed), so nothing \
+             shows the fault took effect (is the upstream running?)",
+            conns.upstream, conns.upstream_failures, conns.accepted_during
+        );
+    }
     format!(
         "no traffic went through the proxy {what} while the fault was applied, so nothing \
          shows it took effect (do the clients connect to the proxy's listen address?)"
@@ -122,7 +136,7 @@ pub fn of(spec: &Spec, stats: &Stats, conns: &Conns, wall: Duration) -> Evidence
             m.insert("late_p50_ms".into(), late(0.5));
             m.insert("late_p99_ms".into(), late(0.99));
             if affected == 0 {
-                (false, no_traffic(&format!("({})", direction(*d))))
+                (false, no_traffic(&format!("({})", direction(*d)), conns))
             } else {
                 (
                     true,
@@ -159,7 +173,7 @@ pub fn of(spec: &Spec, stats: &Stats, conns: &Conns, wall: Duration) -> Evidence
             // With few chunks and a low rate, no stall at all is a likely outcome.
             let none_likely = (1.0 - rate).powf(chunks as f64) > 0.001;
             if chunks == 0 {
-                (false, no_traffic(&format!("({})", direction(*d))))
+                (false, no_traffic(&format!("({})", direction(*d)), conns))
             } else if affected == 0 && !none_likely {
                 (
                     false,
@@ -199,7 +213,7 @@ pub fn of(spec: &Spec, stats: &Stats, conns: &Conns, wall: Duration) -> Evidence
             m.insert("busy_seconds".into(), busy as f64 / 1e6);
             m.insert("achieved_bytes_per_second".into(), achieved);
             if paced == 0 {
-                (false, no_traffic(&format!("({})", direction(*d))))
+                (false, no_traffic(&format!("({})", direction(*d)), conns))
             } else {
                 (
                     true,
@@ -219,7 +233,7 @@ pub fn of(spec: &Spec, stats: &Stats, conns: &Conns, wall: Duration) -> Evidence
             m.insert("released_chunks".into(), affected as f64);
             m.insert("longest_hold_ms".into(), hold(1.0));
             if chunks == 0 {
-                (false, no_traffic(&format!("({})", direction(*d))))
+                (false, no_traffic(&format!("({})", direction(*d)), conns))
             } else {
                 (
                     true,
@@ -290,10 +304,32 @@ mod tests {
         let conns = Conns {
             open_at_apply: 0,
             accepted_during: 0,
+            upstream: "127.0.0.1:9".into(),
+            upstream_failures: 0,
         };
         let e = of(&spec, &Stats::new(), &conns, Duration::from_secs(1));
         assert!(!e.took_effect);
         assert!(e.summary.contains("no traffic"), "{}", e.summary);
+        assert!(
+            e.summary.contains("do the clients connect"),
+            "{}",
+            e.summary
+        );
+        // Clients came but the upstream was down: the upstream is named, not the clients.
+        let down = Conns {
+            accepted_during: 12,
+            upstream_failures: 12,
+            ..conns
+        };
+        let e = of(&spec, &Stats::new(), &down, Duration::from_secs(1));
+        assert!(!e.took_effect);
+        assert!(
+            e.summary.contains(
+                "its upstream `127.0.0.1:9` could not be reached (12 of 12 connections failed)"
+            ),
+            "{}",
+            e.summary
+        );
     }
 
     #[test]

@@ -136,6 +136,8 @@ pub fn check(step: &Step) -> Result<String, InjectError> {
             )))
         }
     }
+    // Another run's proxy there is named, not just "address in use".
+    crate::inject::lock::check(&[format!("proxy-{}", a.listen)])?;
     std::net::TcpListener::bind(a.listen).map_err(|e| {
         InjectError::new(format!(
             "the proxy cannot listen on `{}`: {}",
@@ -265,6 +267,10 @@ struct Ready {
 }
 
 impl Prepared for Ready {
+    fn lock_keys(&self) -> Vec<String> {
+        vec![format!("proxy-{}", self.proxy.listen)]
+    }
+
     fn revert_record(&self) -> Revert {
         // The proxy and its faults die with the runner: nothing to undo from outside.
         Revert::Nothing
@@ -285,6 +291,7 @@ impl Prepared for Ready {
             applied_at: Instant::now(),
             open_at_apply: before.open,
             accepted_before: before.accepted,
+            upstream_errors_before: before.upstream_errors,
         }))
     }
 }
@@ -298,6 +305,7 @@ pub struct Applied {
     applied_at: Instant,
     open_at_apply: u64,
     accepted_before: u64,
+    upstream_errors_before: u64,
 }
 
 /// How long evidence waits for chunks a fault scheduled to leave, beyond their plan.
@@ -326,6 +334,10 @@ impl Active for Applied {
             &evidence::Conns {
                 open_at_apply: self.open_at_apply,
                 accepted_during: counts.accepted.saturating_sub(self.accepted_before),
+                upstream: self.proxy.upstream().to_string(),
+                upstream_failures: counts
+                    .upstream_errors
+                    .saturating_sub(self.upstream_errors_before),
             },
             wall,
         ))

@@ -5,6 +5,10 @@
 //! Each service gets its own process group, so a Ctrl-C on the terminal reaches only
 //! `chaosc`, which then reverts its faults and stops the services in order.
 
+mod address;
+
+pub use address::{not_in_use, ready_address};
+
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::Arc;
@@ -29,6 +33,8 @@ pub struct Running {
     pub child: Child,
     pub pid: u32,
     pub result: ServiceResult,
+    /// A step killed it on purpose (`process_kill`): its exit is not a failure.
+    pub exit_expected: bool,
 }
 
 /// Starts `service` and waits until it is ready (or fails, or its timeout passes).
@@ -107,6 +113,7 @@ pub async fn start(service: &Service, report_dir: &Path) -> Result<Running, Stri
                     child,
                     pid,
                     result,
+                    exit_expected: false,
                 };
                 return Err(format!(
                     "service `{}` {} before it was ready; its output is in `{}`",
@@ -122,6 +129,7 @@ pub async fn start(service: &Service, report_dir: &Path) -> Result<Running, Stri
                     child,
                     pid,
                     result,
+                    exit_expected: false,
                 };
                 stop(&mut running).await;
                 return Err(format!(
@@ -133,6 +141,17 @@ pub async fn start(service: &Service, report_dir: &Path) -> Result<Running, Stri
             }
             let outcome = check.sample(left.min(Duration::from_secs(2))).await;
             if outcome.is_ok() {
+                // Ready only if it is the service that answered: a service that
+                // could not bind its port exits while another program answers.
+                if let Ok(Some(status)) = child.try_wait() {
+                    result.ended = Some(describe_exit(status));
+                    return Err(format!(
+                        "service `{}` {} although its readiness check passed: another program answers there; its output is in `{}`",
+                        service.name,
+                        describe_exit(status),
+                        report_dir.join(&log_name).display()
+                    ));
+                }
                 break;
             }
             tokio::time::sleep(READY_POLL.min(left)).await;
@@ -144,11 +163,41 @@ pub async fn start(service: &Service, report_dir: &Path) -> Result<Running, Stri
         child,
         pid,
         result,
+        exit_expected: false,
     })
+}
+
+/// How the service ended, if it has (it is reaped then); `None` while it runs.
+pub fn exited(service: &mut Running) -> Option<String> {
+    if service.result.ended.is_none() {
+        if let Ok(Some(status)) = service.child.try_wait() {
+            service.result.ended = Some(describe_exit(status));
+        }
+    }
+    service.result.ended.clone()
+}
+
+/// The last `lines` lines of the service's log, indented for the console.
+pub fn log_tail(report_dir: &Path, service: &Running, lines: usize) -> String {
+    let text = std::fs::read(report_dir.join(&service.result.log))
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..]
+        .iter()
+        .map(|l| {
+            let l: String = l.chars().take(300).collect();
+            format!("  | {l}\n")
+        })
+        .collect()
 }
 
 /// Stops a service: SIGTERM to its process group, SIGKILL after the grace.
 pub async fn stop(service: &mut Running) {
+    if let Some(ended) = &service.result.ended {
+        service.result.ended = Some(format!("{ended} during the run"));
+        return;
+    }
     if let Ok(Some(status)) = service.child.try_wait() {
         service.result.ended = Some(format!("{} during the run", describe_exit(status)));
         return;
