@@ -764,3 +764,51 @@ fn a_label_selects_every_running_container_that_carries_it() {
     );
     assert_eq!(step["evidence"]["took_effect"], true, "{step:#}");
 }
+
+/// A 4 s `container_pause` that someone unpauses after about 1 s did not hold: the
+/// scenario is `error`, and the evidence says when the container ran again.
+#[test]
+fn a_container_pause_someone_else_lifts_is_an_error() {
+    if !ready() {
+        return;
+    }
+    let _one = support::exclusive();
+    let c = Container::httpd("lifted", None);
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let file = write(
+        tmp.path(),
+        "lifted.chaos",
+        &scenario(
+            &c,
+            "at 0s container_pause(c) for 4s as hit",
+            "chaosc-test-lifted-*",
+        ),
+    );
+    let name = c.name.clone();
+    let lifter = std::thread::spawn(move || {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(20) {
+            if docker(&["inspect", "-f", "{{.State.Status}}", &name]).as_deref() == Ok("paused") {
+                std::thread::sleep(Duration::from_millis(1000));
+                return docker(&["unpause", &name]).is_ok();
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        false
+    });
+    let (r, _seen, code) = run_watching(&c, &file, tmp.path());
+    assert!(
+        lifter.join().expect("the lifter ends"),
+        "the test unpaused it"
+    );
+    let step = step(&r);
+    assert_eq!(step["evidence"]["took_effect"], false, "{step:#}");
+    let summary = step["evidence"]["summary"].as_str().unwrap_or("");
+    assert!(summary.contains("the fault did not hold"), "{summary}");
+    assert!(summary.contains("was running again"), "{summary}");
+    let held = support::num(&step["evidence"], &["measurements", "held_ms"]);
+    // Read every 250 ms; a loaded machine adds a little.
+    assert!((700.0..2000.0).contains(&held), "held {held} ms: {summary}");
+    assert_eq!(r["scenarios"][0]["verdict"], "error", "{r:#}");
+    assert_eq!(code, 4, "{r:#}");
+}

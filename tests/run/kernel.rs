@@ -887,3 +887,45 @@ scenario "kernel" {{
     }
     assert!(!pair.qdiscs().contains("netem"));
 }
+
+/// A blackhole whose nftables table someone deletes halfway did not hold: the
+/// evidence says so and when, instead of a clean pass.
+#[test]
+fn a_table_removed_by_someone_else_did_not_hold() {
+    let _shared = super::support::shared();
+    let Some(pair) = Pair::new() else { return };
+    if !nftables_available() {
+        return;
+    }
+    let s = step(
+        "blackhole#1",
+        Fault::Blackhole {
+            direction: Direction::Both,
+        },
+        pair.target(),
+    );
+    let active = inject::prepare(&s, &ctx("kernel-lifted"))
+        .expect("prepared")
+        .apply()
+        .expect("applied");
+    let listed = pair.tables();
+    let table = listed
+        .split_whitespace()
+        .find(|w| w.starts_with("chaosc_kernel_lifted"))
+        .expect("our table")
+        .to_string();
+    std::thread::sleep(Duration::from_millis(700));
+    in_ns(&pair.a, &["nft", "delete", "table", "netdev", &table]).expect("deleted");
+    std::thread::sleep(Duration::from_millis(1200));
+    let evidence = active.finish().expect("finishes");
+    assert!(!evidence.took_effect, "{evidence:?}");
+    assert!(
+        evidence.summary.contains("the fault did not hold")
+            && evidence.summary.contains("was removed by something else"),
+        "{}",
+        evidence.summary
+    );
+    let held = evidence.measurements["held_ms"];
+    // Checked every 500 ms: seen at the first check after the deletion (~700 ms).
+    assert!((600.0..1800.0).contains(&held), "held {held} ms");
+}

@@ -935,3 +935,34 @@ scenario "upstream down" {{
     );
     assert!(!summary.contains("do the clients connect"), "{summary}");
 }
+
+/// A proxy whose upstream is its own listen address would connect to itself for every
+/// client connection: preflight refuses it (a plan written by hand gets here without
+/// the checker).
+#[test]
+fn a_proxy_whose_upstream_is_itself_is_refused() {
+    let _shared = super::support::shared();
+    let port = free_port();
+    for (listen, upstream) in [
+        (format!("127.0.0.1:{port}"), format!("127.0.0.1:{port}")),
+        (format!("0.0.0.0:{port}"), format!("localhost:{port}")),
+    ] {
+        let target = Target::Proxy {
+            name: None,
+            listen: Text::Literal(listen.clone()),
+            upstream: Text::Literal(upstream.clone()),
+        };
+        let step = step(
+            Fault::Blackhole {
+                direction: Direction::Both,
+            },
+            target,
+        );
+        let err = inject::network::proxy::check(&step).expect_err("refused");
+        assert!(
+            err.message.contains("it would connect to itself"),
+            "{listen} → {upstream}: {}",
+            err.message
+        );
+    }
+}

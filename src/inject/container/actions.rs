@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::client::{Client, State};
 use super::resolve::{describe, Resolved};
+use crate::inject::hold::{Held, Watch};
 use crate::inject::{Active, Evidence, InjectError, Prepared, Revert};
 
 /// How long Docker gets to show a container in its new state once the call returned.
@@ -87,12 +88,14 @@ impl Prepared for ContainerFault {
             observed.insert(target.id.clone(), (call_ms, seen));
             done.push(target.clone());
         }
+        let watch = watch_sustained(&client.host, &done, &action);
         Ok(Box::new(Applied {
             client,
             targets: done,
             action,
             observed,
             applied_at: started,
+            watch,
         }))
     }
 }
@@ -149,6 +152,46 @@ struct Applied {
     /// Per container id: how long the API call took, and what was seen after it.
     observed: BTreeMap<String, (f64, Seen)>,
     applied_at: Instant,
+    /// Pause and stop: watches that every container stays so until the revert.
+    watch: Option<Watch>,
+}
+
+/// How often a paused or stopped container's state is read while the fault lasts.
+const WATCH_EVERY: Duration = Duration::from_millis(250);
+
+/// For pause and stop, a watch that reads every container's state through its own
+/// connection to docker: `Err` once one runs again (someone unpaused or started it).
+fn watch_sustained(host: &str, targets: &[Resolved], action: &Action) -> Option<Watch> {
+    let wanted = match action {
+        Action::Pause => "paused",
+        Action::Stop { .. } => "exited",
+        Action::Kill { .. } | Action::Restart { .. } => return None,
+    };
+    let (host, targets) = (host.to_string(), targets.to_vec());
+    let mut client: Option<Client> = None;
+    Watch::start(WATCH_EVERY, move || {
+        if client.is_none() {
+            // Cannot watch without docker: the end-of-window check still runs.
+            client = Client::connect(&host).ok();
+        }
+        let Some(c) = &client else { return Ok(()) };
+        for t in &targets {
+            match c.state(&t.id) {
+                Ok(Some(state)) if state.status == wanted => {}
+                Ok(Some(state)) => {
+                    return Err(format!(
+                        "container `{}` was {} again: something else undid the fault",
+                        t.name, state.status
+                    ))
+                }
+                Ok(None) => return Err(format!("container `{}` was removed", t.name)),
+                // A failed inspect says nothing about the container.
+                Err(_) => {}
+            }
+        }
+        Ok(())
+    })
+    .ok()
 }
 
 impl Active for Applied {
@@ -159,7 +202,10 @@ impl Active for Applied {
             action,
             observed,
             applied_at,
+            watch,
         } = *self;
+        // Ended before the revert, which would look like a lapse.
+        let held = watch.map(Watch::end);
         let mut m = BTreeMap::new();
         let total = targets.len();
         let seen_ok = observed.values().filter(|(_, s)| s.after.is_some()).count();
@@ -223,7 +269,15 @@ impl Active for Applied {
                 }
             }
             Action::Stop { .. } | Action::Pause => {
-                return finish_sustained(&client, &targets, &action, took_effect, m, applied_at)
+                return finish_sustained(
+                    &client,
+                    &targets,
+                    &action,
+                    took_effect,
+                    m,
+                    applied_at,
+                    held,
+                )
             }
         };
         Ok(Evidence {
@@ -243,6 +297,7 @@ fn finish_sustained(
     took_effect: bool,
     mut m: BTreeMap<String, f64>,
     applied_at: Instant,
+    held: Option<Held>,
 ) -> Result<Evidence, InjectError> {
     let wanted = match action {
         Action::Pause => "paused",
@@ -263,9 +318,27 @@ fn finish_sustained(
         _ => start_all(client, &ids)?,
     };
     m.insert(format!("{wanted}_at_end"), still as f64);
-    m.insert("held_ms".to_string(), held_ms);
     m.insert("running_again_after_ms".to_string(), ms(recovered));
+    let lapse = held.as_ref().and_then(|h| h.lapse.clone());
+    // How long it held: until the lapse the watch saw, else the whole window.
+    let held_ms = lapse.as_ref().map_or(held_ms, |(at, _)| ms(*at));
+    m.insert("held_ms".to_string(), held_ms);
+    if let Some(h) = &held {
+        m.insert("watched_ms".to_string(), ms(h.watched));
+        m.insert("state_checks".to_string(), h.checks as f64);
+    }
     let who = describe(targets);
+    if let (true, Some((at, why))) = (took_effect, &lapse) {
+        return Ok(Evidence {
+            took_effect: false,
+            summary: format!(
+                "the fault did not hold: {who} observed {wanted}, but {:.0} ms later {why} (state read every {} ms)",
+                ms(*at),
+                WATCH_EVERY.as_millis()
+            ),
+            measurements: m,
+        });
+    }
     let summary = if took_effect {
         let back = match action {
             Action::Pause => "unpaused",

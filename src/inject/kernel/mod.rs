@@ -23,6 +23,9 @@ use capabilities::Needs;
 use serde::{Deserialize, Serialize};
 use tool::Where;
 
+/// How often an applied qdisc or nftables table is checked to be still in place.
+pub const WATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// A device, in a namespace or in the runner's own.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Iface {

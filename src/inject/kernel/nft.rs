@@ -19,6 +19,7 @@ use serde_json::Value;
 use super::super::{Active, Evidence, InjectError, Prepared, Revert};
 use super::tool::{self, Where};
 use super::Iface;
+use crate::inject::hold::Watch;
 use crate::plan::Direction;
 
 const FAMILY: &str = "netdev";
@@ -232,9 +233,22 @@ impl Prepared for Table {
                 self.table
             )));
         }
+        // Watched until the revert: a table that someone removed or changed halfway
+        // did not hold.
+        let (iface, name) = (self.iface.clone(), self.table.clone());
+        let watch = Watch::start(super::WATCH_EVERY, move || {
+            match list(iface.place(), &name) {
+                Ok(None) => Err(format!(
+                    "the nftables table `{name}` was removed by something else"
+                )),
+                _ => Ok(()),
+            }
+        })
+        .ok();
         Ok(Box::new(Applied {
             table: *self,
             since: Instant::now(),
+            watch,
         }))
     }
 }
@@ -242,12 +256,29 @@ impl Prepared for Table {
 struct Applied {
     table: Table,
     since: Instant,
+    watch: Option<Watch>,
 }
 
 impl Active for Applied {
     fn finish(self: Box<Self>) -> Result<Evidence, InjectError> {
+        let held = self.watch.map(Watch::end);
         let t = &self.table;
         let place = t.iface.place();
+        if let Some((at, why)) = held.as_ref().and_then(|h| h.lapse.clone()) {
+            revert(t.iface.netns.as_deref(), FAMILY, &t.table)?;
+            let mut measurements = BTreeMap::new();
+            measurements.insert("held_ms".to_string(), at.as_secs_f64() * 1000.0);
+            return Ok(Evidence {
+                took_effect: false,
+                summary: format!(
+                    "the fault did not hold: {why} {:.0} ms after the apply, on {} (checked every {} ms)",
+                    at.as_secs_f64() * 1000.0,
+                    t.iface.describe(),
+                    super::WATCH_EVERY.as_millis()
+                ),
+                measurements,
+            });
+        }
         let before = list(place, &t.table);
         let wall = self.since.elapsed().as_secs_f64();
         revert(t.iface.netns.as_deref(), FAMILY, &t.table)?;

@@ -26,6 +26,7 @@ use serde_json::Value;
 use super::super::{Active, Evidence, InjectError, Prepared, Revert};
 use super::tool;
 use super::{hash, Iface};
+use crate::inject::hold::Watch;
 use crate::plan::Direction;
 
 /// What the qdisc does.
@@ -203,6 +204,7 @@ fn show(iface: &Iface, stats: bool) -> Result<Vec<Value>, InjectError> {
     Ok(json.as_array().cloned().unwrap_or_default())
 }
 
+#[derive(Clone)]
 struct Qdisc {
     iface: Iface,
     shape: Shape,
@@ -429,9 +431,14 @@ impl Prepared for Qdisc {
                 self.shape.kind()
             )));
         }
+        // Watched until the revert: a qdisc that someone replaced or removed halfway
+        // did not hold.
+        let watched = (*self).clone();
+        let watch = Watch::start(super::WATCH_EVERY, move || watched.verify_all().map(|_| ())).ok();
         Ok(Box::new(Applied {
             qdisc: *self,
             since: Instant::now(),
+            watch,
         }))
     }
 }
@@ -439,16 +446,28 @@ impl Prepared for Qdisc {
 struct Applied {
     qdisc: Qdisc,
     since: Instant,
+    watch: Option<Watch>,
 }
 
 impl Active for Applied {
     fn finish(self: Box<Self>) -> Result<Evidence, InjectError> {
+        let held = self.watch.map(Watch::end);
         let q = &self.qdisc;
-        let before = q.verify_all();
+        let before = match held.as_ref().and_then(|h| h.lapse.clone()) {
+            Some((at, why)) => Err(format!(
+                "{why} ({:.0} ms after the apply; checked every {} ms)",
+                at.as_secs_f64() * 1000.0,
+                super::WATCH_EVERY.as_millis()
+            )),
+            None => q.verify_all(),
+        };
         let wall = self.since.elapsed().as_secs_f64();
         q.remove()?;
         let mut measurements = BTreeMap::new();
         measurements.insert("wall_seconds".to_string(), wall);
+        if let Some(h) = &held {
+            measurements.insert("held_ms".to_string(), h.held().as_secs_f64() * 1000.0);
+        }
         let mut packets = 0.0;
         for (label, qdiscs) in before.as_deref().unwrap_or_default() {
             let Some(ours) = root_with(qdiscs, &q.handle) else {

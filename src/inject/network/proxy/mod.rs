@@ -105,7 +105,28 @@ pub fn addresses(target: &Target) -> Result<Addresses, InjectError> {
         ))
         .with_help("write it as `127.0.0.1:8000` or `db.internal:5432`"));
     }
+    if loops_back(listen, &upstream) {
+        return Err(InjectError::new(format!(
+            "the proxy's upstream `{upstream}` is its own listen address `{listen}`: it would connect to itself"
+        ))
+        .with_help("point `upstream` at the service the proxy stands in front of"));
+    }
     Ok(Addresses { listen, upstream })
+}
+
+/// Whether `upstream` reaches the proxy's own listener: the same address, or the same
+/// port on this host when the proxy listens on every address.
+fn loops_back(listen: SocketAddr, upstream: &str) -> bool {
+    use std::net::ToSocketAddrs;
+    let Ok(targets) = upstream.to_socket_addrs() else {
+        return false;
+    };
+    targets.into_iter().any(|to| {
+        to == listen
+            || (listen.ip().is_unspecified()
+                && to.port() == listen.port()
+                && (to.ip().is_loopback() || to.ip().is_unspecified()))
+    })
 }
 
 /// The proxy form of a step's fault, checked.
