@@ -1,17 +1,18 @@
 //! Running a probe on its schedule for a while.
 //!
-//! - `every:` (closed model): one sample at a time; the next starts `every` after the
-//!   previous one *started*, or as soon as it ends if it took longer. Latency is measured
-//!   from the actual start.
-//! - `rate:` (open model): sample `i` is scheduled at `i / rate` seconds after the probe
-//!   starts, on the monotonic clock, whether or not earlier samples have answered. A
-//!   sample that starts late (a busy machine) starts at once, and its latency is measured
-//!   from its *scheduled* start, so a stall is counted, not hidden (no coordinated
-//!   omission). The number of samples in flight is bounded (`max_in_flight`, by default
-//!   `ceil(rate × (timeout + 1 s)) + 1`, at most 10 000): a scheduled sample that finds
-//!   the bound reached is not sent and is recorded as a failed sample with outcome
-//!   `saturated` and latency 0, never dropped. Since every sample ends within its
-//!   timeout, the default bound is only reached when the runner itself falls behind.
+//! Both schedules are open models on a fixed grid: sample `i` is scheduled at `i × D`
+//! after the probe starts (`every: D`), or at `i / rate` seconds (`rate:`), on the
+//! monotonic clock, whether or not earlier samples have answered. So a hung request
+//! does not hold the next one back: with a timeout longer than the interval, hung
+//! samples overlap, and an outage weighs what it lasts, not one sample per timeout.
+//! A sample that starts late (a busy machine) starts at once, and its latency is
+//! measured from its *scheduled* start, so a stall is counted, not hidden (no
+//! coordinated omission). The number of samples in flight is bounded (`max_in_flight`,
+//! by default `ceil((timeout + 1 s) / interval) + 1`, at most 10 000): a scheduled
+//! sample that finds the bound reached is not sent and is recorded as a failed sample
+//! with outcome `saturated` and latency 0, never dropped. Since every sample ends
+//! within its timeout, the default bound is only reached when the runner itself falls
+//! behind.
 //!
 //! Every sample is recorded at its scheduled offset from `run_start`. Samples are
 //! scheduled while the offset is before the end of the duration; the call returns once
@@ -110,11 +111,15 @@ pub async fn run_into(
     match run.schedule {
         Schedule::EveryMs(0) => Err(ScheduleError::ZeroEvery),
         Schedule::EveryMs(ms) => {
-            closed(&check, Duration::from_millis(ms), run, &sink, stop).await;
+            let every = Duration::from_millis(ms);
+            let rate = 1000.0 / ms as f64;
+            let due = move |i: u64| u32::try_from(i).ok().and_then(|i| every.checked_mul(i));
+            open(check, rate, due, run, &sink, stop).await;
             Ok(())
         }
         Schedule::RatePerSecond(rate) if rate > 0.0 && rate <= MAX_RATE => {
-            open(check, rate, run, &sink, stop).await;
+            let due = move |i: u64| Duration::try_from_secs_f64(i as f64 / rate).ok();
+            open(check, rate, due, run, &sink, stop).await;
             Ok(())
         }
         Schedule::RatePerSecond(rate) => Err(ScheduleError::BadRate(rate)),
@@ -145,31 +150,16 @@ async fn sleep_or_stop(at: Instant, stop: &mut Stop) -> bool {
     }
 }
 
-async fn closed(check: &Prepared, every: Duration, run: Run, sink: &SharedStore, mut stop: Stop) {
-    let first = Instant::now();
-    // A duration or interval beyond what the clock can represent never ends.
-    let end = first.checked_add(run.duration);
-    let mut next = first;
-    while end.is_none_or(|end| next < end) {
-        if !sleep_or_stop(next, &mut stop).await {
-            break;
-        }
-        let started = Instant::now();
-        let outcome = check.sample(run.timeout).await;
-        let ended = Instant::now();
-        lock(sink).push(Sample::new(
-            micros(next.saturating_duration_since(run.run_start)),
-            micros(ended - started),
-            outcome,
-        ));
-        match started.checked_add(every) {
-            Some(at) => next = at.max(ended),
-            None => break,
-        }
-    }
-}
-
-async fn open(check: Arc<Prepared>, rate: f64, run: Run, sink: &SharedStore, mut stop: Stop) {
+/// Runs samples on the grid `due(i)` (offsets from the probe's start), `rate` per
+/// second on average (for the default in-flight bound).
+async fn open(
+    check: Arc<Prepared>,
+    rate: f64,
+    due: impl Fn(u64) -> Option<Duration>,
+    run: Run,
+    sink: &SharedStore,
+    mut stop: Stop,
+) {
     let bound = run
         .max_in_flight
         .unwrap_or_else(|| default_max_in_flight(rate, run.timeout))
@@ -181,7 +171,7 @@ async fn open(check: Arc<Prepared>, rate: f64, run: Run, sink: &SharedStore, mut
     let mut pending: HashMap<task::Id, u64> = HashMap::new();
     let first = Instant::now();
     let mut i: u64 = 0;
-    while let Some(scheduled) = nth_start(first, i, rate, run.duration) {
+    while let Some(scheduled) = nth_start(first, due(i), run.duration) {
         i += 1;
         if !sleep_or_stop(scheduled, &mut stop).await {
             break;
@@ -209,11 +199,11 @@ async fn open(check: Arc<Prepared>, rate: f64, run: Run, sink: &SharedStore, mut
     }
 }
 
-/// When open-model sample `i` is due: `i / rate` seconds after `first`, computed from
-/// `first` each time so rounding never accumulates into drift; `None` once that is not
-/// before `duration` (or beyond what the clock can represent).
-fn nth_start(first: Instant, i: u64, rate: f64, duration: Duration) -> Option<Instant> {
-    let due = Duration::try_from_secs_f64(i as f64 / rate).ok()?;
+/// When a sample is due: `due` after `first` (computed from `first` each time, so
+/// rounding never accumulates into drift); `None` once that is not before `duration`
+/// (or beyond what the clock can represent).
+fn nth_start(first: Instant, due: Option<Duration>, duration: Duration) -> Option<Instant> {
+    let due = due?;
     if due >= duration {
         return None;
     }
@@ -279,7 +269,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn every_is_a_closed_model() {
+    async fn every_samples_on_a_fixed_grid() {
         let server = TestServer::start().await;
         let store = run(
             http(server.url("/ok")),
@@ -287,34 +277,33 @@ mod tests {
         )
         .await
         .unwrap_or_default();
-        let n = store.count(0, u64::MAX);
-        // At most one per 100 ms in 1 s; a loaded machine can only make it fewer.
-        assert!((3..=10).contains(&n), "{n} samples");
-        assert_eq!(store.successes(0, u64::MAX), n);
-        // Each sample starts at least `every` after the previous one started.
-        for w in offsets(&store).windows(2) {
-            assert!(w[1] - w[0] >= 100 * MS, "{w:?}");
+        // Sample i at i × 100 ms: exactly 10 in 1 s, whatever the machine's load.
+        assert_eq!(store.count(0, u64::MAX), 10);
+        assert_eq!(store.successes(0, u64::MAX), 10);
+        let offsets = offsets(&store);
+        let first = offsets[0];
+        let mut sorted = offsets.clone();
+        sorted.sort_unstable();
+        for (i, o) in sorted.iter().enumerate() {
+            assert_eq!(o - first, i as u64 * 100 * MS, "{sorted:?}");
         }
     }
 
     #[tokio::test]
-    async fn every_starts_the_next_sample_when_an_overrun_ends() {
+    async fn every_overlaps_samples_that_hang_longer_than_the_interval() {
         let server = TestServer::start().await;
-        // Every sample times out after 300 ms, longer than `every: 100ms`.
+        // Every sample times out after 300 ms, longer than `every: 100ms`: a closed
+        // model would send 3 or 4; the grid sends all 10, and each one times out.
         let store = run(
             http(server.url("/slow")),
             spec(Schedule::EveryMs(100), 300, 1_000),
         )
         .await
         .unwrap_or_default();
-        let n = store.count(0, u64::MAX);
-        assert!((2..=4).contains(&n), "{n} samples");
-        assert_eq!(store.count_outcome(0, u64::MAX, Outcome::Timeout), n);
+        assert_eq!(store.count(0, u64::MAX), 10);
+        assert_eq!(store.count_outcome(0, u64::MAX, Outcome::Timeout), 10);
         for s in store.samples() {
             assert!(u64::from(s.latency_us) >= 300 * MS, "{s:?}");
-        }
-        for w in offsets(&store).windows(2) {
-            assert!(w[1] - w[0] >= 300 * MS, "{w:?}");
         }
     }
 

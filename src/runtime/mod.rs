@@ -61,9 +61,9 @@ pub fn run_id(report_dir: &std::path::Path) -> String {
 pub const METHOD: &[&str] = &[
     "Offsets are measured on the monotonic clock from the scenario start (when its probes start); wall-clock times are UTC.",
     "A step's actual start is the instant the scheduler launched it; its planned start is the plan's offset from the start of the chaos phase.",
-    "Probe samples are kept individually; latency is measured from the sample's start (`every:`) or its scheduled start (`rate:`, no coordinated omission); a window's percentiles are exact (nearest rank over its successful samples).",
+    "Probe samples are sent on a fixed grid (`every: D`: sample i at i × D; `rate: N/s`: at i / N s) whether or not earlier samples have answered, so a hang weighs what it lasts; samples that hang longer than the interval overlap. Each is kept individually; latency is measured from its scheduled start (no coordinated omission); a window's percentiles are exact (nearest rank over its successful samples).",
     "Abort conditions are evaluated every 20 ms over the samples that have ended; availability and error_rate count samples in the window; mttr averages failure episodes from the first failed sample to the next successful one; recovery_time runs from the end of the chaos phase to the first of the required consecutive successes.",
-    "Fault evidence is measured, not assumed: CPU seconds from /proc for stress workers, resident bytes, bytes written and synced, process states observed in /proc after a signal, command exit statuses.",
+    "Fault evidence is measured, not assumed: CPU seconds from /proc for stress workers, resident bytes, bytes written and synced, process states observed in /proc after a signal, command exit statuses; paused processes, paused or stopped containers, qdiscs and nftables tables are watched until their revert, and a fault that something else undid is an error.",
 ];
 
 /// Runs `plan`; `interrupt` turns `true` on SIGINT/SIGTERM.

@@ -8,6 +8,7 @@
 mod container;
 mod exits;
 mod guard;
+mod hangs;
 mod kernel;
 mod quickstart;
 mod resource;
