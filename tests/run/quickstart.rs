@@ -8,11 +8,7 @@ use super::support::{self, chaosc, results};
 
 #[test]
 fn the_quickstart_runs_for_real_and_passes() {
-    if !support::available(
-        "python3",
-        support::on_path("python3"),
-        "the quickstart's web server is `python3 -m http.server`",
-    ) {
+    if !support::python3("the quickstart's web server is `python3 -m http.server`") {
         return;
     }
     let _one = support::exclusive();
@@ -51,19 +47,12 @@ fn the_quickstart_runs_for_real_and_passes() {
 
 #[test]
 fn a_service_restarted_by_a_fault_is_measured_and_stopped_at_the_end() {
-    if !support::available(
-        "python3",
-        support::on_path("python3"),
-        "the service is `python3 -m http.server`",
-    ) {
+    if !support::python3("the service is `python3 -m http.server`") {
         return;
     }
     let _one = support::exclusive();
     let tmp = tempfile::tempdir().expect("a temp dir");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port");
+    let port = support::free_port();
     let file = tmp.path().join("restart.chaos");
     std::fs::write(
         &file,

@@ -75,6 +75,20 @@ pub fn skipped(reason: &str) {
     }
 }
 
+/// `true` when `python3` is on `PATH` (the tests' web servers are
+/// `python3 -m http.server`); otherwise skips (or fails when required), saying `why`.
+pub fn python3(why: &str) -> bool {
+    available("python3", on_path("python3"), why)
+}
+
+/// A port on 127.0.0.1 that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
 /// Whether an executable is on `PATH`.
 pub fn on_path(program: &str) -> bool {
     std::env::var_os("PATH")
