@@ -54,7 +54,7 @@ pub fn run(plan: &Plan, ctx: &Context) -> Vec<Check> {
             checks.push(Check {
                 subject: format!("probe {}", probe.name),
                 result: Prepared::prepare(&probe.check)
-                    .map(|_| "ready".to_string())
+                    .map(|prepared| try_once(probe, &prepared, plan))
                     .map_err(|e| e.to_string()),
             });
         }
@@ -92,6 +92,39 @@ pub fn run(plan: &Plan, ctx: &Context) -> Vec<Check> {
         }
     }
     checks
+}
+
+/// What a probe that could be built says when it is tried once, in words: a probe that
+/// answered is ready; one that did not is not an error (the run may start what it
+/// watches), but the dry run says so. An `exec` probe is not run: a dry run runs no
+/// command.
+fn try_once(probe: &crate::plan::Probe, prepared: &Prepared, plan: &Plan) -> String {
+    if matches!(probe.check, crate::plan::ProbeCheck::Exec { .. }) {
+        return "buildable; not tried (a dry run runs no command)".to_string();
+    }
+    let timeout = std::time::Duration::from_millis(probe.timeout_ms.clamp(1, 2_000));
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return "buildable; not tried".to_string();
+    };
+    let started = std::time::Instant::now();
+    let outcome = rt.block_on(prepared.sample(timeout));
+    let took = started.elapsed().as_secs_f64() * 1000.0;
+    if outcome.is_ok() {
+        format!("answered once ({took:.0} ms)")
+    } else if plan.services.is_empty() {
+        format!(
+            "buildable, but tried once it failed ({}, {took:.0} ms): nothing healthy answers there now",
+            outcome.as_str()
+        )
+    } else {
+        format!(
+            "buildable; tried once before the services start: {} ({took:.0} ms)",
+            outcome.as_str()
+        )
+    }
 }
 
 /// The fault kinds of the runnable scenarios that need confirmation: destructive ones

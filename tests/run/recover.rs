@@ -347,3 +347,47 @@ fn the_legacy_yaml_runs_through_the_same_preflight() {
         "{ran:#?}"
     );
 }
+
+/// A dry run says "answered once" only for a probe that answered, and says when one
+/// did not: "ready" must not mean "nothing listens there".
+#[test]
+fn dry_run_tries_each_probe_once_and_says_what_it_found() {
+    let _shared = super::support::shared();
+    let server = FlagServer::start();
+    let nothing = support::free_port();
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let file = tmp.path().join("probes.chaos");
+    std::fs::write(
+        &file,
+        format!(
+            "probe up = http(\"http://127.0.0.1:{}/\", every: 100ms)\nprobe down = http(\"http://127.0.0.1:{nothing}/\", every: 100ms, timeout: 300ms)\nprobe cmd = exec([\"true\"], every: 1s)\nscenario \"dry\" {{\n  baseline 1s\n  slo {{ availability(up) >= 99%\n    availability(down) >= 99%\n    availability(cmd) >= 99% }}\n}}\n",
+            server.port
+        ),
+    )
+    .expect("a scenario");
+    let dry = chaosc(
+        tmp.path(),
+        &["run", "--dry-run", file.to_str().unwrap_or("")],
+        LIMIT,
+    );
+    let line = |name: &str| {
+        dry.stdout
+            .lines()
+            .find(|l| l.contains(&format!("probe {name}:")))
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(
+        line("up").contains("ok     probe up: answered once ("),
+        "{dry:#?}"
+    );
+    assert!(
+        line("down").contains("buildable, but tried once it failed (connect"),
+        "{dry:#?}"
+    );
+    assert!(!line("down").contains("ready"), "{dry:#?}");
+    assert!(
+        line("cmd").contains("not tried (a dry run runs no command)"),
+        "{dry:#?}"
+    );
+}
