@@ -29,6 +29,7 @@ Examples:
   chaosc run --plan plan.json                        run a plan written by `chaosc plan -o`
   chaosc run --legacy chaos_scenarios.yml --suite smoke_test
   chaosc run experiments.chaos --seed 42             repeat the random decisions of a run
+  chaosc run experiments.chaos --no-readiness-gate   inject even if a probe fails before the first fault
   chaosc run experiments.chaos --metrics-listen 127.0.0.1:9464
                                                      serve live metrics at /metrics while it runs
   chaosc run experiments.chaos --pushgateway http://pushgateway:9091
@@ -71,6 +72,15 @@ pub struct RunArgs {
     /// Serve live metrics at http://ADDR/metrics while the run lasts (e.g. 127.0.0.1:9464)
     #[arg(long, value_name = "ADDR")]
     pub metrics_listen: Option<SocketAddr>,
+
+    /// Inject even when a probe is failing before the first fault (skips the readiness gate)
+    #[arg(long)]
+    pub no_readiness_gate: bool,
+
+    /// How long the readiness gate waits for every probe to succeed N times in a row
+    /// (N: the scenario's recovery `checks`) before the first fault
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub ready_within: std::time::Duration,
 
     /// Push `metrics.prom` to this Prometheus Pushgateway once the reports are written
     #[arg(long, value_name = "URL", value_parser = pushgateway::parse_url)]
@@ -225,6 +235,7 @@ pub fn run(args: &RunArgs, globals: &Globals) -> i32 {
         progress: mode,
         source,
         live: live.as_ref().map(|(_, l)| Arc::clone(l)),
+        readiness: (!args.no_readiness_gate).then_some(args.ready_within),
     };
     let results = match execute(plan, options, live.map(|(listener, _)| listener)) {
         Ok(results) => results,
@@ -511,6 +522,12 @@ fn make_report_dir(given: Option<&Path>) -> Result<PathBuf, String> {
     crate::inject::files::create_private_dir(&dir)
         .map_err(|e| format!("cannot create the report folder `{}`: {e}", dir.display()))?;
     Ok(dir)
+}
+
+/// A duration on the command line: `30s`, `500ms`, `2m`.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(text)
+        .map_err(|e| format!("`{text}` is not a duration ({e}); write e.g. `30s` or `500ms`"))
 }
 
 fn random_seed() -> u64 {

@@ -47,6 +47,8 @@ pub struct Options {
     pub source: String,
     /// Where the live metrics are published (`--metrics-listen`), if anywhere.
     pub live: Option<Arc<live::Live>>,
+    /// How long the readiness gate waits before the first fault; `None` skips it.
+    pub readiness: Option<Duration>,
 }
 
 /// The run's id: the report folder's name.
@@ -182,6 +184,7 @@ pub async fn execute(plan: Plan, opts: Options, interrupt: watch::Receiver<bool>
             .max_duration_ms
             .map(|m| run_start + Duration::from_millis(m)),
         progress: Arc::clone(&progress),
+        readiness: opts.readiness,
         ensure_guard: Box::new(ensure_guard),
         live: opts.live.clone(),
     };

@@ -44,6 +44,8 @@ pub struct Shared {
     /// The whole run's `max_duration` end, if any.
     pub run_deadline: Option<Instant>,
     pub progress: Arc<Progress>,
+    /// The readiness gate's bounded wait; `None` when it is skipped (`--no-readiness-gate`).
+    pub readiness: Option<Duration>,
     /// Starts the guard before the first fault (idempotent).
     pub ensure_guard: Box<dyn Fn() -> Result<(), String> + Send + Sync>,
     /// Where the live metrics are published (`--metrics-listen`), if anywhere.
@@ -56,6 +58,21 @@ enum Stopped {
     Interrupted,
     Aborted(AbortResult),
     Error(String),
+}
+
+/// Ends a scenario as `not_steady` before any fault (its probes already stopped).
+fn not_steady(
+    mut result: ScenarioResult,
+    stores: &BTreeMap<String, SharedStore>,
+    t0: Instant,
+    reason: &str,
+    shared: &Shared,
+) -> ScenarioResult {
+    result.probes = probe_results(stores, t0);
+    result.verdict = Verdict::NotSteady;
+    result.reason = Some(reason.to_string());
+    shared.progress.event(&format!("{}: {reason}", result.name));
+    result
 }
 
 fn us(d: Duration) -> u64 {
@@ -170,13 +187,15 @@ pub async fn run(plan: &Plan, s: &Scenario, shared: &Shared) -> ScenarioResult {
     };
 
     // Baseline.
-    let chaos_start = t0 + Duration::from_millis(s.baseline_ms);
+    let mut chaos_start = t0 + Duration::from_millis(s.baseline_ms);
     let mut windows = Windows {
         baseline: None,
         chaos: None,
         recovery: None,
     };
     let mut stopped = None;
+    // Why no fault may be injected, if none may.
+    let mut refused = None;
     if s.baseline_ms > 0 {
         shared
             .progress
@@ -195,18 +214,29 @@ pub async fn run(plan: &Plan, s: &Scenario, shared: &Shared) -> ScenarioResult {
                     .collect()
             });
             if let Err(reason) = evaluate::steady(&result.steady_state) {
-                let _ = stop_probes.send(true);
-                finish_probes(probe_tasks).await;
-                proxies.stop().await;
-                result.probes = probe_results(&stores, t0);
-                result.verdict = Verdict::NotSteady;
-                result.reason = Some(format!("not steady before any fault: {reason}"));
-                shared
-                    .progress
-                    .event(&format!("{}: not steady: {reason}", s.name));
-                return result;
+                refused = Some(format!("not steady before any fault: {reason}"));
             }
         }
+    }
+
+    // Health before harm: no fault goes into a system whose probes are failing.
+    if let (None, None, Some(within), false) =
+        (&refused, &stopped, shared.readiness, s.steps.is_empty())
+    {
+        match watch.ready(s.recovery.checks, within).await {
+            Ok(()) => {
+                // Faults start when the gate opens (at once after a healthy baseline).
+                chaos_start = chaos_start.max(Instant::now());
+            }
+            Err(Ok(stop)) => stopped = Some(stop),
+            Err(Err(reason)) => refused = Some(format!("not ready for faults: {reason}")),
+        }
+    }
+    if let Some(reason) = refused {
+        let _ = stop_probes.send(true);
+        finish_probes(probe_tasks).await;
+        proxies.stop().await;
+        return not_steady(result, &stores, t0, &reason, shared);
     }
 
     // Chaos.
@@ -227,8 +257,7 @@ pub async fn run(plan: &Plan, s: &Scenario, shared: &Shared) -> ScenarioResult {
         .filter_map(|st| st.actual_start_ms)
         .fold(f64::INFINITY, f64::min);
     let chaos_from = if chaos_first.is_finite() {
-        t0 + Duration::from_secs_f64(chaos_first.max(0.0) / 1000.0)
-            + Duration::from_millis(s.baseline_ms)
+        chaos_start + Duration::from_secs_f64(chaos_first.max(0.0) / 1000.0)
     } else {
         chaos_start
     };
@@ -248,7 +277,11 @@ pub async fn run(plan: &Plan, s: &Scenario, shared: &Shared) -> ScenarioResult {
         ));
         let until = chaos_end + Duration::from_millis(s.recovery.within_ms);
         stopped = watch
-            .wait_until(until, "recovery", Some((chaos_end, s.recovery.checks)))
+            .wait_until(
+                until,
+                "recovery",
+                Some((chaos_start, chaos_end, s.recovery.checks)),
+            )
             .await;
         let recovery_end = Instant::now().min(until);
         windows.recovery = Some((us(chaos_end - t0), us(recovery_end - t0)));
@@ -351,6 +384,58 @@ impl Watch<'_> {
 
     fn interrupted(&self) -> bool {
         *self.shared.interrupt.borrow()
+    }
+
+    /// The readiness gate: waits until the last `checks` samples of every probe
+    /// succeeded, for at most `within`. `Err(Ok(_))` when the run was stopped meanwhile,
+    /// `Err(Err(reason))` when a probe was not healthy in time.
+    async fn ready(&self, checks: u32, within: Duration) -> Result<(), Result<Stopped, String>> {
+        let need = checks.max(1) as usize;
+        let started = Instant::now();
+        let until = started + within;
+        let mut announced = false;
+        let mut interrupt = self.shared.interrupt.clone();
+        loop {
+            if let Some(stop) = self.check(None) {
+                return Err(Ok(stop));
+            }
+            let failing: Vec<String> = self.with_stores(|stores| {
+                stores
+                    .iter()
+                    .filter(|(_, store)| {
+                        let samples = store.samples();
+                        samples.len() < need
+                            || samples[samples.len() - need..].iter().any(|x| !x.ok())
+                    })
+                    .map(|(name, _)| format!("`{name}`"))
+                    .collect()
+            });
+            if failing.is_empty() {
+                return Ok(());
+            }
+            let now = Instant::now();
+            if now >= until {
+                return Err(Err(format!(
+                    "probe {} did not succeed {need} times in a row within {} ms before the first fault",
+                    failing.join(", "),
+                    within.as_millis()
+                )));
+            }
+            if !announced && now - started >= Duration::from_millis(500) {
+                announced = true;
+                self.shared.progress.event(&format!(
+                    "{}: waiting for {} to succeed {need} times in a row before the first fault (up to {} ms)",
+                    self.scenario.name,
+                    failing.join(", "),
+                    within.as_millis()
+                ));
+            }
+            self.status("ready?", &BTreeMap::new());
+            tokio::select! {
+                _ = tokio::time::sleep_until((now + WATCH_EVERY).min(until).into()) => {}
+                _ = interrupt.changed() => {}
+            }
+        }
     }
 
     /// Checks the interrupt, the deadlines and (from `chaos_start` on) the aborts.
@@ -481,16 +566,15 @@ impl Watch<'_> {
         &self,
         until: Instant,
         phase: &'static str,
-        recovery: Option<(Instant, u32)>,
+        recovery: Option<(Instant, Instant, u32)>,
     ) -> Option<Stopped> {
         let mut interrupt = self.shared.interrupt.clone();
-        let chaos_start =
-            recovery.map(|_| self.t0 + Duration::from_millis(self.scenario.baseline_ms));
+        let chaos_start = recovery.map(|(start, _, _)| start);
         loop {
             if let Some(stop) = self.check(chaos_start) {
                 return Some(stop);
             }
-            if let Some((chaos_end, checks)) = recovery {
+            if let Some((_, chaos_end, checks)) = recovery {
                 let from = us(chaos_end - self.t0);
                 let all = self
                     .stores

@@ -406,3 +406,80 @@ fn a_service_that_dies_during_a_scenario_is_an_error_not_a_pass() {
         "{ran:#?}"
     );
 }
+
+/// Health before harm: a scenario whose probe fails before the first fault injects
+/// nothing and ends `not_steady`, even without a `steady_state` block; a probe that
+/// becomes healthy within the wait lets the faults start then.
+#[test]
+fn the_readiness_gate_holds_faults_until_the_probes_are_healthy() {
+    let _shared = super::support::shared();
+    let server = FlagServer::start();
+    std::fs::write(server.dir.path().join("fail"), "").expect("the server fails");
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let flag = tmp.path().join("injected");
+    let file = write(
+        tmp.path(),
+        "gate.chaos",
+        &format!(
+            "probe web = http(\"http://127.0.0.1:{port}/\", every: 100ms)\nscenario \"gate\" {{\n  timeline {{ at 0s exec(run: [\"touch\", \"{flag}\"], revert: [\"true\"]) for 500ms }}\n  slo {{ requests(web) >= 0 }}\n}}\n",
+            port = server.port,
+            flag = flag.display()
+        ),
+    );
+    let reports = tmp.path().join("refused");
+    let ran = chaosc(
+        tmp.path(),
+        &[
+            "run",
+            &file,
+            "--yes",
+            "--ready-within",
+            "1s",
+            "--report-dir",
+            reports.to_str().unwrap_or(""),
+        ],
+        LIMIT,
+    );
+    assert_eq!(ran.code, 1, "{ran:#?}");
+    let r = results(&reports);
+    let s = &r["scenarios"][0];
+    assert_eq!(s["verdict"], "not_steady", "{s:#}");
+    let reason = s["reason"].as_str().unwrap_or("");
+    assert!(
+        reason.contains(
+            "not ready for faults: probe `web` did not succeed 3 times in a row within 1000 ms"
+        ),
+        "{reason}"
+    );
+    assert!(!flag.exists(), "nothing was injected");
+
+    // Healthy after about 1 s: the fault waits for it, then runs.
+    let healer = {
+        let fail = server.dir.path().join("fail");
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(1000));
+            let _ = std::fs::remove_file(fail);
+        })
+    };
+    let reports = tmp.path().join("waited");
+    let ran = chaosc(
+        tmp.path(),
+        &[
+            "run",
+            &file,
+            "--yes",
+            "--report-dir",
+            reports.to_str().unwrap_or(""),
+        ],
+        LIMIT,
+    );
+    healer.join().expect("the healer ends");
+    assert!(flag.exists(), "injected once healthy: {ran:#?}");
+    let r = results(&reports);
+    let s = &r["scenarios"][0];
+    assert_eq!(s["verdict"], "passed", "{s:#}");
+    assert!(
+        num(s, &["phases", "chaos", "start_ms"]) >= 1000.0,
+        "the faults started once the probe was healthy: {s:#}"
+    );
+}
