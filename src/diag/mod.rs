@@ -59,6 +59,26 @@ pub struct SourceId(pub u32);
 pub struct Source {
     pub name: String,
     pub text: String,
+    /// Byte offsets of the line starts, computed on first use, so that placing many
+    /// diagnostics in a large file does not rescan it for each one.
+    line_starts: std::sync::OnceLock<Vec<usize>>,
+}
+
+impl Source {
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let text = &self.text;
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let line = starts.partition_point(|&s| s <= offset);
+        let line_start = starts[line.saturating_sub(1)];
+        let col = text[line_start..offset].chars().count() + 1;
+        (line, col)
+    }
 }
 
 /// Every source a compilation touched, so renderers can show any diagnostic.
@@ -72,6 +92,7 @@ impl Sources {
         self.files.push(Source {
             name: name.into(),
             text: text.into(),
+            line_starts: std::sync::OnceLock::new(),
         });
         SourceId(self.files.len() as u32 - 1)
     }
@@ -82,11 +103,12 @@ impl Sources {
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, id: SourceId, offset: usize) -> (usize, usize) {
-        line_col(&self.get(id).text, offset)
+        self.get(id).line_col(offset)
     }
 }
 
-/// 1-based line and column (in characters) of a byte offset in `text`.
+/// 1-based line and column (in characters) of a byte offset in `text` (one scan of
+/// the text; [`Source::line_col`] indexes the lines once for many lookups).
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..floor_char_boundary(text, offset)];
@@ -187,4 +209,25 @@ impl Diagnostic {
 /// emission order for diagnostics at the same place.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by_key(|d| (d.source, d.span().start));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indexed_line_col_agrees_with_the_scan() {
+        let mut sources = Sources::default();
+        let text = "ab\né€\n\n  x\r\nlast";
+        let id = sources.add("a", text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(
+                sources.line_col(id, offset),
+                line_col(text, offset),
+                "{offset}"
+            );
+        }
+        let empty = sources.add("b", "");
+        assert_eq!(sources.line_col(empty, 5), (1, 1));
+    }
 }

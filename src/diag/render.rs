@@ -8,7 +8,7 @@ use serde::Serialize;
 /// `path:line:col: severity[CODE]: message`, one line per diagnostic.
 pub fn short(diagnostic: &Diagnostic, sources: &Sources) -> String {
     let source = sources.get(diagnostic.source);
-    let (line, col) = super::line_col(&source.text, diagnostic.span().start);
+    let (line, col) = source.line_col(diagnostic.span().start);
     format!(
         "{}:{}:{}: {}[{}]: {}",
         source.name,
@@ -74,8 +74,8 @@ pub fn json<'a>(
     for d in diagnostics {
         let source = sources.get(d.source);
         let span = d.span();
-        let (line, column) = super::line_col(&source.text, span.start);
-        let (end_line, end_column) = super::line_col(&source.text, span.end);
+        let (line, column) = source.line_col(span.start);
+        let (end_line, end_column) = source.line_col(span.end);
         out.push(JsonDiagnostic {
             code: d.code.as_str(),
             severity: d.severity.as_str(),
@@ -91,7 +91,7 @@ pub fn json<'a>(
                 .labels
                 .iter()
                 .map(|l| {
-                    let (line, column) = super::line_col(&source.text, l.span.start);
+                    let (line, column) = source.line_col(l.span.start);
                     JsonLabel {
                         message: &l.message,
                         primary: l.primary,
