@@ -166,6 +166,49 @@ fn check_short_format_is_one_exact_line_per_diagnostic() {
 }
 
 #[test]
+fn a_ten_megabyte_line_is_not_echoed_whole() {
+    let dir = temp();
+    // An unknown name 10 MB long, on a 10 MB line, after another long line.
+    let name = "z".repeat(10_000_000);
+    let text = format!(
+        "// {}\nconst a = 1s\nconst b = {name} // end\n",
+        "c".repeat(5000)
+    );
+    write(dir.path(), "long.chaos", &text);
+    let human = run(dir.path(), &["check", "long.chaos"]);
+    assert_eq!(
+        human.code,
+        1,
+        "{}",
+        &human.stdout[..human.stdout.len().min(2000)]
+    );
+    assert!(
+        human.stdout.len() < 4000,
+        "{} bytes of output:\n{}",
+        human.stdout.len(),
+        &human.stdout[..human.stdout.len().min(2000)]
+    );
+    assert!(human.stdout.contains("E0201"), "{}", human.stdout);
+    assert!(human.stdout.contains("zzz…zzz"), "{}", human.stdout);
+    // The place is the real one: line 3, column 11.
+    assert!(
+        human.stdout.contains("[long.chaos:3:11]"),
+        "{}",
+        human.stdout
+    );
+    let short = run(dir.path(), &["check", "--format", "short", "long.chaos"]);
+    assert_eq!(short.code, 1);
+    assert!(short.stdout.len() < 400, "{}", short.stdout.len());
+    assert!(
+        short
+            .stdout
+            .starts_with("long.chaos:3:11: error[E0201]: unknown name `zzz"),
+        "{}",
+        short.stdout
+    );
+}
+
+#[test]
 fn check_short_format_prints_nothing_when_clean() {
     let dir = temp();
     write(dir.path(), "good.chaos", CANONICAL);

@@ -185,7 +185,11 @@ fn hostile() -> Vec<(&'static str, String)> {
         ("fifty thousand aliases", many_aliases),
         (
             "huge scalar",
-            format!("scenarios:\n  - name: \"{}\"\n", "y".repeat(2 << 20)),
+            format!("scenarios:\n  - name: \"{}\"\n", "y".repeat(20 << 20)),
+        ),
+        (
+            "a long line of flow scalars",
+            format!("scenarios: [{}x]\n", "x, ".repeat(3_000_000)),
         ),
     ]
 }
@@ -193,7 +197,9 @@ fn hostile() -> Vec<(&'static str, String)> {
 #[test]
 fn hostile_documents_in_process() {
     let mut h = harness("hostile_documents_in_process", seed());
-    for (_, text) in hostile() {
+    // The 20 MB scalar takes the binary about 5 s in a debug build: beyond the
+    // harness's deadline, it runs below only.
+    for (_, text) in hostile().into_iter().filter(|(_, t)| t.len() <= 10 << 20) {
         h.run(text);
     }
 }
