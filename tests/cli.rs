@@ -208,6 +208,108 @@ fn a_ten_megabyte_line_is_not_echoed_whole() {
     );
 }
 
+/// `run_with`, failing instead of hanging when the binary has not ended after 60 s.
+fn run_bounded(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Out {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (dir, args, envs): (PathBuf, Vec<String>, Vec<(String, String)>) = (
+        dir.to_path_buf(),
+        args.iter().map(|a| a.to_string()).collect(),
+        envs.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    );
+    let shown = args.join(" ");
+    std::thread::spawn(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let _ = tx.send(run_with(&dir, &args, None, &envs));
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(60))
+        .unwrap_or_else(|_| panic!("`chaosc {shown}` did not end (a hang)"))
+}
+
+fn mkfifo(path: &Path) {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+}
+
+#[test]
+fn special_files_given_on_the_command_line_are_refused() {
+    let dir = temp();
+    mkfifo(&dir.path().join("fifo.chaos"));
+    let big = write(dir.path(), "big.chaos", &"// big\n".repeat(3 << 20));
+    let big = big.to_str().unwrap();
+    for (args, reason) in [
+        (
+            vec!["check", "fifo.chaos"],
+            "not a regular file (a named pipe)",
+        ),
+        (
+            vec!["check", "/dev/zero"],
+            "not a regular file (a character device)",
+        ),
+        (
+            vec!["fmt", "fifo.chaos"],
+            "not a regular file (a named pipe)",
+        ),
+        (
+            vec!["plan", "/dev/zero"],
+            "not a regular file (a character device)",
+        ),
+        (
+            vec!["run", "--dry-run", "fifo.chaos"],
+            "not a regular file (a named pipe)",
+        ),
+        (
+            vec!["import", "fifo.chaos", "-o", "-"],
+            "not a regular file (a named pipe)",
+        ),
+        (vec!["check", big], "the file is larger than 16 MiB"),
+        (
+            vec!["check", "/proc/self/environ"],
+            "the file is not text (it contains a NUL byte)",
+        ),
+    ] {
+        let out = run_bounded(dir.path(), &args, &[("CHAOSC_TEST_SECRET", "hunter2")]);
+        assert_eq!(out.code, 2, "{args:?}: {out:?}");
+        assert!(out.stderr.contains(reason), "{args:?}: {out:?}");
+        assert!(!out.stderr.contains("hunter2") && !out.stdout.contains("hunter2"));
+    }
+}
+
+#[test]
+fn imports_of_special_files_are_refused_at_the_import() {
+    let dir = temp();
+    mkfifo(&dir.path().join("fifo.chaos"));
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.chaos")).unwrap();
+    std::os::unix::fs::symlink("/proc/self/environ", dir.path().join("environ.chaos")).unwrap();
+    write(
+        dir.path(),
+        "main.chaos",
+        "import \"/dev/zero\" as a\nimport \"/proc/self/environ\" as b\nimport \"./fifo.chaos\" as c\nimport \"./zero.chaos\" as d\nimport \"./environ.chaos\" as e\n",
+    );
+    let out = run_bounded(
+        dir.path(),
+        &["check", "--format", "short", "main.chaos"],
+        &[("CHAOSC_TEST_SECRET", "hunter2")],
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "main.chaos:1:8: error[E0801]: cannot import `/dev/zero`: not a `.chaos` file",
+            "main.chaos:2:8: error[E0801]: cannot import `/proc/self/environ`: not a `.chaos` file",
+            "main.chaos:3:8: error[E0801]: cannot import `./fifo.chaos`: not a regular file (a named pipe)",
+            "main.chaos:4:8: error[E0801]: cannot import `./zero.chaos`: not a regular file (a character device)",
+            "main.chaos:5:8: error[E0801]: cannot import `./environ.chaos`: the file is not text (it contains a NUL byte)",
+        ],
+        "{out:?}"
+    );
+    assert!(!out.stdout.contains("hunter2") && !out.stderr.contains("hunter2"));
+}
+
 #[test]
 fn check_short_format_prints_nothing_when_clean() {
     let dir = temp();
