@@ -311,6 +311,47 @@ fn imports_of_special_files_are_refused_at_the_import() {
 }
 
 #[test]
+fn doubling_interpolations_are_refused_quickly() {
+    // Forty levels of `"${next}${next}"`: 2^40 bytes, and 2^40 references to follow
+    // without each const being evaluated once. It took minutes (26 levels: 55 s).
+    let dir = temp();
+    let mut text: String = (0..40)
+        .map(|i| format!("const a{i} = \"${{a{}}}${{a{}}}\"\n", i + 1, i + 1))
+        .collect();
+    text.push_str("const a40 = \"x\"\n");
+    write(dir.path(), "double.chaos", &text);
+    let started = std::time::Instant::now();
+    let out = run_bounded(
+        dir.path(),
+        &["check", "--format", "short", "double.chaos"],
+        &[],
+    );
+    let took = started.elapsed();
+    assert_eq!(
+        out.stdout,
+        "double.chaos:20:13: error[E1003]: the string is longer than 1 MiB once interpolated\n",
+        "{out:?}"
+    );
+    assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
+}
+
+#[test]
+fn const_cycles_are_errors() {
+    let dir = temp();
+    write(
+        dir.path(),
+        "cycle.chaos",
+        "const a = \"${b}\"\nconst b = \"${a}\"\nprobe p = http(\"http://127.0.0.1:1/${a}\")\nscenario \"s\" {\n  baseline 5s\n  slo {\n    availability(p) >= 99%\n  }\n}\n",
+    );
+    let out = run(dir.path(), &["check", "--format", "short", "cycle.chaos"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.stdout,
+        "cycle.chaos:2:14: error[E0208]: `a` is defined in terms of itself: `a` → `b` → `a`\n"
+    );
+}
+
+#[test]
 fn check_short_format_prints_nothing_when_clean() {
     let dir = temp();
     write(dir.path(), "good.chaos", CANONICAL);

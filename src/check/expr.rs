@@ -118,37 +118,40 @@ impl<'a> Checker<'a> {
                 None => Val::Error,
             },
             Def::Const(c) => {
-                let key = c as *const Const;
-                if self.evaluating.contains(&key) {
-                    let d = self
-                        .error(
-                            Code::UnknownName,
-                            path.span,
-                            format!("`{}` is defined in terms of itself", c.name.name),
-                        )
-                        .with_label("refers back to itself")
-                        .with_help("give the const a literal value");
-                    self.emit(d);
+                if let Some(position) = self.evaluating.iter().position(|&e| std::ptr::eq(e, c)) {
+                    self.const_cycle(position, c, path);
                     return Val::Error;
                 }
-                self.evaluating.push(key);
-                // Evaluate in the const's own module, where its names are.
-                let module = self.module_of_const(c).unwrap_or(self.module);
-                let saved = std::mem::replace(&mut self.module, module);
-                let frames = if module == saved {
-                    Vec::new()
+                // A top-level const is evaluated in its own module, without the locals
+                // of the place that uses it; a local one where it is.
+                let top = self.module_of_const(c);
+                let epoch = if top.is_some() {
+                    u64::MAX
                 } else {
+                    self.scope_epoch
+                };
+                let cache = (c as *const Const, epoch, self.param_values.len());
+                if let Some(value) = self.const_values.get(&cache) {
+                    return value.clone();
+                }
+                self.evaluating.push(c);
+                let module = top.unwrap_or(self.module);
+                let saved = std::mem::replace(&mut self.module, module);
+                let frames = if top.is_some() {
                     std::mem::take(&mut self.frames)
+                } else {
+                    Vec::new()
                 };
                 let quiet = self.diagnostics.len();
                 let value = self.infer(&c.value);
                 // Problems inside the const are reported where it is defined, once.
                 self.diagnostics.truncate(quiet);
-                if !frames.is_empty() {
+                if top.is_some() {
                     self.frames = frames;
                 }
                 self.module = saved;
                 self.evaluating.pop();
+                self.const_values.insert(cache, value.clone());
                 value
             }
             Def::Decl(decl) => match decl.kind {
@@ -231,6 +234,42 @@ impl<'a> Checker<'a> {
                 Val::Error
             }
         }
+    }
+
+    /// Reports the cycle `evaluating[position..]` closed by `path` (a reference to `c`),
+    /// once per cycle.
+    fn const_cycle(&mut self, position: usize, c: &'a Const, path: &Path) {
+        let consts = &self.evaluating[position..];
+        let mut key: Vec<*const Const> = consts.iter().map(|&e| e as *const Const).collect();
+        key.sort();
+        if !self.cycles.insert(key) {
+            return;
+        }
+        let names: Vec<String> = consts
+            .iter()
+            .map(|e| format!("`{}`", e.name.name))
+            .collect();
+        let shown = format!("{} → `{}`", names.join(" → "), c.name.name);
+        let help = if names.len() == 1 {
+            format!(
+                "give `{}` a value that does not use `{}`",
+                c.name.name, c.name.name
+            )
+        } else {
+            format!(
+                "give one of {} a value that does not use the others",
+                names.join(", ")
+            )
+        };
+        let d = self
+            .error(
+                Code::ConstCycle,
+                path.span,
+                format!("`{}` is defined in terms of itself: {shown}", c.name.name),
+            )
+            .with_label(format!("refers back to `{}`", c.name.name))
+            .with_help(help);
+        self.cycle_diagnostics.push(d);
     }
 
     fn module_of_const(&self, c: &Const) -> Option<usize> {
@@ -324,21 +363,41 @@ impl<'a> Checker<'a> {
     }
 
     /// A string literal's value: known text, text with `env(…)` parts, or unknown.
+    ///
+    /// The length is added up before anything is joined: past [`MAX_STRING_BYTES`] the
+    /// string is refused (E1003) instead of built.
     pub fn string_value(&mut self, s: &'a StringLit) -> Val {
         let mut pieces: Vec<Text> = Vec::new();
         let mut known = true;
-        let push = |pieces: &mut Vec<Text>, text: Text| match (pieces.last_mut(), text) {
-            (Some(Text::Literal(last)), Text::Literal(more)) => last.push_str(&more),
-            (_, text) => pieces.push(text),
-        };
+        let mut size = 0usize;
         for part in &s.parts {
-            match part {
-                StringPart::Text(t) => push(&mut pieces, Text::Literal(t.clone())),
+            let text = match part {
+                StringPart::Text(t) => Text::Literal(t.clone()),
                 StringPart::Interpolation(path) => match self.interpolate(path) {
-                    Some(text) => push(&mut pieces, text),
-                    None => known = false,
+                    Some(text) => text,
+                    None => {
+                        known = false;
+                        continue;
+                    }
                 },
+            };
+            size = size.saturating_add(text_size(&text));
+            if size > MAX_STRING_BYTES {
+                let d = self
+                    .error(
+                        Code::StringTooLong,
+                        s.span,
+                        format!(
+                            "the string is longer than {} MiB once interpolated",
+                            MAX_STRING_BYTES >> 20
+                        ),
+                    )
+                    .with_label("too long")
+                    .with_help("interpolate shorter values: a string holds at most 1 MiB");
+                self.emit(d);
+                return Val::Error;
             }
+            push_text(&mut pieces, text);
         }
         if !known {
             return Val::Str(None);
@@ -913,6 +972,32 @@ pub fn target_kind(call_name: &str) -> TargetKind {
 }
 
 /// Whether a value fits a type (errors fit everything: they are reported already).
+/// The most a string may hold once interpolated: 1 MiB.
+pub const MAX_STRING_BYTES: usize = 1 << 20;
+
+/// What a text weighs against [`MAX_STRING_BYTES`]: its literal bytes, and each
+/// `env(…)` part's name and one more, so that no part is free.
+fn text_size(text: &Text) -> usize {
+    match text {
+        Text::Literal(s) => s.len(),
+        Text::Env { env } => env.len() + 1,
+        Text::Concat { concat } => concat.iter().map(text_size).sum(),
+    }
+}
+
+/// Appends `text` to `pieces`, joining literals and flattening concatenations.
+fn push_text(pieces: &mut Vec<Text>, text: Text) {
+    match (pieces.last_mut(), text) {
+        (_, Text::Concat { concat }) => {
+            for piece in concat {
+                push_text(pieces, piece);
+            }
+        }
+        (Some(Text::Literal(last)), Text::Literal(more)) => last.push_str(&more),
+        (_, text) => pieces.push(text),
+    }
+}
+
 pub fn compatible(value: &Val, ty: &Ty) -> bool {
     match (value, ty) {
         (Val::Error, _) => true,

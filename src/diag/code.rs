@@ -80,6 +80,8 @@ codes! {
     UnknownMetric = "E0206", Error;
     /// A word that is not one of the allowed values (window, direction, method, signal…).
     UnknownOption = "E0207", Error;
+    /// A const defined in terms of itself, directly or through others.
+    ConstCycle = "E0208", Error;
 
     /// A named argument that the call does not take.
     UnknownArgument = "E0301", Error;
@@ -136,6 +138,8 @@ codes! {
     UnknownInterpolation = "E1001", Error;
     /// `${name}` naming a list, map, target or other value that is not text.
     NonScalarInterpolation = "E1002", Error;
+    /// A string longer than 1 MiB once its interpolations are replaced.
+    StringTooLong = "E1003", Error;
 
     /// A legacy configuration that is not YAML (or not one YAML document).
     LegacyNotYaml = "E1201", Error;
