@@ -352,6 +352,56 @@ fn const_cycles_are_errors() {
 }
 
 #[test]
+fn numbers_that_do_not_fit_are_errors_not_plans() {
+    let dir = temp();
+    let program = |step: &str, probe_args: &str| {
+        format!(
+            "target edge = proxy(listen: \"127.0.0.1:18081\", upstream: \"127.0.0.1:18080\")\nprobe home = http(\"http://127.0.0.1:18081/\"{probe_args})\nscenario \"s\" {{\n  baseline 5s\n  timeline {{\n    {step}\n  }}\n  slo {{\n    availability(home) >= 99%\n  }}\n}}\n"
+        )
+    };
+    for (step, probe_args, expected) in [
+        (
+            "at 0s cpu_stress(workers: 2) for 99999999999999999999h",
+            "",
+            "`99999999999999999999h` is out of range",
+        ),
+        (
+            "at 9223372036854775807ms latency(edge, delay: 1ms) for 1s",
+            "",
+            "`9223372036854775807ms` is out of range",
+        ),
+        (
+            "at 0s cpu_stress(workers: 9223372036854775807) for 1s",
+            "",
+            "`9223372036854775807` is out of range for `workers`",
+        ),
+        (
+            "at 0s cpu_stress(workers: 1) for 1s",
+            ", every: 1ns",
+            "`1ns` is out of range for `every`",
+        ),
+    ] {
+        write(dir.path(), "n.chaos", &program(step, probe_args));
+        // `run` says 2: nothing could be run.
+        for (command, code) in [
+            (&["check", "--format", "short"][..], 1),
+            (&["plan"], 1),
+            (&["run", "--dry-run"], 2),
+        ] {
+            let mut args = command.to_vec();
+            args.push("n.chaos");
+            let out = run(dir.path(), &args);
+            assert_eq!(out.code, code, "{args:?} {step}: {out:?}");
+            let all = format!("{}{}", out.stdout, out.stderr);
+            assert!(
+                all.contains("E0402") && all.contains(expected),
+                "{args:?} {step}: {out:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn check_short_format_prints_nothing_when_clean() {
     let dir = temp();
     write(dir.path(), "good.chaos", CANONICAL);

@@ -56,7 +56,22 @@ impl<'a> Checker<'a> {
             ExprKind::Float(f) => Val::Float(*f),
             ExprKind::Bool(b) => Val::Bool(*b),
             ExprKind::String(s) => self.string_value(s),
-            ExprKind::Quantity(q) => Val::Quantity(q.dimension, q.value),
+            ExprKind::Quantity(q) => {
+                let (max, allowed) = max_quantity(q.dimension);
+                if q.value.abs() > max {
+                    let d = self
+                        .error(
+                            Code::OutOfRange,
+                            expr.span,
+                            format!("`{}` is out of range", q.text),
+                        )
+                        .with_label("too large")
+                        .with_help(allowed);
+                    self.emit(d);
+                    return Val::Error;
+                }
+                Val::Quantity(q.dimension, q.value)
+            }
             ExprKind::Percentile(_) => {
                 let d = self
                     .error(
@@ -695,19 +710,31 @@ impl<'a> Checker<'a> {
 
     fn check_limit(&mut self, spec: &ParamSpec, value: &Val, expr: &Expr) {
         let Some(n) = value.number() else { return };
+        let whole_ms = super::timeline::whole_ms;
         let allowed = match spec.limit {
             Limit::None => return,
-            Limit::Positive if n <= 0.0 => "a value above zero",
-            Limit::NonNegative if n < 0.0 => "zero or more",
-            Limit::Percent if !(0.0..=100.0).contains(&n) => "a percentage from 0% to 100%",
-            Limit::PositivePercent if !(n > 0.0 && n <= 100.0) => {
-                "a percentage above 0% and at most 100%"
+            Limit::Positive if n <= 0.0 => "a value above zero".to_string(),
+            Limit::NonNegative if n < 0.0 => "zero or more".to_string(),
+            Limit::Percent if !(0.0..=100.0).contains(&n) => {
+                "a percentage from 0% to 100%".to_string()
             }
-            Limit::Port if !(1.0..=65535.0).contains(&n) => "a port from 1 to 65535",
+            Limit::PositivePercent if !(n > 0.0 && n <= 100.0) => {
+                "a percentage above 0% and at most 100%".to_string()
+            }
+            Limit::Port if !(1.0..=65535.0).contains(&n) => "a port from 1 to 65535".to_string(),
+            Limit::PositiveMs if n < 1e6 || !whole_ms(n) => {
+                "a duration of at least 1ms, in whole milliseconds".to_string()
+            }
+            Limit::NonNegativeMs if n < 0.0 || !whole_ms(n) => {
+                "zero or more, in whole milliseconds".to_string()
+            }
+            Limit::Count(max) if !(1.0..=max as f64).contains(&n) => {
+                format!("a number from 1 to {max}")
+            }
             _ => return,
         };
         let written = expr_text(expr);
-        self.out_of_range(expr.span, spec.name, &written, allowed);
+        self.out_of_range(expr.span, spec.name, &written, &allowed);
     }
 
     /// Binds and types a call's arguments. `partial` allows missing required ones (presets).
@@ -972,6 +999,23 @@ pub fn target_kind(call_name: &str) -> TargetKind {
 }
 
 /// Whether a value fits a type (errors fit everything: they are reported already).
+/// The largest magnitude of a quantity of each dimension, in its base unit
+/// (nanoseconds, bytes, per second, bytes per second), and the help saying so.
+pub fn max_quantity(dimension: Dimension) -> (f64, &'static str) {
+    match dimension {
+        Dimension::Duration => (
+            super::timeline::MAX_DURATION_NS,
+            "durations are at most 30 days (`720h`)",
+        ),
+        // Percentages are checked where they are used (0% to 100% for arguments and
+        // thresholds), with the parameter's name.
+        Dimension::Percent => (f64::INFINITY, ""),
+        Dimension::Size => (1099511627776.0, "sizes are at most 1TiB"),
+        Dimension::Rate => (1e6, "rates are at most 1000000/s"),
+        Dimension::Bandwidth => (125e9, "bandwidths are at most 1000Gbps"),
+    }
+}
+
 /// The most a string may hold once interpolated: 1 MiB.
 pub const MAX_STRING_BYTES: usize = 1 << 20;
 
