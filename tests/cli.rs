@@ -402,6 +402,35 @@ fn numbers_that_do_not_fit_are_errors_not_plans() {
 }
 
 #[test]
+fn proxies_on_every_interface_warn_and_proxies_to_themselves_are_errors() {
+    let dir = temp();
+    write(
+        dir.path(),
+        "open.chaos",
+        "target edge = proxy(listen: \"0.0.0.0:18081\", upstream: \"127.0.0.1:18080\")\n",
+    );
+    write(
+        dir.path(),
+        "loop.chaos",
+        "target edge = proxy(listen: \"127.0.0.1:18080\", upstream: \"127.0.0.1:18080\")\n",
+    );
+    let out = run(dir.path(), &["check", "--format", "short", "open.chaos"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        out.stdout,
+        "open.chaos:1:21: warning[W0006]: the proxy listens on `0.0.0.0:18081`, every network interface\n"
+    );
+    let out = run(dir.path(), &["check", "--deny-warnings", "open.chaos"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out
+        .stdout
+        .contains("listen on the loopback interface: `127.0.0.1:18081`"));
+    let out = run(dir.path(), &["check", "--format", "short", "loop.chaos"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stdout.contains("error[E0404]"), "{out:?}");
+}
+
+#[test]
 fn check_short_format_prints_nothing_when_clean() {
     let dir = temp();
     write(dir.path(), "good.chaos", CANONICAL);

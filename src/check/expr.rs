@@ -752,7 +752,7 @@ impl<'a> Checker<'a> {
             self.unknown_kind(&call.callee, class);
             return None;
         };
-        self.check_call_with(
+        let bound = self.check_call_with(
             CallSite {
                 args: &call.args,
                 span: call.span,
@@ -760,7 +760,55 @@ impl<'a> Checker<'a> {
             spec,
             partial,
             None,
-        )
+        )?;
+        if class == CallClass::Target && spec.name == "proxy" {
+            self.check_proxy(&bound);
+        }
+        Some(bound)
+    }
+
+    /// A `proxy` target's addresses: not its own upstream (it would connect to itself),
+    /// and preferably not on every interface (it would expose its upstream).
+    fn check_proxy(&mut self, bound: &BoundCall) {
+        let text = |name: &str| match bound.args.get(name) {
+            Some((Val::Str(Some(text)), span)) => Some((text.clone(), *span)),
+            _ => None,
+        };
+        let (Some((listen, listen_span)), upstream) = (text("listen"), text("upstream")) else {
+            return;
+        };
+        let listen_addr: Option<std::net::SocketAddr> = listen.parse().ok();
+        if let Some((upstream, upstream_span)) = upstream {
+            if connects_to_itself(&listen, listen_addr, &upstream) {
+                let d = self
+                    .error(
+                        Code::ProxyLoop,
+                        upstream_span,
+                        format!("the proxy's upstream `{upstream}` is its own listen address `{listen}`"),
+                    )
+                    .with_label("the proxy would connect to itself")
+                    .with_secondary(listen_span, "it listens here")
+                    .with_help("point `upstream` at the service the proxy stands in front of, on another port");
+                self.emit(d);
+                return;
+            }
+        }
+        if let Some(addr) = listen_addr.filter(|a| a.ip().is_unspecified()) {
+            let loopback = match addr {
+                std::net::SocketAddr::V4(_) => format!("127.0.0.1:{}", addr.port()),
+                std::net::SocketAddr::V6(_) => format!("[::1]:{}", addr.port()),
+            };
+            let d = self
+                .error(
+                    Code::ProxyOnAllInterfaces,
+                    listen_span,
+                    format!("the proxy listens on `{listen}`, every network interface"),
+                )
+                .with_label("reachable from other hosts")
+                .with_help(format!("listen on the loopback interface: `{loopback}`"))
+                .with_note("whatever connects to the proxy is forwarded to its upstream, so an upstream that only listens on the loopback interface becomes reachable from the network");
+            self.emit(d);
+        }
     }
 
     /// Binds `site`'s arguments to `spec`, on top of a preset's arguments if any.
@@ -1013,6 +1061,37 @@ pub fn max_quantity(dimension: Dimension) -> (f64, &'static str) {
         Dimension::Size => (1099511627776.0, "sizes are at most 1TiB"),
         Dimension::Rate => (1e6, "rates are at most 1000000/s"),
         Dimension::Bandwidth => (125e9, "bandwidths are at most 1000Gbps"),
+    }
+}
+
+/// Whether a proxy listening on `listen` would reach itself by connecting to `upstream`:
+/// the same port, and the same host, or a loopback or unspecified host when the proxy
+/// listens on every interface or on the loopback one.
+fn connects_to_itself(
+    listen: &str,
+    listen_addr: Option<std::net::SocketAddr>,
+    upstream: &str,
+) -> bool {
+    if listen.trim() == upstream.trim() {
+        return true;
+    }
+    let Some(listen) = listen_addr else {
+        return false;
+    };
+    let Some((host, port)) = upstream.rsplit_once(':') else {
+        return false;
+    };
+    if port.parse::<u16>().ok() != Some(listen.port()) {
+        return false;
+    }
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let local = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback() || ip.is_unspecified());
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) if ip == listen.ip() => true,
+        _ => local && (listen.ip().is_unspecified() || listen.ip().is_loopback()),
     }
 }
 

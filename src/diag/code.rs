@@ -100,6 +100,8 @@ codes! {
     OutOfRange = "E0402", Error;
     /// A `prometheus` probe's `expect` that is not a comparison such as `"< 0.05"`.
     BadComparison = "E0403", Error;
+    /// A `proxy` whose upstream is its own listen address: it would connect to itself.
+    ProxyLoop = "E0404", Error;
 
     /// A fault applied to a kind of target it cannot act on.
     UnsupportedTarget = "E0501", Error;
@@ -177,6 +179,8 @@ codes! {
     Shadowing = "W0004", Warning;
     /// A destructive fault in a file whose safety block limits no targets.
     DestructiveWithoutAllowTargets = "W0005", Warning;
+    /// A `proxy` listening on every interface (`0.0.0.0`, `[::]`).
+    ProxyOnAllInterfaces = "W0006", Warning;
 
     /// A key the legacy importer does not know.
     LegacyUnknownKey = "W1201", Warning;
