@@ -431,6 +431,41 @@ fn proxies_on_every_interface_warn_and_proxies_to_themselves_are_errors() {
 }
 
 #[test]
+fn a_byte_order_mark_is_accepted_and_formatted_away() {
+    let dir = temp();
+    let clean = "\u{FEFF}probe home = http(\"http://127.0.0.1:8080/\")\n\nscenario \"x\" {\n  baseline 5s\n  slo {\n    availability >= 99%\n  }\n}\n";
+    write(dir.path(), "bom.chaos", clean);
+    let out = run(dir.path(), &["check", "bom.chaos"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    // Columns do not count the mark.
+    write(dir.path(), "unit.chaos", "\u{FEFF}const a = 1x\n");
+    let out = run(dir.path(), &["check", "--format", "short", "unit.chaos"]);
+    assert_eq!(
+        out.stdout, "unit.chaos:1:12: error[E0103]: unknown unit `x`\n",
+        "{out:?}"
+    );
+    // `fmt` removes it: `--check` lists the file, `fmt` rewrites it without.
+    let out = run(dir.path(), &["fmt", "--check", "bom.chaos"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (1, "bom.chaos\n"),
+        "{out:?}"
+    );
+    let out = run(dir.path(), &["fmt", "bom.chaos"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let formatted = fs::read_to_string(dir.path().join("bom.chaos")).unwrap();
+    assert_eq!(formatted, clean.trim_start_matches('\u{FEFF}'));
+    // The importer skips it as well.
+    write(dir.path(), "legacy.yml", "\u{FEFF}scenarios: []\n");
+    let out = run(
+        dir.path(),
+        &["import", "--format", "short", "-o", "-", "legacy.yml"],
+    );
+    assert!(!out.stderr.contains("unknown key"), "{out:?}");
+    assert!(!out.stderr.contains("missing key `scenarios`"), "{out:?}");
+}
+
+#[test]
 fn check_short_format_prints_nothing_when_clean() {
     let dir = temp();
     write(dir.path(), "good.chaos", CANONICAL);

@@ -77,7 +77,7 @@ impl Source {
         let line = starts.partition_point(|&s| s <= offset);
         let line_start = starts[line.saturating_sub(1)];
         let col = text[line_start..offset].chars().count() + 1;
-        (line, col)
+        (line, col - bom_before(text, line, offset))
     }
 }
 
@@ -115,7 +115,13 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let col = before[line_start..].chars().count() + 1;
-    (line, col)
+    (line, col - bom_before(text, line, offset))
+}
+
+/// 1 when a byte-order mark starts the text and lies before `offset` on line 1: it
+/// takes no column (editors do not show it).
+fn bom_before(text: &str, line: usize, offset: usize) -> usize {
+    usize::from(line == 1 && text.starts_with('\u{FEFF}') && offset >= '\u{FEFF}'.len_utf8())
 }
 
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
@@ -229,5 +235,13 @@ mod tests {
         }
         let empty = sources.add("b", "");
         assert_eq!(sources.line_col(empty, 5), (1, 1));
+        // A byte-order mark takes no column.
+        let bom = sources.add("c", "\u{FEFF}ab\nc");
+        assert_eq!(sources.line_col(bom, 3), (1, 1));
+        assert_eq!(sources.line_col(bom, 4), (1, 2));
+        assert_eq!(line_col("\u{FEFF}ab\nc", 4), (1, 2));
+        assert_eq!(sources.line_col(bom, 7), (2, 2));
+        assert_eq!(sources.line_col(bom, 6), (2, 1));
+        assert_eq!(line_col("\u{FEFF}ab\nc", 6), (2, 1));
     }
 }

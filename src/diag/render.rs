@@ -153,7 +153,8 @@ pub fn clip_message(message: &str) -> std::borrow::Cow<'_, str> {
 
 /// A source as miette sees it for one diagnostic: the text with every line longer than
 /// [`SNIPPET_WIDTH`] clipped around the places the labels point at (lines and line
-/// numbers unchanged), and the map back to the real text for columns.
+/// numbers unchanged) and without a leading byte-order mark, and the map back to the
+/// real text for columns.
 pub struct ClippedSource<'a> {
     name: String,
     original: &'a super::Source,
@@ -176,14 +177,20 @@ impl<'a> ClippedSource<'a> {
         let long = text
             .split('\n')
             .any(|line| line.len() > SNIPPET_WIDTH && line.chars().count() > SNIPPET_WIDTH);
-        if !long {
+        // A byte-order mark is left out too: miette would give it a column.
+        let bom = if text.starts_with('\u{FEFF}') {
+            '\u{FEFF}'.len_utf8()
+        } else {
+            0
+        };
+        if !long && bom == 0 {
             clipped.text = text.clone();
             return clipped;
         }
         let mut points = points.to_vec();
         points.sort_unstable();
-        let mut line_start = 0;
-        for line in text.split_inclusive('\n') {
+        let mut line_start = bom;
+        for line in text[bom..].split_inclusive('\n') {
             let content = line.strip_suffix('\n').unwrap_or(line);
             let line_end = line_start + content.len();
             if content.len() <= SNIPPET_WIDTH || content.chars().count() <= SNIPPET_WIDTH {
@@ -426,6 +433,19 @@ mod tests {
         use miette::SourceCode as _;
         let contents = view.source.read_span(&(at, 4).into(), 0, 0).unwrap();
         assert_eq!((contents.line(), contents.column()), (1, 5000));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_left_out() {
+        let mut sources = Sources::default();
+        let id = sources.add("x", "\u{FEFF}const a = 1x\n");
+        let d = Diagnostic::new(Code::UnknownUnit, id, Span::new(14, 15), "m");
+        let view = MietteView::new(&d, &sources);
+        assert_eq!(view.source.text(), "const a = 1x\n");
+        assert_eq!(view.source.to_clipped(14), 11);
+        use miette::SourceCode as _;
+        let contents = view.source.read_span(&(11, 1).into(), 0, 0).unwrap();
+        assert_eq!((contents.line(), contents.column()), (0, 11));
     }
 
     #[test]

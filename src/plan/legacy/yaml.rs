@@ -79,7 +79,10 @@ pub struct YamlError {
 
 /// Parses the first document of `text`. An empty document is a null scalar.
 pub fn parse(text: &str) -> Result<Node, YamlError> {
-    let offsets = CharOffsets::new(text);
+    // A byte-order mark is not given to the scanner (it would start the first key);
+    // the offsets skip it too, so places stay those of `text`.
+    let bom = usize::from(text.starts_with('\u{FEFF}'));
+    let offsets = CharOffsets::new(text, bom);
     let mut builder = Builder {
         text,
         offsets: &offsets,
@@ -91,7 +94,7 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
         bytes: 0,
         error: None,
     };
-    let mut parser = Parser::new_from_str(text);
+    let mut parser = Parser::new(text.chars().skip(bom));
     loop {
         let (event, mark) = match parser.next_token() {
             Ok(next) => next,
@@ -137,9 +140,10 @@ struct CharOffsets {
 }
 
 impl CharOffsets {
-    fn new(text: &str) -> CharOffsets {
+    /// Offsets of the characters of `text` after the first `skip`.
+    fn new(text: &str, skip: usize) -> CharOffsets {
         CharOffsets {
-            bytes: text.char_indices().map(|(i, _)| i).collect(),
+            bytes: text.char_indices().skip(skip).map(|(i, _)| i).collect(),
             len: text.len(),
         }
     }
@@ -505,6 +509,17 @@ mod tests {
             ));
         }
         assert!(parse(&bomb).is_err());
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let text = "\u{FEFF}a: 1\nb: [x]\n";
+        let root = parse(text).unwrap();
+        let Kind::Map(entries) = &root.kind else {
+            panic!("a map")
+        };
+        assert_eq!(at(text, entries[0].0.span), "a");
+        assert_eq!(at(text, entries[1].0.span), "b");
     }
 
     #[test]
