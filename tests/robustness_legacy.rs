@@ -208,57 +208,91 @@ fn hostile_documents_in_process() {
     }
 }
 
+/// The longest any import below may take, even in a debug build on a busy machine.
+const DEADLINE: Duration = Duration::from_secs(30);
+/// The address space the binary runs in.
+const ADDRESS_SPACE: libc::rlim_t = 2 << 30;
+
+/// How `chaosc import` ended on one input.
+struct Ended {
+    status: std::process::ExitStatus,
+    took: Duration,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `chaosc import ARGS… FILE` on `text` written to `FILE`, in [`ADDRESS_SPACE`],
+/// failing the test after [`DEADLINE`].
+fn import(dir: &std::path::Path, name: &str, text: &str, args: &[&str]) -> Ended {
+    let input = dir.join(format!("{name}.yml"));
+    std::fs::write(&input, text).expect("the input is written");
+    let stdout = dir.join(format!("{name}.out"));
+    let stderr = dir.join(format!("{name}.err"));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_chaosc"));
+    command
+        .arg("import")
+        .args(args)
+        .arg(&input)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&stdout).expect("stdout file"))
+        .stderr(std::fs::File::create(&stderr).expect("stderr file"));
+    // SAFETY: setrlimit is async-signal-safe and touches only the child.
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: ADDRESS_SPACE,
+                rlim_max: ADDRESS_SPACE,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let started = Instant::now();
+    let mut child = command.spawn().expect("chaosc starts");
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for chaosc") {
+            break status;
+        }
+        if started.elapsed() > DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{name}: `chaosc import` still running after {DEADLINE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Ended {
+        status,
+        took: started.elapsed(),
+        stdout: std::fs::read_to_string(&stdout).unwrap_or_default(),
+        stderr: std::fs::read_to_string(&stderr).unwrap_or_default(),
+    }
+}
+
+fn head(s: &str) -> String {
+    s.chars().take(600).collect()
+}
+
 /// Each hostile document through `chaosc import`: it ends normally (exit 0 or 1, or 2
 /// for a file too large to read; not a signal such as the abort of a stack overflow)
-/// within [`DEADLINE`], inside 2 GiB of address space.
+/// within [`DEADLINE`], inside [`ADDRESS_SPACE`].
 #[test]
 fn hostile_documents_through_the_binary() {
-    const DEADLINE: Duration = Duration::from_secs(30);
-    const ADDRESS_SPACE: libc::rlim_t = 2 << 30;
     let dir = tempfile::tempdir().expect("a temporary directory");
     for (i, (what, text)) in hostile().into_iter().enumerate() {
-        let input = dir.path().join(format!("hostile{i}.yml"));
-        std::fs::write(&input, &text).expect("the input is written");
-        let stdout = dir.path().join(format!("hostile{i}.out"));
-        let stderr = dir.path().join(format!("hostile{i}.err"));
-        let mut command = Command::new(env!("CARGO_BIN_EXE_chaosc"));
-        command
-            .args(["import", "--format", "short", "-o", "-"])
-            .arg(&input)
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
-            .stdout(std::fs::File::create(&stdout).expect("stdout file"))
-            .stderr(std::fs::File::create(&stderr).expect("stderr file"));
-        // SAFETY: setrlimit is async-signal-safe and touches only the child.
-        unsafe {
-            command.pre_exec(|| {
-                let limit = libc::rlimit {
-                    rlim_cur: ADDRESS_SPACE,
-                    rlim_max: ADDRESS_SPACE,
-                };
-                if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-        let started = Instant::now();
-        let mut child = command.spawn().expect("chaosc starts");
-        let status = loop {
-            if let Some(status) = child.try_wait().expect("wait for chaosc") {
-                break status;
-            }
-            if started.elapsed() > DEADLINE {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("{what}: `chaosc import` still running after {DEADLINE:?}");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        let took = started.elapsed();
-        let err = std::fs::read_to_string(&stderr).unwrap_or_default();
-        let out = std::fs::read_to_string(&stdout).unwrap_or_default();
-        let head = |s: &str| s.chars().take(600).collect::<String>();
+        let Ended {
+            status,
+            took,
+            stdout: out,
+            stderr: err,
+        } = import(
+            dir.path(),
+            &format!("hostile{i}"),
+            &text,
+            &["--format", "short", "-o", "-"],
+        );
         // 2: the file is not read at all (larger than 16 MiB).
         let refused = status.code() == Some(2) && err.contains("larger than 16 MiB");
         assert!(
@@ -277,4 +311,20 @@ fn hostile_documents_through_the_binary() {
             );
         }
     }
+}
+
+/// Thousands of diagnostics in the default (human) format: each snippet is read through
+/// the line index, not by scanning the file from its start (20 000 took 100 s).
+#[test]
+fn thousands_of_diagnostics_render_quickly() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let text = format!("scenarios:\n{}", "  - x\n".repeat(20_000));
+    let ended = import(dir.path(), "many", &text, &["-o", "-"]);
+    assert_eq!(ended.status.code(), Some(1), "{}", head(&ended.stderr));
+    assert_eq!(ended.stderr.matches("E1202").count(), 20_000);
+    assert!(
+        ended.took < Duration::from_secs(20),
+        "took {:?}",
+        ended.took
+    );
 }

@@ -62,18 +62,43 @@ pub struct Source {
     /// Byte offsets of the line starts, computed on first use, so that placing many
     /// diagnostics in a large file does not rescan it for each one.
     line_starts: std::sync::OnceLock<Vec<usize>>,
+    /// The length in bytes of the longest line, computed on first use.
+    longest_line: std::sync::OnceLock<usize>,
 }
 
 impl Source {
+    /// Byte offsets at which the lines start (the first is 0).
+    pub fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        })
+    }
+
+    /// The length in bytes of the longest line, without its line break.
+    pub fn longest_line(&self) -> usize {
+        *self.longest_line.get_or_init(|| {
+            let starts = self.line_starts();
+            let ends = starts
+                .iter()
+                .skip(1)
+                .map(|s| s - 1)
+                .chain([self.text.len()]);
+            starts
+                .iter()
+                .zip(ends)
+                .map(|(s, e)| e - s)
+                .max()
+                .unwrap_or(0)
+        })
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let text = &self.text;
         let offset = floor_char_boundary(text, offset.min(text.len()));
-        let starts = self.line_starts.get_or_init(|| {
-            std::iter::once(0)
-                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-                .collect()
-        });
+        let starts = self.line_starts();
         let line = starts.partition_point(|&s| s <= offset);
         let line_start = starts[line.saturating_sub(1)];
         let col = text[line_start..offset].chars().count() + 1;
@@ -93,6 +118,7 @@ impl Sources {
             name: name.into(),
             text: text.into(),
             line_starts: std::sync::OnceLock::new(),
+            longest_line: std::sync::OnceLock::new(),
         });
         SourceId(self.files.len() as u32 - 1)
     }
@@ -233,8 +259,10 @@ mod tests {
                 "{offset}"
             );
         }
+        assert_eq!(sources.get(id).longest_line(), "é€".len());
         let empty = sources.add("b", "");
         assert_eq!(sources.line_col(empty, 5), (1, 1));
+        assert_eq!(sources.get(empty).longest_line(), 0);
         // A byte-order mark takes no column.
         let bom = sources.add("c", "\u{FEFF}ab\nc");
         assert_eq!(sources.line_col(bom, 3), (1, 1));

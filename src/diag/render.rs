@@ -158,7 +158,8 @@ pub fn clip_message(message: &str) -> std::borrow::Cow<'_, str> {
 pub struct ClippedSource<'a> {
     name: String,
     original: &'a super::Source,
-    text: String,
+    /// The original text itself when nothing is clipped.
+    text: std::borrow::Cow<'a, str>,
     /// Kept pieces: (offset in `text`, offset in the original, length); empty when
     /// nothing was clipped.
     kept: Vec<(usize, usize, usize)>,
@@ -171,12 +172,13 @@ impl<'a> ClippedSource<'a> {
         let mut clipped = ClippedSource {
             name: original.name.clone(),
             original,
-            text: String::new(),
+            text: std::borrow::Cow::Borrowed(text),
             kept: Vec::new(),
         };
-        let long = text
-            .split('\n')
-            .any(|line| line.len() > SNIPPET_WIDTH && line.chars().count() > SNIPPET_WIDTH);
+        let long = original.longest_line() > SNIPPET_WIDTH
+            && text
+                .split('\n')
+                .any(|line| line.len() > SNIPPET_WIDTH && line.chars().count() > SNIPPET_WIDTH);
         // A byte-order mark is left out too: miette would give it a column.
         let bom = if text.starts_with('\u{FEFF}') {
             '\u{FEFF}'.len_utf8()
@@ -184,9 +186,9 @@ impl<'a> ClippedSource<'a> {
             0
         };
         if !long && bom == 0 {
-            clipped.text = text.clone();
             return clipped;
         }
+        clipped.text = std::borrow::Cow::Owned(String::new());
         let mut points = points.to_vec();
         points.sort_unstable();
         let mut line_start = bom;
@@ -230,13 +232,13 @@ impl<'a> ClippedSource<'a> {
             let mut at = line_start;
             for (from, to) in windows {
                 if from > at {
-                    clipped.text.push('…');
+                    clipped.text.to_mut().push('…');
                 }
                 clipped.keep(text, from, to);
                 at = to;
             }
             if at < line_end {
-                clipped.text.push('…');
+                clipped.text.to_mut().push('…');
             }
             clipped.keep(text, line_end, line_start + line.len());
             line_start += line.len();
@@ -247,7 +249,7 @@ impl<'a> ClippedSource<'a> {
     fn keep(&mut self, text: &str, from: usize, to: usize) {
         if to > from {
             self.kept.push((self.text.len(), from, to - from));
-            self.text.push_str(&text[from..to]);
+            self.text.to_mut().push_str(&text[from..to]);
         }
     }
 
@@ -293,22 +295,62 @@ impl miette::SourceCode for ClippedSource<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'b> + 'b>, miette::MietteError> {
+        if self.kept.is_empty() {
+            return self.read_window(span, context_lines_before, context_lines_after);
+        }
         let inner = self
             .text
             .read_span(span, context_lines_before, context_lines_after)?;
         // Lines are the same as the original's; a clipped line's column is not.
-        let column = if self.kept.is_empty() {
-            inner.column()
-        } else {
-            let offset = self.to_original(inner.span().offset());
-            self.original.line_col(offset).1 - 1
-        };
+        let column = self
+            .original
+            .line_col(self.to_original(inner.span().offset()))
+            .1
+            - 1;
         Ok(Box::new(miette::MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
             *inner.span(),
             inner.line(),
             column,
+            inner.line_count(),
+        )))
+    }
+}
+
+impl ClippedSource<'_> {
+    /// `read_span` on the original text, through its line index: only the lines around
+    /// the span are scanned (miette scans from the start of the text, which made
+    /// thousands of diagnostics in a large file take minutes).
+    fn read_window<'b>(
+        &'b self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'b> + 'b>, miette::MietteError> {
+        use miette::SourceCode as _;
+        let text: &'b str = &self.original.text;
+        let starts = self.original.line_starts();
+        let start = span.offset().min(text.len());
+        let end = (start + span.len()).min(text.len());
+        let line_of = |offset: usize| starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let first = line_of(start).saturating_sub(before);
+        // One line more than needed after the span: the window must not end early.
+        let last = line_of(end.max(start)) + after + 2;
+        let from = starts[first];
+        let to = starts.get(last).copied().unwrap_or(text.len());
+        let window = &text[from..to];
+        let inner = window.read_span(
+            &miette::SourceSpan::new((start - from).into(), end - start),
+            before,
+            after,
+        )?;
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            miette::SourceSpan::new((inner.span().offset() + from).into(), inner.span().len()),
+            inner.line() + first,
+            inner.column(),
             inner.line_count(),
         )))
     }
