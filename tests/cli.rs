@@ -166,6 +166,306 @@ fn check_short_format_is_one_exact_line_per_diagnostic() {
 }
 
 #[test]
+fn a_ten_megabyte_line_is_not_echoed_whole() {
+    let dir = temp();
+    // An unknown name 10 MB long, on a 10 MB line, after another long line.
+    let name = "z".repeat(10_000_000);
+    let text = format!(
+        "// {}\nconst a = 1s\nconst b = {name} // end\n",
+        "c".repeat(5000)
+    );
+    write(dir.path(), "long.chaos", &text);
+    let human = run(dir.path(), &["check", "long.chaos"]);
+    assert_eq!(
+        human.code,
+        1,
+        "{}",
+        &human.stdout[..human.stdout.len().min(2000)]
+    );
+    assert!(
+        human.stdout.len() < 4000,
+        "{} bytes of output:\n{}",
+        human.stdout.len(),
+        &human.stdout[..human.stdout.len().min(2000)]
+    );
+    assert!(human.stdout.contains("E0201"), "{}", human.stdout);
+    assert!(human.stdout.contains("zzz…zzz"), "{}", human.stdout);
+    // The place is the real one: line 3, column 11.
+    assert!(
+        human.stdout.contains("[long.chaos:3:11]"),
+        "{}",
+        human.stdout
+    );
+    let short = run(dir.path(), &["check", "--format", "short", "long.chaos"]);
+    assert_eq!(short.code, 1);
+    assert!(short.stdout.len() < 400, "{}", short.stdout.len());
+    assert!(
+        short
+            .stdout
+            .starts_with("long.chaos:3:11: error[E0201]: unknown name `zzz"),
+        "{}",
+        short.stdout
+    );
+}
+
+/// `run_with`, failing instead of hanging when the binary has not ended after 60 s.
+fn run_bounded(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Out {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (dir, args, envs): (PathBuf, Vec<String>, Vec<(String, String)>) = (
+        dir.to_path_buf(),
+        args.iter().map(|a| a.to_string()).collect(),
+        envs.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    );
+    let shown = args.join(" ");
+    std::thread::spawn(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let _ = tx.send(run_with(&dir, &args, None, &envs));
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(60))
+        .unwrap_or_else(|_| panic!("`chaosc {shown}` did not end (a hang)"))
+}
+
+fn mkfifo(path: &Path) {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+}
+
+#[test]
+fn special_files_given_on_the_command_line_are_refused() {
+    let dir = temp();
+    mkfifo(&dir.path().join("fifo.chaos"));
+    let big = write(dir.path(), "big.chaos", &"// big\n".repeat(3 << 20));
+    let big = big.to_str().unwrap();
+    for (args, reason) in [
+        (
+            vec!["check", "fifo.chaos"],
+            "not a regular file (a named pipe)",
+        ),
+        (
+            vec!["check", "/dev/zero"],
+            "not a regular file (a character device)",
+        ),
+        (
+            vec!["fmt", "fifo.chaos"],
+            "not a regular file (a named pipe)",
+        ),
+        (
+            vec!["plan", "/dev/zero"],
+            "not a regular file (a character device)",
+        ),
+        (
+            vec!["run", "--dry-run", "fifo.chaos"],
+            "not a regular file (a named pipe)",
+        ),
+        (
+            vec!["import", "fifo.chaos", "-o", "-"],
+            "not a regular file (a named pipe)",
+        ),
+        (vec!["check", big], "the file is larger than 16 MiB"),
+        (
+            vec!["check", "/proc/self/environ"],
+            "the file is not text (it contains a NUL byte)",
+        ),
+    ] {
+        let out = run_bounded(dir.path(), &args, &[("CHAOSC_TEST_SECRET", "hunter2")]);
+        assert_eq!(out.code, 2, "{args:?}: {out:?}");
+        assert!(out.stderr.contains(reason), "{args:?}: {out:?}");
+        assert!(!out.stderr.contains("hunter2") && !out.stdout.contains("hunter2"));
+    }
+}
+
+#[test]
+fn imports_of_special_files_are_refused_at_the_import() {
+    let dir = temp();
+    mkfifo(&dir.path().join("fifo.chaos"));
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.chaos")).unwrap();
+    std::os::unix::fs::symlink("/proc/self/environ", dir.path().join("environ.chaos")).unwrap();
+    write(
+        dir.path(),
+        "main.chaos",
+        "import \"/dev/zero\" as a\nimport \"/proc/self/environ\" as b\nimport \"./fifo.chaos\" as c\nimport \"./zero.chaos\" as d\nimport \"./environ.chaos\" as e\n",
+    );
+    let out = run_bounded(
+        dir.path(),
+        &["check", "--format", "short", "main.chaos"],
+        &[("CHAOSC_TEST_SECRET", "hunter2")],
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "main.chaos:1:8: error[E0801]: cannot import `/dev/zero`: not a `.chaos` file",
+            "main.chaos:2:8: error[E0801]: cannot import `/proc/self/environ`: not a `.chaos` file",
+            "main.chaos:3:8: error[E0801]: cannot import `./fifo.chaos`: not a regular file (a named pipe)",
+            "main.chaos:4:8: error[E0801]: cannot import `./zero.chaos`: not a regular file (a character device)",
+            "main.chaos:5:8: error[E0801]: cannot import `./environ.chaos`: the file is not text (it contains a NUL byte)",
+        ],
+        "{out:?}"
+    );
+    assert!(!out.stdout.contains("hunter2") && !out.stderr.contains("hunter2"));
+}
+
+#[test]
+fn doubling_interpolations_are_refused_quickly() {
+    // Forty levels of `"${next}${next}"`: 2^40 bytes, and 2^40 references to follow
+    // without each const being evaluated once. It took minutes (26 levels: 55 s).
+    let dir = temp();
+    let mut text: String = (0..40)
+        .map(|i| format!("const a{i} = \"${{a{}}}${{a{}}}\"\n", i + 1, i + 1))
+        .collect();
+    text.push_str("const a40 = \"x\"\n");
+    write(dir.path(), "double.chaos", &text);
+    let started = std::time::Instant::now();
+    let out = run_bounded(
+        dir.path(),
+        &["check", "--format", "short", "double.chaos"],
+        &[],
+    );
+    let took = started.elapsed();
+    assert_eq!(
+        out.stdout,
+        "double.chaos:20:13: error[E1003]: the string is longer than 1 MiB once interpolated\n",
+        "{out:?}"
+    );
+    assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
+}
+
+#[test]
+fn const_cycles_are_errors() {
+    let dir = temp();
+    write(
+        dir.path(),
+        "cycle.chaos",
+        "const a = \"${b}\"\nconst b = \"${a}\"\nprobe p = http(\"http://127.0.0.1:1/${a}\")\nscenario \"s\" {\n  baseline 5s\n  slo {\n    availability(p) >= 99%\n  }\n}\n",
+    );
+    let out = run(dir.path(), &["check", "--format", "short", "cycle.chaos"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.stdout,
+        "cycle.chaos:2:14: error[E0208]: `a` is defined in terms of itself: `a` → `b` → `a`\n"
+    );
+}
+
+#[test]
+fn numbers_that_do_not_fit_are_errors_not_plans() {
+    let dir = temp();
+    let program = |step: &str, probe_args: &str| {
+        format!(
+            "target edge = proxy(listen: \"127.0.0.1:18081\", upstream: \"127.0.0.1:18080\")\nprobe home = http(\"http://127.0.0.1:18081/\"{probe_args})\nscenario \"s\" {{\n  baseline 5s\n  timeline {{\n    {step}\n  }}\n  slo {{\n    availability(home) >= 99%\n  }}\n}}\n"
+        )
+    };
+    for (step, probe_args, expected) in [
+        (
+            "at 0s cpu_stress(workers: 2) for 99999999999999999999h",
+            "",
+            "`99999999999999999999h` is out of range",
+        ),
+        (
+            "at 9223372036854775807ms latency(edge, delay: 1ms) for 1s",
+            "",
+            "`9223372036854775807ms` is out of range",
+        ),
+        (
+            "at 0s cpu_stress(workers: 9223372036854775807) for 1s",
+            "",
+            "`9223372036854775807` is out of range for `workers`",
+        ),
+        (
+            "at 0s cpu_stress(workers: 1) for 1s",
+            ", every: 1ns",
+            "`1ns` is out of range for `every`",
+        ),
+    ] {
+        write(dir.path(), "n.chaos", &program(step, probe_args));
+        // `run` says 2: nothing could be run.
+        for (command, code) in [
+            (&["check", "--format", "short"][..], 1),
+            (&["plan"], 1),
+            (&["run", "--dry-run"], 2),
+        ] {
+            let mut args = command.to_vec();
+            args.push("n.chaos");
+            let out = run(dir.path(), &args);
+            assert_eq!(out.code, code, "{args:?} {step}: {out:?}");
+            let all = format!("{}{}", out.stdout, out.stderr);
+            assert!(
+                all.contains("E0402") && all.contains(expected),
+                "{args:?} {step}: {out:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn proxies_on_every_interface_warn_and_proxies_to_themselves_are_errors() {
+    let dir = temp();
+    write(
+        dir.path(),
+        "open.chaos",
+        "target edge = proxy(listen: \"0.0.0.0:18081\", upstream: \"127.0.0.1:18080\")\n",
+    );
+    write(
+        dir.path(),
+        "loop.chaos",
+        "target edge = proxy(listen: \"127.0.0.1:18080\", upstream: \"127.0.0.1:18080\")\n",
+    );
+    let out = run(dir.path(), &["check", "--format", "short", "open.chaos"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        out.stdout,
+        "open.chaos:1:21: warning[W0006]: the proxy listens on `0.0.0.0:18081`, every network interface\n"
+    );
+    let out = run(dir.path(), &["check", "--deny-warnings", "open.chaos"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out
+        .stdout
+        .contains("listen on the loopback interface: `127.0.0.1:18081`"));
+    let out = run(dir.path(), &["check", "--format", "short", "loop.chaos"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stdout.contains("error[E0404]"), "{out:?}");
+}
+
+#[test]
+fn a_byte_order_mark_is_accepted_and_formatted_away() {
+    let dir = temp();
+    let clean = "\u{FEFF}probe home = http(\"http://127.0.0.1:8080/\")\n\nscenario \"x\" {\n  baseline 5s\n  slo {\n    availability >= 99%\n  }\n}\n";
+    write(dir.path(), "bom.chaos", clean);
+    let out = run(dir.path(), &["check", "bom.chaos"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    // Columns do not count the mark.
+    write(dir.path(), "unit.chaos", "\u{FEFF}const a = 1x\n");
+    let out = run(dir.path(), &["check", "--format", "short", "unit.chaos"]);
+    assert_eq!(
+        out.stdout, "unit.chaos:1:12: error[E0103]: unknown unit `x`\n",
+        "{out:?}"
+    );
+    // `fmt` removes it: `--check` lists the file, `fmt` rewrites it without.
+    let out = run(dir.path(), &["fmt", "--check", "bom.chaos"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (1, "bom.chaos\n"),
+        "{out:?}"
+    );
+    let out = run(dir.path(), &["fmt", "bom.chaos"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let formatted = fs::read_to_string(dir.path().join("bom.chaos")).unwrap();
+    assert_eq!(formatted, clean.trim_start_matches('\u{FEFF}'));
+    // The importer skips it as well.
+    write(dir.path(), "legacy.yml", "\u{FEFF}scenarios: []\n");
+    let out = run(
+        dir.path(),
+        &["import", "--format", "short", "-o", "-", "legacy.yml"],
+    );
+    assert!(!out.stderr.contains("unknown key"), "{out:?}");
+    assert!(!out.stderr.contains("missing key `scenarios`"), "{out:?}");
+}
+
+#[test]
 fn check_short_format_prints_nothing_when_clean() {
     let dir = temp();
     write(dir.path(), "good.chaos", CANONICAL);

@@ -6,172 +6,25 @@
 //! (examples, fixtures, stdlib, scenarios, formatter and UI tests), and absurd nesting.
 //! Each input goes through [`exercise::exercise`] (also the body of the cargo-fuzz
 //! target) on a worker thread with a 2 MiB stack; a panic or a run longer than
-//! [`HANG`] fails the test, and the input is written under the target directory.
+//! [`harness::HANG`] fails the test, and the input is written under the target directory.
 //!
 //! `CHAOSC_FUZZ_SEED=N` replays a seed (printed on failure); `CHAOSC_FUZZ_ITERS=N`
-//! scales every loop (default [`DEFAULT_ITERS`], about 10 s in a debug build on 2 cores).
+//! scales every loop (default [`harness::DEFAULT_ITERS`], about 10 s in a debug build on 2 cores).
 
 #[path = "support/exercise.rs"]
 mod exercise;
 #[path = "support/fixtures.rs"]
 mod fixtures;
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+#[path = "support/harness.rs"]
+mod harness;
+
+use harness::{boundary, floor_boundary, iters, rng_for, seed, Harness};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::time::{Duration, Instant};
 
-const DEFAULT_SEED: u64 = 0x00C4_A05C;
-const DEFAULT_ITERS: usize = 300;
-/// Longer than any sane input may take, even in a debug build on a busy machine.
-const HANG: Duration = Duration::from_secs(5);
-/// Inputs slower than this are named on stderr (see them with `--nocapture`).
-const SLOW: Duration = Duration::from_millis(500);
-/// The default stack of a spawned thread (and of a test thread).
-const STACK: usize = 2 * 1024 * 1024;
-
-fn seed() -> u64 {
-    match std::env::var("CHAOSC_FUZZ_SEED") {
-        Ok(s) => s
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("CHAOSC_FUZZ_SEED must be an unsigned integer, not `{s}`")),
-        Err(_) => DEFAULT_SEED,
-    }
-}
-
-fn iters() -> usize {
-    match std::env::var("CHAOSC_FUZZ_ITERS") {
-        Ok(s) => s
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("CHAOSC_FUZZ_ITERS must be an unsigned integer, not `{s}`")),
-        Err(_) => DEFAULT_ITERS,
-    }
-}
-
-// ───────────────────────── the harness ─────────────────────────
-
-/// Runs inputs one at a time on a worker thread and fails on a panic or a hang.
-struct Harness {
-    test: &'static str,
-    seed: u64,
-    jobs: Sender<String>,
-    results: Receiver<Result<(), String>>,
-    count: usize,
-}
-
-impl Harness {
-    fn new(test: &'static str, seed: u64) -> Harness {
-        let (jobs, job_rx) = mpsc::channel::<String>();
-        let (result_tx, results) = mpsc::channel();
-        std::thread::Builder::new()
-            .name(format!("robustness-{test}"))
-            .stack_size(STACK)
-            .spawn(move || {
-                for input in job_rx {
-                    let outcome = catch_unwind(AssertUnwindSafe(|| exercise::exercise(&input)))
-                        .map_err(|payload| panic_message(payload.as_ref()));
-                    if result_tx.send(outcome).is_err() {
-                        break;
-                    }
-                }
-            })
-            .expect("spawn the worker thread");
-        Harness {
-            test,
-            seed,
-            jobs,
-            results,
-            count: 0,
-        }
-    }
-
-    /// Runs one input; on a panic or a hang, saves it and fails the test.
-    fn run(&mut self, input: String) {
-        self.count += 1;
-        let started = Instant::now();
-        self.jobs
-            .send(input.clone())
-            .expect("the worker thread is alive");
-        let problem = match self.results.recv_timeout(HANG) {
-            Ok(Ok(())) => {
-                let took = started.elapsed();
-                if took > SLOW {
-                    eprintln!(
-                        "[{}] input #{} ({} bytes) took {took:?}",
-                        self.test,
-                        self.count,
-                        input.len()
-                    );
-                }
-                return;
-            }
-            Ok(Err(message)) => format!("panicked: {message}"),
-            Err(RecvTimeoutError::Timeout) => {
-                format!("still running after {:?} (a hang?)", started.elapsed())
-            }
-            Err(RecvTimeoutError::Disconnected) => {
-                "the worker thread died (stack overflow?)".to_string()
-            }
-        };
-        let saved = save(self.test, self.seed, self.count, &input);
-        let shown = if input.len() <= 600 {
-            format!("{input:?}")
-        } else {
-            format!("{} bytes, starting {:?}", input.len(), prefix(&input, 200))
-        };
-        panic!(
-            "[{}] input #{} {problem}\n  input: {shown}\n  saved: {}\n  replay: CHAOSC_FUZZ_SEED={} cargo test --test robustness {}",
-            self.test,
-            self.count,
-            saved.display(),
-            self.seed,
-            self.test,
-        );
-    }
-}
-
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "(a panic without a message)".to_string()
-    }
-}
-
-fn save(test: &str, seed: u64, n: usize, input: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("robustness");
-    let path = dir.join(format!("{test}-seed{seed}-{n}.chaos"));
-    if let Err(e) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, input)) {
-        eprintln!(
-            "could not save the failing input to {}: {e}",
-            path.display()
-        );
-    }
-    path
-}
-
-fn prefix(s: &str, max: usize) -> &str {
-    &s[..floor_boundary(s, max.min(s.len()))]
-}
-
-fn floor_boundary(s: &str, mut i: usize) -> usize {
-    while !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-/// A generator seeded from the run's seed and the test's own salt.
-fn rng_for(salt: u64) -> (fastrand::Rng, u64) {
-    let seed = seed();
-    (
-        fastrand::Rng::with_seed(seed ^ salt.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
-        seed,
-    )
+/// A harness that runs inputs through [`exercise::exercise`].
+fn harness(test: &'static str, seed: u64) -> Harness {
+    Harness::new(test, seed, exercise::exercise, "chaos")
 }
 
 // ───────────────────────── the vocabulary ─────────────────────────
@@ -362,7 +215,7 @@ fn random_char(rng: &mut fastrand::Rng) -> char {
 #[test]
 fn char_and_byte_soup() {
     let (mut rng, seed) = rng_for(1);
-    let mut h = Harness::new("char_and_byte_soup", seed);
+    let mut h = harness("char_and_byte_soup", seed);
     for _ in 0..iters() * 2 {
         let len = rng.usize(0..300);
         let input: String = if rng.bool() {
@@ -378,7 +231,7 @@ fn char_and_byte_soup() {
 #[test]
 fn token_soup() {
     let (mut rng, seed) = rng_for(2);
-    let mut h = Harness::new("token_soup", seed);
+    let mut h = harness("token_soup", seed);
     for _ in 0..iters() * 2 {
         let mut input = String::new();
         for _ in 0..rng.usize(0..80) {
@@ -809,7 +662,7 @@ fn program(rng: &mut fastrand::Rng) -> String {
 #[test]
 fn generated_programs() {
     let (mut rng, seed) = rng_for(3);
-    let mut h = Harness::new("generated_programs", seed);
+    let mut h = harness("generated_programs", seed);
     let mut parsed_cleanly = 0;
     let n = iters() * 2;
     for _ in 0..n {
@@ -882,10 +735,6 @@ fn pieces(text: &str) -> Vec<&str> {
 }
 
 /// A random character boundary of `s` (0 and `s.len()` included).
-fn boundary(rng: &mut fastrand::Rng, s: &str) -> usize {
-    floor_boundary(s, rng.usize(0..=s.len()))
-}
-
 fn mutate(rng: &mut fastrand::Rng, text: &str) -> String {
     let parts = pieces(text);
     if parts.is_empty() {
@@ -1004,7 +853,7 @@ fn mutated_programs() {
         "the corpus should hold at least the contract's examples, found {corpus:?}"
     );
     let (mut rng, seed) = rng_for(4);
-    let mut h = Harness::new("mutated_programs", seed);
+    let mut h = harness("mutated_programs", seed);
     // Every program unchanged first: they must pass too.
     for (_, text) in &corpus {
         h.run(text.clone());
@@ -1036,7 +885,7 @@ fn nested(open: &str, inner: &str, close: &str, depth: usize) -> String {
 #[test]
 fn deep_nesting() {
     let (mut rng, seed) = rng_for(5);
-    let mut h = Harness::new("deep_nesting", seed);
+    let mut h = harness("deep_nesting", seed);
     let limit = chaosc::syntax::comments::MAX_NESTING;
     for depth in [1, limit - 1, limit, limit + 1, 1_000, 5_000] {
         for (open, close) in [
@@ -1094,7 +943,7 @@ fn deep_nesting() {
 /// 100 000 `[` on a thread with the default 2 MiB stack: refused, not a stack overflow.
 #[test]
 fn hundred_thousand_brackets() {
-    let mut h = Harness::new("hundred_thousand_brackets", seed());
+    let mut h = harness("hundred_thousand_brackets", seed());
     h.run("[".repeat(100_000));
     h.run(format!("const x = {}", "[".repeat(100_000)));
     h.run(format!(
@@ -1117,7 +966,7 @@ fn hundred_thousand_brackets() {
 /// Large inputs finish in time too (no quadratic blow-up on pathological shapes).
 #[test]
 fn large_pathological_inputs() {
-    let mut h = Harness::new("large_pathological_inputs", seed());
+    let mut h = harness("large_pathological_inputs", seed());
     let n = 20_000;
     h.run(format!("const x = \"{}", "a".repeat(n)));
     h.run(format!("/* {}", "x".repeat(n)));
@@ -1236,7 +1085,7 @@ fn keywords_are_reserved_as_whole_words_only() {
 /// Inputs that once broke a property, found by this test or by `fuzz/`.
 #[test]
 fn regressions() {
-    let mut h = Harness::new("regressions", seed());
+    let mut h = harness("regressions", seed());
     for input in [
         // cargo fuzz: pest took an unterminated inner `/*` back as text, so the grammar saw
         // one whole comment where `comments::scan` saw one running to the end of the file;

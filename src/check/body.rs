@@ -55,6 +55,9 @@ pub struct Merged {
     pub local_probes: Vec<(String, String)>,
 }
 
+/// The most consecutive successful checks `recover within … checks N` may ask for.
+pub const MAX_CHECKS: i64 = 1000;
+
 impl<'a> Checker<'a> {
     pub fn check_scenario(&mut self, scenario: &'a Scenario) {
         let name = self
@@ -244,12 +247,12 @@ impl<'a> Checker<'a> {
                         let value = self.expect(checks, Ty::Int, "checks");
                         if let Val::Int(n) = value {
                             merged.recover_checks = Some(n);
-                            if n < 1 {
+                            if !(1..=MAX_CHECKS).contains(&n) {
                                 self.out_of_range(
                                     checks.span,
                                     "checks",
                                     &n.to_string(),
-                                    "a count of at least 1",
+                                    &format!("a count from 1 to {MAX_CHECKS}"),
                                 );
                             }
                         }

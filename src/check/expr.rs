@@ -56,7 +56,22 @@ impl<'a> Checker<'a> {
             ExprKind::Float(f) => Val::Float(*f),
             ExprKind::Bool(b) => Val::Bool(*b),
             ExprKind::String(s) => self.string_value(s),
-            ExprKind::Quantity(q) => Val::Quantity(q.dimension, q.value),
+            ExprKind::Quantity(q) => {
+                let (max, allowed) = max_quantity(q.dimension);
+                if q.value.abs() > max {
+                    let d = self
+                        .error(
+                            Code::OutOfRange,
+                            expr.span,
+                            format!("`{}` is out of range", q.text),
+                        )
+                        .with_label("too large")
+                        .with_help(allowed);
+                    self.emit(d);
+                    return Val::Error;
+                }
+                Val::Quantity(q.dimension, q.value)
+            }
             ExprKind::Percentile(_) => {
                 let d = self
                     .error(
@@ -118,37 +133,40 @@ impl<'a> Checker<'a> {
                 None => Val::Error,
             },
             Def::Const(c) => {
-                let key = c as *const Const;
-                if self.evaluating.contains(&key) {
-                    let d = self
-                        .error(
-                            Code::UnknownName,
-                            path.span,
-                            format!("`{}` is defined in terms of itself", c.name.name),
-                        )
-                        .with_label("refers back to itself")
-                        .with_help("give the const a literal value");
-                    self.emit(d);
+                if let Some(position) = self.evaluating.iter().position(|&e| std::ptr::eq(e, c)) {
+                    self.const_cycle(position, c, path);
                     return Val::Error;
                 }
-                self.evaluating.push(key);
-                // Evaluate in the const's own module, where its names are.
-                let module = self.module_of_const(c).unwrap_or(self.module);
-                let saved = std::mem::replace(&mut self.module, module);
-                let frames = if module == saved {
-                    Vec::new()
+                // A top-level const is evaluated in its own module, without the locals
+                // of the place that uses it; a local one where it is.
+                let top = self.module_of_const(c);
+                let epoch = if top.is_some() {
+                    u64::MAX
                 } else {
+                    self.scope_epoch
+                };
+                let cache = (c as *const Const, epoch, self.param_values.len());
+                if let Some(value) = self.const_values.get(&cache) {
+                    return value.clone();
+                }
+                self.evaluating.push(c);
+                let module = top.unwrap_or(self.module);
+                let saved = std::mem::replace(&mut self.module, module);
+                let frames = if top.is_some() {
                     std::mem::take(&mut self.frames)
+                } else {
+                    Vec::new()
                 };
                 let quiet = self.diagnostics.len();
                 let value = self.infer(&c.value);
                 // Problems inside the const are reported where it is defined, once.
                 self.diagnostics.truncate(quiet);
-                if !frames.is_empty() {
+                if top.is_some() {
                     self.frames = frames;
                 }
                 self.module = saved;
                 self.evaluating.pop();
+                self.const_values.insert(cache, value.clone());
                 value
             }
             Def::Decl(decl) => match decl.kind {
@@ -231,6 +249,42 @@ impl<'a> Checker<'a> {
                 Val::Error
             }
         }
+    }
+
+    /// Reports the cycle `evaluating[position..]` closed by `path` (a reference to `c`),
+    /// once per cycle.
+    fn const_cycle(&mut self, position: usize, c: &'a Const, path: &Path) {
+        let consts = &self.evaluating[position..];
+        let mut key: Vec<*const Const> = consts.iter().map(|&e| e as *const Const).collect();
+        key.sort();
+        if !self.cycles.insert(key) {
+            return;
+        }
+        let names: Vec<String> = consts
+            .iter()
+            .map(|e| format!("`{}`", e.name.name))
+            .collect();
+        let shown = format!("{} → `{}`", names.join(" → "), c.name.name);
+        let help = if names.len() == 1 {
+            format!(
+                "give `{}` a value that does not use `{}`",
+                c.name.name, c.name.name
+            )
+        } else {
+            format!(
+                "give one of {} a value that does not use the others",
+                names.join(", ")
+            )
+        };
+        let d = self
+            .error(
+                Code::ConstCycle,
+                path.span,
+                format!("`{}` is defined in terms of itself: {shown}", c.name.name),
+            )
+            .with_label(format!("refers back to `{}`", c.name.name))
+            .with_help(help);
+        self.cycle_diagnostics.push(d);
     }
 
     fn module_of_const(&self, c: &Const) -> Option<usize> {
@@ -324,21 +378,41 @@ impl<'a> Checker<'a> {
     }
 
     /// A string literal's value: known text, text with `env(…)` parts, or unknown.
+    ///
+    /// The length is added up before anything is joined: past [`MAX_STRING_BYTES`] the
+    /// string is refused (E1003) instead of built.
     pub fn string_value(&mut self, s: &'a StringLit) -> Val {
         let mut pieces: Vec<Text> = Vec::new();
         let mut known = true;
-        let push = |pieces: &mut Vec<Text>, text: Text| match (pieces.last_mut(), text) {
-            (Some(Text::Literal(last)), Text::Literal(more)) => last.push_str(&more),
-            (_, text) => pieces.push(text),
-        };
+        let mut size = 0usize;
         for part in &s.parts {
-            match part {
-                StringPart::Text(t) => push(&mut pieces, Text::Literal(t.clone())),
+            let text = match part {
+                StringPart::Text(t) => Text::Literal(t.clone()),
                 StringPart::Interpolation(path) => match self.interpolate(path) {
-                    Some(text) => push(&mut pieces, text),
-                    None => known = false,
+                    Some(text) => text,
+                    None => {
+                        known = false;
+                        continue;
+                    }
                 },
+            };
+            size = size.saturating_add(text_size(&text));
+            if size > MAX_STRING_BYTES {
+                let d = self
+                    .error(
+                        Code::StringTooLong,
+                        s.span,
+                        format!(
+                            "the string is longer than {} MiB once interpolated",
+                            MAX_STRING_BYTES >> 20
+                        ),
+                    )
+                    .with_label("too long")
+                    .with_help("interpolate shorter values: a string holds at most 1 MiB");
+                self.emit(d);
+                return Val::Error;
             }
+            push_text(&mut pieces, text);
         }
         if !known {
             return Val::Str(None);
@@ -636,19 +710,31 @@ impl<'a> Checker<'a> {
 
     fn check_limit(&mut self, spec: &ParamSpec, value: &Val, expr: &Expr) {
         let Some(n) = value.number() else { return };
+        let whole_ms = super::timeline::whole_ms;
         let allowed = match spec.limit {
             Limit::None => return,
-            Limit::Positive if n <= 0.0 => "a value above zero",
-            Limit::NonNegative if n < 0.0 => "zero or more",
-            Limit::Percent if !(0.0..=100.0).contains(&n) => "a percentage from 0% to 100%",
-            Limit::PositivePercent if !(n > 0.0 && n <= 100.0) => {
-                "a percentage above 0% and at most 100%"
+            Limit::Positive if n <= 0.0 => "a value above zero".to_string(),
+            Limit::NonNegative if n < 0.0 => "zero or more".to_string(),
+            Limit::Percent if !(0.0..=100.0).contains(&n) => {
+                "a percentage from 0% to 100%".to_string()
             }
-            Limit::Port if !(1.0..=65535.0).contains(&n) => "a port from 1 to 65535",
+            Limit::PositivePercent if !(n > 0.0 && n <= 100.0) => {
+                "a percentage above 0% and at most 100%".to_string()
+            }
+            Limit::Port if !(1.0..=65535.0).contains(&n) => "a port from 1 to 65535".to_string(),
+            Limit::PositiveMs if n < 1e6 || !whole_ms(n) => {
+                "a duration of at least 1ms, in whole milliseconds".to_string()
+            }
+            Limit::NonNegativeMs if n < 0.0 || !whole_ms(n) => {
+                "zero or more, in whole milliseconds".to_string()
+            }
+            Limit::Count(max) if !(1.0..=max as f64).contains(&n) => {
+                format!("a number from 1 to {max}")
+            }
             _ => return,
         };
         let written = expr_text(expr);
-        self.out_of_range(expr.span, spec.name, &written, allowed);
+        self.out_of_range(expr.span, spec.name, &written, &allowed);
     }
 
     /// Binds and types a call's arguments. `partial` allows missing required ones (presets).
@@ -666,7 +752,7 @@ impl<'a> Checker<'a> {
             self.unknown_kind(&call.callee, class);
             return None;
         };
-        self.check_call_with(
+        let bound = self.check_call_with(
             CallSite {
                 args: &call.args,
                 span: call.span,
@@ -674,7 +760,55 @@ impl<'a> Checker<'a> {
             spec,
             partial,
             None,
-        )
+        )?;
+        if class == CallClass::Target && spec.name == "proxy" {
+            self.check_proxy(&bound);
+        }
+        Some(bound)
+    }
+
+    /// A `proxy` target's addresses: not its own upstream (it would connect to itself),
+    /// and preferably not on every interface (it would expose its upstream).
+    fn check_proxy(&mut self, bound: &BoundCall) {
+        let text = |name: &str| match bound.args.get(name) {
+            Some((Val::Str(Some(text)), span)) => Some((text.clone(), *span)),
+            _ => None,
+        };
+        let (Some((listen, listen_span)), upstream) = (text("listen"), text("upstream")) else {
+            return;
+        };
+        let listen_addr: Option<std::net::SocketAddr> = listen.parse().ok();
+        if let Some((upstream, upstream_span)) = upstream {
+            if connects_to_itself(&listen, listen_addr, &upstream) {
+                let d = self
+                    .error(
+                        Code::ProxyLoop,
+                        upstream_span,
+                        format!("the proxy's upstream `{upstream}` is its own listen address `{listen}`"),
+                    )
+                    .with_label("the proxy would connect to itself")
+                    .with_secondary(listen_span, "it listens here")
+                    .with_help("point `upstream` at the service the proxy stands in front of, on another port");
+                self.emit(d);
+                return;
+            }
+        }
+        if let Some(addr) = listen_addr.filter(|a| a.ip().is_unspecified()) {
+            let loopback = match addr {
+                std::net::SocketAddr::V4(_) => format!("127.0.0.1:{}", addr.port()),
+                std::net::SocketAddr::V6(_) => format!("[::1]:{}", addr.port()),
+            };
+            let d = self
+                .error(
+                    Code::ProxyOnAllInterfaces,
+                    listen_span,
+                    format!("the proxy listens on `{listen}`, every network interface"),
+                )
+                .with_label("reachable from other hosts")
+                .with_help(format!("listen on the loopback interface: `{loopback}`"))
+                .with_note("whatever connects to the proxy is forwarded to its upstream, so an upstream that only listens on the loopback interface becomes reachable from the network");
+            self.emit(d);
+        }
     }
 
     /// Binds `site`'s arguments to `spec`, on top of a preset's arguments if any.
@@ -913,6 +1047,80 @@ pub fn target_kind(call_name: &str) -> TargetKind {
 }
 
 /// Whether a value fits a type (errors fit everything: they are reported already).
+/// The largest magnitude of a quantity of each dimension, in its base unit
+/// (nanoseconds, bytes, per second, bytes per second), and the help saying so.
+pub fn max_quantity(dimension: Dimension) -> (f64, &'static str) {
+    match dimension {
+        Dimension::Duration => (
+            super::timeline::MAX_DURATION_NS,
+            "durations are at most 30 days (`720h`)",
+        ),
+        // Percentages are checked where they are used (0% to 100% for arguments and
+        // thresholds), with the parameter's name.
+        Dimension::Percent => (f64::INFINITY, ""),
+        Dimension::Size => (1099511627776.0, "sizes are at most 1TiB"),
+        Dimension::Rate => (1e6, "rates are at most 1000000/s"),
+        Dimension::Bandwidth => (125e9, "bandwidths are at most 1000Gbps"),
+    }
+}
+
+/// Whether a proxy listening on `listen` would reach itself by connecting to `upstream`:
+/// the same port, and the same host, or a loopback or unspecified host when the proxy
+/// listens on every interface or on the loopback one.
+fn connects_to_itself(
+    listen: &str,
+    listen_addr: Option<std::net::SocketAddr>,
+    upstream: &str,
+) -> bool {
+    if listen.trim() == upstream.trim() {
+        return true;
+    }
+    let Some(listen) = listen_addr else {
+        return false;
+    };
+    let Some((host, port)) = upstream.rsplit_once(':') else {
+        return false;
+    };
+    if port.parse::<u16>().ok() != Some(listen.port()) {
+        return false;
+    }
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let local = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback() || ip.is_unspecified());
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) if ip == listen.ip() => true,
+        _ => local && (listen.ip().is_unspecified() || listen.ip().is_loopback()),
+    }
+}
+
+/// The most a string may hold once interpolated: 1 MiB.
+pub const MAX_STRING_BYTES: usize = 1 << 20;
+
+/// What a text weighs against [`MAX_STRING_BYTES`]: its literal bytes, and each
+/// `env(…)` part's name and one more, so that no part is free.
+fn text_size(text: &Text) -> usize {
+    match text {
+        Text::Literal(s) => s.len(),
+        Text::Env { env } => env.len() + 1,
+        Text::Concat { concat } => concat.iter().map(text_size).sum(),
+    }
+}
+
+/// Appends `text` to `pieces`, joining literals and flattening concatenations.
+fn push_text(pieces: &mut Vec<Text>, text: Text) {
+    match (pieces.last_mut(), text) {
+        (_, Text::Concat { concat }) => {
+            for piece in concat {
+                push_text(pieces, piece);
+            }
+        }
+        (Some(Text::Literal(last)), Text::Literal(more)) => last.push_str(&more),
+        (_, text) => pieces.push(text),
+    }
+}
+
 pub fn compatible(value: &Val, ty: &Ty) -> bool {
     match (value, ty) {
         (Val::Error, _) => true,

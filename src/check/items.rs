@@ -23,7 +23,11 @@ impl<'a> Checker<'a> {
                     }
                 },
                 ItemKind::Const(c) => {
+                    // On the stack while its value is checked, so that a cycle through
+                    // it is told from it: `a` → `b` → `a`.
+                    self.evaluating.push(c);
                     self.infer(&c.value);
+                    self.evaluating.pop();
                 }
                 ItemKind::Decl(decl) => self.decl(decl),
                 ItemKind::Template(template) => self.check_template(template),

@@ -197,6 +197,21 @@ impl State<'_> {
                     None
                 }
             },
+            Key::File(path) if path.extension().is_none_or(|e| e != "chaos") => {
+                // Not even opened: `/dev/zero`, a named pipe or `/proc/self/environ`
+                // could hang, never end, or show secrets in a syntax error.
+                self.error(
+                    Diagnostic::new(
+                        Code::ImportNotFound,
+                        source,
+                        span,
+                        format!("cannot import `{spec}`: not a `.chaos` file"),
+                    )
+                    .with_label("imports name `.chaos` files")
+                    .with_help("import a `.chaos` file, such as `./common.chaos`, or a standard module, `std/NAME`"),
+                );
+                None
+            }
             Key::File(path) => match self.loader.read(path) {
                 Ok(text) => {
                     self.entered_by.push((source, span));

@@ -108,7 +108,18 @@ pub struct Checker<'a> {
     pub module: usize,
     pub frames: Vec<Frame<'a>>,
     /// Consts being evaluated, to stop on `const a = b  const b = a`.
-    pub evaluating: Vec<*const Const>,
+    pub evaluating: Vec<&'a Const>,
+    /// Const cycles already reported (their consts, sorted), and the reports: kept apart
+    /// from `diagnostics`, which evaluating a const truncates.
+    pub cycles: HashSet<Vec<*const Const>>,
+    pub cycle_diagnostics: Vec<Diagnostic>,
+    /// Const values already computed, so that each is evaluated once and not once per
+    /// reference (`const a0 = "${a1}${a1}"` … forty deep is 2^40 references): by const,
+    /// the [`Checker::scope_epoch`] for a local const (`u64::MAX` for a top-level one,
+    /// which is evaluated without locals) and the number of params bound.
+    pub const_values: HashMap<(*const Const, u64, usize), Val>,
+    /// Changes whenever the local frames do, so that cached local consts stay right.
+    pub scope_epoch: u64,
     /// Set while re-checking a template body for one scenario: its name, for notes.
     pub expanding: Option<String>,
     /// Facts about each module that every scenario in it needs, computed once.
@@ -146,6 +157,10 @@ impl<'a> Checker<'a> {
             module: 0,
             frames: Vec::new(),
             evaluating: Vec::new(),
+            cycles: HashSet::new(),
+            cycle_diagnostics: Vec::new(),
+            const_values: HashMap::new(),
+            scope_epoch: 0,
             expanding: None,
             facts: vec![None; modules.len()],
             param_values: HashMap::new(),
@@ -209,7 +224,8 @@ impl<'a> Checker<'a> {
         format!("{}#{:p}", decl.name.name, decl as *const Decl)
     }
 
-    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+    pub fn into_diagnostics(mut self) -> Vec<Diagnostic> {
+        self.diagnostics.append(&mut self.cycle_diagnostics);
         self.diagnostics
     }
 
@@ -404,6 +420,7 @@ impl<'a> Checker<'a> {
     }
 
     pub fn push_frame(&mut self, report_unused: bool) {
+        self.scope_epoch += 1;
         self.frames.push(Frame {
             names: HashMap::new(),
             used: HashSet::new(),
@@ -413,6 +430,7 @@ impl<'a> Checker<'a> {
 
     /// Adds a local name; reports duplicates in the frame and shadowing of file names.
     pub fn define_local(&mut self, name: &Ident, local: Local<'a>) {
+        self.scope_epoch += 1;
         let frame = self.frames.last().expect("a frame is pushed");
         if let Some((_, first)) = frame.names.get(&name.name) {
             let first = *first;
@@ -452,6 +470,7 @@ impl<'a> Checker<'a> {
 
     /// Pops a frame, reporting unused local definitions.
     pub fn pop_frame(&mut self) {
+        self.scope_epoch += 1;
         let frame = self.frames.pop().expect("a frame is pushed");
         if !frame.report_unused {
             return;

@@ -19,7 +19,18 @@ pub enum Limit {
     PositivePercent,
     /// 1..=65535
     Port,
+    /// A duration of at least 1 ms, in whole milliseconds (the plan carries ms).
+    PositiveMs,
+    /// A duration of zero or more, in whole milliseconds.
+    NonNegativeMs,
+    /// An integer from 1 to this many.
+    Count(i64),
 }
+
+/// The most workers a stress fault starts.
+pub const MAX_WORKERS: i64 = 1024;
+/// The largest process id Linux gives (`/proc/sys/kernel/pid_max` at most).
+pub const MAX_PID: i64 = 4_194_304;
 
 #[derive(Debug, Clone, Copy)]
 pub struct ParamSpec {
@@ -150,8 +161,9 @@ const fn exclusive(
 const NET: &[TargetKind] = &[Proxy, Interface];
 const TARGET: ParamSpec = req("target", Ty::Target(ANY_TARGET));
 const HOST_TARGET: ParamSpec = p("target", Ty::Target(ANY_TARGET));
-const PROBE_EVERY: ParamSpec = lim(p("every", DURATION), Limit::Positive);
-const PROBE_TIMEOUT: ParamSpec = lim(p("timeout", DURATION), Limit::Positive);
+const PROBE_EVERY: ParamSpec = lim(p("every", DURATION), Limit::PositiveMs);
+const PROBE_TIMEOUT: ParamSpec = lim(p("timeout", DURATION), Limit::PositiveMs);
+const WORKERS: ParamSpec = lim(p("workers", Ty::Int), Limit::Count(MAX_WORKERS));
 
 use CallClass::{Probe as ProbeC, Service as ServiceC, Target as TargetC};
 use Sustain::*;
@@ -165,7 +177,7 @@ pub const CALLS: &[CallSpec] = &[
             "process",
             TargetC,
             &[
-                lim(p("pid", Ty::Int), Limit::Positive),
+                lim(p("pid", Ty::Int), Limit::Count(MAX_PID)),
                 p("pidfile", Ty::Str),
                 p("name", Ty::Str),
                 p("all", Ty::Bool),
@@ -243,7 +255,7 @@ pub const CALLS: &[CallSpec] = &[
             p("ready", Ty::Ready),
             p("cwd", Ty::Str),
             p("env", Ty::Map),
-            lim(p("ready_timeout", DURATION), Limit::Positive),
+            lim(p("ready_timeout", DURATION), Limit::PositiveMs),
         ],
     ),
     // faults
@@ -252,7 +264,7 @@ pub const CALLS: &[CallSpec] = &[
         &[Host, Process, Container],
         &[
             HOST_TARGET,
-            lim(p("workers", Ty::Int), Limit::Positive),
+            WORKERS,
             lim(p("load", PERCENT), Limit::PositivePercent),
         ],
         Sustained,
@@ -264,7 +276,7 @@ pub const CALLS: &[CallSpec] = &[
         &[
             HOST_TARGET,
             lim(req("size", SIZE), Limit::Positive),
-            lim(p("ramp", DURATION), Limit::NonNegative),
+            lim(p("ramp", DURATION), Limit::NonNegativeMs),
         ],
         Sustained,
         false,
@@ -274,7 +286,7 @@ pub const CALLS: &[CallSpec] = &[
         &[Host, Container],
         &[
             HOST_TARGET,
-            lim(p("workers", Ty::Int), Limit::Positive),
+            WORKERS,
             p("path", Ty::Str),
             lim(p("size", SIZE), Limit::Positive),
             p("sync", Ty::Bool),
@@ -340,14 +352,14 @@ pub const CALLS: &[CallSpec] = &[
     fault(
         "container_restart",
         &[Container],
-        &[TARGET, lim(p("timeout", DURATION), Limit::NonNegative)],
+        &[TARGET, lim(p("timeout", DURATION), Limit::NonNegativeMs)],
         Instant,
         true,
     ),
     fault(
         "container_stop",
         &[Container],
-        &[TARGET, lim(p("timeout", DURATION), Limit::NonNegative)],
+        &[TARGET, lim(p("timeout", DURATION), Limit::NonNegativeMs)],
         Sustained,
         true,
     ),
@@ -366,7 +378,7 @@ pub const CALLS: &[CallSpec] = &[
         &[
             req("run", Ty::StrList),
             p("revert", Ty::StrList),
-            lim(p("timeout", DURATION), Limit::Positive),
+            lim(p("timeout", DURATION), Limit::PositiveMs),
         ],
         SustainedWith("revert"),
         true,

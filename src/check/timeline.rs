@@ -8,16 +8,27 @@ use super::types::{TargetKind, Ty, Val};
 use crate::diag::{suggest, Code};
 use crate::syntax::ast::*;
 
+/// The longest duration the language accepts, and the latest a step may end: 30 days.
+pub const MAX_DURATION_NS: f64 = 30.0 * 24.0 * 3600e9;
+
+/// Whether `ns` is a whole number of milliseconds (what a plan carries).
+pub fn whole_ms(ns: f64) -> bool {
+    let ms = ns / 1e6;
+    (ms - ms.round()).abs() < 1e-6
+}
+
 impl<'a> Checker<'a> {
-    /// A duration in nanoseconds, when known.
+    /// A duration in nanoseconds, when known. The plan carries it in whole milliseconds,
+    /// so it must be one (at least `1ms` unless `allow_zero`); it is at most
+    /// [`MAX_DURATION_NS`] like every duration.
     pub fn duration(&mut self, expr: &'a Expr, what: &str, allow_zero: bool) -> Option<f64> {
         let value = self.expect(expr, Ty::Quantity(Dimension::Duration), what);
         let n = value.number()?;
-        if n < 0.0 || (!allow_zero && n == 0.0) {
+        if n < 0.0 || (!allow_zero && n == 0.0) || !whole_ms(n) {
             let allowed = if allow_zero {
-                "zero or more"
+                "zero or more, in whole milliseconds"
             } else {
-                "a duration above zero"
+                "a duration of at least 1ms, in whole milliseconds"
             };
             self.out_of_range(expr.span, what, &super::expr::expr_text(expr), allowed);
             return None;
@@ -39,7 +50,28 @@ impl<'a> Checker<'a> {
                     previous_end.zip(gap).map(|(a, b)| a + b)
                 }
             };
-            let info = self.step(step, start);
+            let mut info = self.step(step, start);
+            let end = info.start.zip(info.length).map(|(s, l)| s + l);
+            // Offsets add up (`then after …`): each is bounded, and so is where it ends.
+            if end.is_some_and(|end| end > MAX_DURATION_NS) {
+                let written = step
+                    .duration
+                    .as_ref()
+                    .map_or(step.fault.span().end, |d| d.span.end);
+                let d = self
+                    .error(
+                        Code::OutOfRange,
+                        crate::diag::Span::new(step.span.start, written),
+                        format!(
+                            "this step ends at {}, past the 30-day limit of a timeline",
+                            human_duration(end.unwrap_or_default())
+                        ),
+                    )
+                    .with_label("ends too late")
+                    .with_help("a timeline lasts at most 30 days (`720h`)");
+                self.emit(d);
+                info.start = None;
+            }
             previous_end = info.start.zip(info.length).map(|(s, l)| s + l);
             out.push(info);
         }

@@ -114,11 +114,75 @@ fn walk(dir: &Path, base: Option<&Path>, found: &mut Vec<PathBuf>, problems: &mu
     }
 }
 
-/// The text of a file, with an error when it is not UTF-8.
+/// Files larger than this are not read: no program or legacy configuration comes near,
+/// and a device such as `/dev/zero` must not grow the process without end.
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// The text of a source file: a regular file (not a directory, named pipe, device or
+/// socket, which could hang or never end), at most [`MAX_FILE_BYTES`], UTF-8, without
+/// NUL bytes (which no source has, and which `/proc` files such as `environ` are full
+/// of). Every refusal is an error whose reason says why, and none quotes the content.
 pub fn read_text(path: &Path) -> io::Result<String> {
-    let bytes = fs::read(path)?;
+    use std::io::Read as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    regular(&fs::metadata(path)?)?;
+    // Non-blocking, so that a named pipe swapped in after the check cannot hang the
+    // open; the opened file is checked again.
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)?;
+    let meta = file.metadata()?;
+    regular(&meta)?;
+    let mut bytes = Vec::with_capacity(meta.len().min(MAX_FILE_BYTES) as usize);
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    if bytes.contains(&0) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the file is not text (it contains a NUL byte)",
+        ));
+    }
     String::from_utf8(bytes)
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "the file is not valid UTF-8"))
+}
+
+/// An error unless `meta` is a regular file no larger than [`MAX_FILE_BYTES`].
+fn regular(meta: &fs::Metadata) -> io::Result<()> {
+    use std::os::unix::fs::FileTypeExt as _;
+    let kind = meta.file_type();
+    let what = if kind.is_file() {
+        return if meta.len() > MAX_FILE_BYTES {
+            Err(too_large())
+        } else {
+            Ok(())
+        };
+    } else if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a named pipe"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "not a file"
+    };
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("not a regular file ({what})"),
+    ))
+}
+
+fn too_large() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("the file is larger than {} MiB", MAX_FILE_BYTES >> 20),
+    )
 }
 
 /// A lowercase reason for an IO error, without the `(os error N)` suffix.

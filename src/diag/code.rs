@@ -80,6 +80,8 @@ codes! {
     UnknownMetric = "E0206", Error;
     /// A word that is not one of the allowed values (window, direction, method, signal…).
     UnknownOption = "E0207", Error;
+    /// A const defined in terms of itself, directly or through others.
+    ConstCycle = "E0208", Error;
 
     /// A named argument that the call does not take.
     UnknownArgument = "E0301", Error;
@@ -98,6 +100,8 @@ codes! {
     OutOfRange = "E0402", Error;
     /// A `prometheus` probe's `expect` that is not a comparison such as `"< 0.05"`.
     BadComparison = "E0403", Error;
+    /// A `proxy` whose upstream is its own listen address: it would connect to itself.
+    ProxyLoop = "E0404", Error;
 
     /// A fault applied to a kind of target it cannot act on.
     UnsupportedTarget = "E0501", Error;
@@ -136,6 +140,8 @@ codes! {
     UnknownInterpolation = "E1001", Error;
     /// `${name}` naming a list, map, target or other value that is not text.
     NonScalarInterpolation = "E1002", Error;
+    /// A string longer than 1 MiB once its interpolations are replaced.
+    StringTooLong = "E1003", Error;
 
     /// A legacy configuration that is not YAML (or not one YAML document).
     LegacyNotYaml = "E1201", Error;
@@ -173,6 +179,8 @@ codes! {
     Shadowing = "W0004", Warning;
     /// A destructive fault in a file whose safety block limits no targets.
     DestructiveWithoutAllowTargets = "W0005", Warning;
+    /// A `proxy` listening on every interface (`0.0.0.0`, `[::]`).
+    ProxyOnAllInterfaces = "W0006", Warning;
 
     /// A key the legacy importer does not know.
     LegacyUnknownKey = "W1201", Warning;

@@ -59,6 +59,51 @@ pub struct SourceId(pub u32);
 pub struct Source {
     pub name: String,
     pub text: String,
+    /// Byte offsets of the line starts, computed on first use, so that placing many
+    /// diagnostics in a large file does not rescan it for each one.
+    line_starts: std::sync::OnceLock<Vec<usize>>,
+    /// The length in bytes of the longest line, computed on first use.
+    longest_line: std::sync::OnceLock<usize>,
+}
+
+impl Source {
+    /// Byte offsets at which the lines start (the first is 0).
+    pub fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        })
+    }
+
+    /// The length in bytes of the longest line, without its line break.
+    pub fn longest_line(&self) -> usize {
+        *self.longest_line.get_or_init(|| {
+            let starts = self.line_starts();
+            let ends = starts
+                .iter()
+                .skip(1)
+                .map(|s| s - 1)
+                .chain([self.text.len()]);
+            starts
+                .iter()
+                .zip(ends)
+                .map(|(s, e)| e - s)
+                .max()
+                .unwrap_or(0)
+        })
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let text = &self.text;
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let starts = self.line_starts();
+        let line = starts.partition_point(|&s| s <= offset);
+        let line_start = starts[line.saturating_sub(1)];
+        let col = text[line_start..offset].chars().count() + 1;
+        (line, col - bom_before(text, line, offset))
+    }
 }
 
 /// Every source a compilation touched, so renderers can show any diagnostic.
@@ -72,6 +117,8 @@ impl Sources {
         self.files.push(Source {
             name: name.into(),
             text: text.into(),
+            line_starts: std::sync::OnceLock::new(),
+            longest_line: std::sync::OnceLock::new(),
         });
         SourceId(self.files.len() as u32 - 1)
     }
@@ -82,18 +129,25 @@ impl Sources {
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, id: SourceId, offset: usize) -> (usize, usize) {
-        line_col(&self.get(id).text, offset)
+        self.get(id).line_col(offset)
     }
 }
 
-/// 1-based line and column (in characters) of a byte offset in `text`.
+/// 1-based line and column (in characters) of a byte offset in `text` (one scan of
+/// the text; [`Source::line_col`] indexes the lines once for many lookups).
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..floor_char_boundary(text, offset)];
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let col = before[line_start..].chars().count() + 1;
-    (line, col)
+    (line, col - bom_before(text, line, offset))
+}
+
+/// 1 when a byte-order mark starts the text and lies before `offset` on line 1: it
+/// takes no column (editors do not show it).
+fn bom_before(text: &str, line: usize, offset: usize) -> usize {
+    usize::from(line == 1 && text.starts_with('\u{FEFF}') && offset >= '\u{FEFF}'.len_utf8())
 }
 
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
@@ -187,4 +241,35 @@ impl Diagnostic {
 /// emission order for diagnostics at the same place.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by_key(|d| (d.source, d.span().start));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indexed_line_col_agrees_with_the_scan() {
+        let mut sources = Sources::default();
+        let text = "ab\né€\n\n  x\r\nlast";
+        let id = sources.add("a", text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(
+                sources.line_col(id, offset),
+                line_col(text, offset),
+                "{offset}"
+            );
+        }
+        assert_eq!(sources.get(id).longest_line(), "é€".len());
+        let empty = sources.add("b", "");
+        assert_eq!(sources.line_col(empty, 5), (1, 1));
+        assert_eq!(sources.get(empty).longest_line(), 0);
+        // A byte-order mark takes no column.
+        let bom = sources.add("c", "\u{FEFF}ab\nc");
+        assert_eq!(sources.line_col(bom, 3), (1, 1));
+        assert_eq!(sources.line_col(bom, 4), (1, 2));
+        assert_eq!(line_col("\u{FEFF}ab\nc", 4), (1, 2));
+        assert_eq!(sources.line_col(bom, 7), (2, 2));
+        assert_eq!(sources.line_col(bom, 6), (2, 1));
+        assert_eq!(line_col("\u{FEFF}ab\nc", 6), (2, 1));
+    }
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 /// `path:line:col: severity[CODE]: message`, one line per diagnostic.
 pub fn short(diagnostic: &Diagnostic, sources: &Sources) -> String {
     let source = sources.get(diagnostic.source);
-    let (line, col) = super::line_col(&source.text, diagnostic.span().start);
+    let (line, col) = source.line_col(diagnostic.span().start);
     format!(
         "{}:{}:{}: {}[{}]: {}",
         source.name,
@@ -16,7 +16,7 @@ pub fn short(diagnostic: &Diagnostic, sources: &Sources) -> String {
         col,
         diagnostic.severity.as_str(),
         diagnostic.code.as_str(),
-        diagnostic.message
+        clip_message(&diagnostic.message)
     )
 }
 
@@ -74,8 +74,8 @@ pub fn json<'a>(
     for d in diagnostics {
         let source = sources.get(d.source);
         let span = d.span();
-        let (line, column) = super::line_col(&source.text, span.start);
-        let (end_line, end_column) = super::line_col(&source.text, span.end);
+        let (line, column) = source.line_col(span.start);
+        let (end_line, end_column) = source.line_col(span.end);
         out.push(JsonDiagnostic {
             code: d.code.as_str(),
             severity: d.severity.as_str(),
@@ -91,7 +91,7 @@ pub fn json<'a>(
                 .labels
                 .iter()
                 .map(|l| {
-                    let (line, column) = super::line_col(&source.text, l.span.start);
+                    let (line, column) = source.line_col(l.span.start);
                     JsonLabel {
                         message: &l.message,
                         primary: l.primary,
@@ -117,31 +117,278 @@ pub fn json<'a>(
     }
 }
 
-/// Our diagnostic seen through miette's trait, with its source attached.
+/// Source lines longer than this many characters are shown clipped around the labels,
+/// with `…` where text is left out, so that a 10 MB line is never echoed whole.
+pub const SNIPPET_WIDTH: usize = 160;
+/// How many characters of a clipped line are kept before each label's start or end.
+const SNIPPET_BEFORE: usize = 60;
+/// Quoted text (between backticks) longer than this many characters is shortened in
+/// messages and help.
+const QUOTE_WIDTH: usize = 80;
+
+/// `message` with every backtick-quoted part longer than [`QUOTE_WIDTH`] characters
+/// shortened to its start and end around `…`.
+pub fn clip_message(message: &str) -> std::borrow::Cow<'_, str> {
+    if message.chars().count() <= QUOTE_WIDTH {
+        return message.into();
+    }
+    let mut out = String::with_capacity(QUOTE_WIDTH * 4);
+    for (i, part) in message.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        let n = part.chars().count();
+        if i % 2 == 1 && n > QUOTE_WIDTH {
+            let head = QUOTE_WIDTH * 3 / 4;
+            let tail = QUOTE_WIDTH - head;
+            out.extend(part.chars().take(head));
+            out.push('…');
+            out.extend(part.chars().skip(n - tail));
+        } else {
+            out.push_str(part);
+        }
+    }
+    out.into()
+}
+
+/// A source as miette sees it for one diagnostic: the text with every line longer than
+/// [`SNIPPET_WIDTH`] clipped around the places the labels point at (lines and line
+/// numbers unchanged) and without a leading byte-order mark, and the map back to the
+/// real text for columns.
+pub struct ClippedSource<'a> {
+    name: String,
+    original: &'a super::Source,
+    /// The original text itself when nothing is clipped.
+    text: std::borrow::Cow<'a, str>,
+    /// Kept pieces: (offset in `text`, offset in the original, length); empty when
+    /// nothing was clipped.
+    kept: Vec<(usize, usize, usize)>,
+}
+
+impl<'a> ClippedSource<'a> {
+    /// Clips `original` around `points` (byte offsets the labels start and end at).
+    pub fn new(original: &'a super::Source, points: &[usize]) -> ClippedSource<'a> {
+        let text = &original.text;
+        let mut clipped = ClippedSource {
+            name: original.name.clone(),
+            original,
+            text: std::borrow::Cow::Borrowed(text),
+            kept: Vec::new(),
+        };
+        let long = original.longest_line() > SNIPPET_WIDTH
+            && text
+                .split('\n')
+                .any(|line| line.len() > SNIPPET_WIDTH && line.chars().count() > SNIPPET_WIDTH);
+        // A byte-order mark is left out too: miette would give it a column.
+        let bom = if text.starts_with('\u{FEFF}') {
+            '\u{FEFF}'.len_utf8()
+        } else {
+            0
+        };
+        if !long && bom == 0 {
+            return clipped;
+        }
+        clipped.text = std::borrow::Cow::Owned(String::new());
+        let mut points = points.to_vec();
+        points.sort_unstable();
+        let mut line_start = bom;
+        for line in text[bom..].split_inclusive('\n') {
+            let content = line.strip_suffix('\n').unwrap_or(line);
+            let line_end = line_start + content.len();
+            if content.len() <= SNIPPET_WIDTH || content.chars().count() <= SNIPPET_WIDTH {
+                clipped.keep(text, line_start, line_start + line.len());
+                line_start += line.len();
+                continue;
+            }
+            // Windows of SNIPPET_WIDTH characters, each starting SNIPPET_BEFORE
+            // characters before a point on this line (or at the line's start).
+            let here: Vec<usize> = points
+                .iter()
+                .copied()
+                .filter(|&p| (line_start..=line_end).contains(&p))
+                .collect();
+            let anchors = if here.is_empty() {
+                vec![line_start]
+            } else {
+                here
+            };
+            let mut windows: Vec<(usize, usize)> = Vec::new();
+            for p in anchors {
+                let p = floor_boundary(text, p);
+                let from = text[line_start..p]
+                    .char_indices()
+                    .rev()
+                    .nth(SNIPPET_BEFORE - 1)
+                    .map_or(line_start, |(i, _)| line_start + i);
+                let to = text[from..line_end]
+                    .char_indices()
+                    .nth(SNIPPET_WIDTH)
+                    .map_or(line_end, |(i, _)| from + i);
+                match windows.last_mut() {
+                    Some(last) if from <= last.1 => last.1 = last.1.max(to),
+                    _ => windows.push((from, to)),
+                }
+            }
+            let mut at = line_start;
+            for (from, to) in windows {
+                if from > at {
+                    clipped.text.to_mut().push('…');
+                }
+                clipped.keep(text, from, to);
+                at = to;
+            }
+            if at < line_end {
+                clipped.text.to_mut().push('…');
+            }
+            clipped.keep(text, line_end, line_start + line.len());
+            line_start += line.len();
+        }
+        clipped
+    }
+
+    fn keep(&mut self, text: &str, from: usize, to: usize) {
+        if to > from {
+            self.kept.push((self.text.len(), from, to - from));
+            self.text.to_mut().push_str(&text[from..to]);
+        }
+    }
+
+    /// The offset in the clipped text of an offset in the original.
+    pub fn to_clipped(&self, offset: usize) -> usize {
+        if self.kept.is_empty() {
+            return offset.min(self.text.len());
+        }
+        let i = self.kept.partition_point(|&(_, orig, _)| orig <= offset);
+        match i.checked_sub(1).map(|i| self.kept[i]) {
+            Some((out, orig, len)) if offset <= orig + len => out + (offset - orig),
+            _ => self.kept.get(i).map_or(self.text.len(), |&(out, _, _)| out),
+        }
+    }
+
+    /// The offset in the original of an offset in the clipped text.
+    fn to_original(&self, offset: usize) -> usize {
+        let i = self.kept.partition_point(|&(out, _, _)| out <= offset);
+        match i.checked_sub(1).map(|i| self.kept[i]) {
+            Some((out, orig, len)) => orig + (offset - out).min(len),
+            None => 0,
+        }
+    }
+
+    /// The clipped text (the whole text when no line is too long).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+fn floor_boundary(text: &str, mut offset: usize) -> usize {
+    offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+impl miette::SourceCode for ClippedSource<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'b> + 'b>, miette::MietteError> {
+        if self.kept.is_empty() {
+            return self.read_window(span, context_lines_before, context_lines_after);
+        }
+        let inner = self
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
+        // Lines are the same as the original's; a clipped line's column is not.
+        let column = self
+            .original
+            .line_col(self.to_original(inner.span().offset()))
+            .1
+            - 1;
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            column,
+            inner.line_count(),
+        )))
+    }
+}
+
+impl ClippedSource<'_> {
+    /// `read_span` on the original text, through its line index: only the lines around
+    /// the span are scanned (miette scans from the start of the text, which made
+    /// thousands of diagnostics in a large file take minutes).
+    fn read_window<'b>(
+        &'b self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'b> + 'b>, miette::MietteError> {
+        use miette::SourceCode as _;
+        let text: &'b str = &self.original.text;
+        let starts = self.original.line_starts();
+        let start = span.offset().min(text.len());
+        let end = (start + span.len()).min(text.len());
+        let line_of = |offset: usize| starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let first = line_of(start).saturating_sub(before);
+        // One line more than needed after the span: the window must not end early.
+        let last = line_of(end.max(start)) + after + 2;
+        let from = starts[first];
+        let to = starts.get(last).copied().unwrap_or(text.len());
+        let window = &text[from..to];
+        let inner = window.read_span(
+            &miette::SourceSpan::new((start - from).into(), end - start),
+            before,
+            after,
+        )?;
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            miette::SourceSpan::new((inner.span().offset() + from).into(), inner.span().len()),
+            inner.line() + first,
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+/// Our diagnostic seen through miette's trait, with its source attached (long lines
+/// clipped, see [`ClippedSource`]).
 pub struct MietteView<'a> {
     pub diagnostic: &'a Diagnostic,
-    pub source: miette::NamedSource<String>,
+    pub source: ClippedSource<'a>,
+    message: String,
 }
 
 impl<'a> MietteView<'a> {
-    pub fn new(diagnostic: &'a Diagnostic, sources: &Sources) -> Self {
+    pub fn new(diagnostic: &'a Diagnostic, sources: &'a Sources) -> Self {
         let source = sources.get(diagnostic.source);
+        let points: Vec<usize> = diagnostic
+            .labels
+            .iter()
+            .flat_map(|l| [l.span.start, l.span.end])
+            .collect();
         MietteView {
             diagnostic,
-            source: miette::NamedSource::new(source.name.clone(), source.text.clone()),
+            source: ClippedSource::new(source, &points),
+            message: clip_message(&diagnostic.message).into_owned(),
         }
     }
 }
 
 impl std::fmt::Debug for MietteView<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        f.write_str(&self.message)
     }
 }
 
 impl std::fmt::Display for MietteView<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        f.write_str(&self.message)
     }
 }
 
@@ -160,8 +407,8 @@ impl miette::Diagnostic for MietteView<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
-        let help = self.diagnostic.help.as_deref();
-        let note = self.diagnostic.note.as_deref();
+        let help = self.diagnostic.help.as_deref().map(clip_message);
+        let note = self.diagnostic.note.as_deref().map(clip_message);
         match (help, note) {
             (None, None) => None,
             (Some(h), None) => Some(Box::new(h)),
@@ -175,10 +422,11 @@ impl miette::Diagnostic for MietteView<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        let text_len = self.source.inner().len();
+        let original_len = self.source.original.text.len();
         Some(Box::new(self.diagnostic.labels.iter().map(move |l| {
-            let start = l.span.start.min(text_len);
-            let len = l.span.end.min(text_len).saturating_sub(start);
+            let start = self.source.to_clipped(l.span.start.min(original_len));
+            let end = self.source.to_clipped(l.span.end.min(original_len));
+            let len = end.saturating_sub(start);
             let label = (!l.message.is_empty()).then(|| l.message.clone());
             if l.primary {
                 miette::LabeledSpan::new_primary_with_span(label, (start, len))
@@ -186,5 +434,69 @@ impl miette::Diagnostic for MietteView<'_> {
                 miette::LabeledSpan::new_with_span(label, (start, len))
             }
         })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::{Code, Span};
+
+    #[test]
+    fn long_quotes_are_clipped_in_messages() {
+        assert_eq!(clip_message("unknown name `a`"), "unknown name `a`");
+        let long = format!("unknown name `{}` in `x`", "é".repeat(1000));
+        let clipped = clip_message(&long);
+        assert!(clipped.starts_with("unknown name `éé"), "{clipped}");
+        assert!(clipped.ends_with("éé` in `x`"), "{clipped}");
+        assert!(clipped.contains('…'));
+        assert!(clipped.chars().count() < 120, "{clipped}");
+    }
+
+    #[test]
+    fn long_lines_are_clipped_around_the_labels_and_map_back() {
+        let mut sources = Sources::default();
+        let line = format!("{}HERE{}", "a".repeat(5000), "b".repeat(5000));
+        let text = format!("short\n{line}\nlast\n");
+        let id = sources.add("x", text.clone());
+        let start = text.find("HERE").unwrap();
+        let d = Diagnostic::new(Code::Syntax, id, Span::new(start, start + 4), "m");
+        let view = MietteView::new(&d, &sources);
+        let clipped = view.source.text();
+        assert_eq!(clipped.lines().count(), 3);
+        assert!(clipped.starts_with("short\n…a"), "{clipped}");
+        assert!(clipped.ends_with("b…\nlast\n"), "{clipped}");
+        assert!(clipped
+            .lines()
+            .all(|l| l.chars().count() <= SNIPPET_WIDTH + 10));
+        let at = view.source.to_clipped(start);
+        assert_eq!(&clipped[at..at + 4], "HERE");
+        // miette is told the real column.
+        use miette::SourceCode as _;
+        let contents = view.source.read_span(&(at, 4).into(), 0, 0).unwrap();
+        assert_eq!((contents.line(), contents.column()), (1, 5000));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_left_out() {
+        let mut sources = Sources::default();
+        let id = sources.add("x", "\u{FEFF}const a = 1x\n");
+        let d = Diagnostic::new(Code::UnknownUnit, id, Span::new(14, 15), "m");
+        let view = MietteView::new(&d, &sources);
+        assert_eq!(view.source.text(), "const a = 1x\n");
+        assert_eq!(view.source.to_clipped(14), 11);
+        use miette::SourceCode as _;
+        let contents = view.source.read_span(&(11, 1).into(), 0, 0).unwrap();
+        assert_eq!((contents.line(), contents.column()), (0, 11));
+    }
+
+    #[test]
+    fn short_lines_are_left_alone() {
+        let mut sources = Sources::default();
+        let id = sources.add("x", "a\nb\n");
+        let d = Diagnostic::new(Code::Syntax, id, Span::new(2, 3), "m");
+        let view = MietteView::new(&d, &sources);
+        assert_eq!(view.source.text(), "a\nb\n");
+        assert_eq!(view.source.to_clipped(2), 2);
     }
 }

@@ -55,6 +55,11 @@ pub fn format(text: &str) -> Result<String, Vec<Diagnostic>> {
     if parsed.diagnostics.iter().any(|d| d.is_error()) {
         return Err(parsed.diagnostics);
     }
+    // The canonical form has no byte-order mark (`docs/language.md` §10); the errors
+    // above are placed in the text as given.
+    if let Some(rest) = text.strip_prefix('\u{FEFF}') {
+        return format(rest);
+    }
     // Should the comment list and the tree ever disagree about where the tokens
     // are, the text is left as it is rather than risk changing it.
     Ok(print::file(text, file, &parsed.comments).unwrap_or_else(|| text.to_string()))

@@ -789,7 +789,8 @@ impl<'a> Lowering<'_, 'a> {
         }
         let chaos_ms = steps
             .iter()
-            .map(|s| s.start_ms + s.duration_ms.unwrap_or(0))
+            // Bounded by the checker (a step ends within 30 days); saturating all the same.
+            .map(|s| s.start_ms.saturating_add(s.duration_ms.unwrap_or(0)))
             .max()
             .unwrap_or(0);
         let assertions = self.effective_assertions(record, environment, &probe_names);

@@ -37,6 +37,7 @@ fn is_token(rule: Rule) -> bool {
             | colon
             | assign
             | EOI
+            | byte_order_mark
             | kw_import
             | kw_as
             | kw_param

@@ -80,7 +80,7 @@ pub fn exercise(text: &str) {
 }
 
 /// Every label inside its source and on character boundaries, and every renderer happy.
-fn assert_renderable(phase: &str, diagnostics: &[Diagnostic], sources: &Sources) {
+pub fn assert_renderable(phase: &str, diagnostics: &[Diagnostic], sources: &Sources) {
     for d in diagnostics {
         assert!(
             (d.source.0 as usize) < sources.files.len(),

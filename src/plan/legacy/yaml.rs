@@ -4,16 +4,24 @@
 //! point at a line and column, so the importer reads events (each with the place it
 //! starts) and builds this tree itself. Scalars keep their text and whether they were
 //! quoted; typing (numbers, booleans, null) is left to the reader, which knows what it
-//! expects. Anchors and aliases are resolved by copying, within a node budget.
+//! expects. Anchors and aliases are resolved by copying, within a node and byte budget.
+//!
+//! The events are pulled one at a time in a loop (`Parser::load` recurses once per
+//! level of nesting, so a file of 30 000 nested `- ` would overflow the stack before
+//! any depth check could run); the depth limit stops the loop at the first event
+//! nested too deep.
 
 use crate::diag::Span;
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use std::collections::HashMap;
+use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 /// Collections nested deeper than this are refused (legacy files nest four levels).
 pub const MAX_DEPTH: usize = 64;
 /// More nodes than this (after expanding aliases) are refused.
 pub const MAX_NODES: usize = 200_000;
+/// More bytes of scalar text than this (after expanding aliases) are refused.
+pub const MAX_TEXT_BYTES: usize = 64 << 20;
 
 /// One YAML node and where it starts.
 #[derive(Debug, Clone)]
@@ -71,28 +79,42 @@ pub struct YamlError {
 
 /// Parses the first document of `text`. An empty document is a null scalar.
 pub fn parse(text: &str) -> Result<Node, YamlError> {
-    let offsets = CharOffsets::new(text);
+    // A byte-order mark is not given to the scanner (it would start the first key);
+    // the offsets skip it too, so places stay those of `text`.
+    let bom = usize::from(text.starts_with('\u{FEFF}'));
+    let offsets = CharOffsets::new(text, bom);
     let mut builder = Builder {
         text,
         offsets: &offsets,
         stack: Vec::new(),
-        anchors: Vec::new(),
+        anchors: HashMap::new(),
         root: None,
         documents: 0,
         nodes: 0,
+        bytes: 0,
         error: None,
     };
-    let mut parser = Parser::new_from_str(text);
-    if let Err(e) = parser.load(&mut builder, true) {
-        let start = offsets.byte(e.marker().index());
-        let info = e.info().to_string();
-        return Err(YamlError {
-            span: Span::new(start, next_char_end(text, start)),
-            message: format!("not valid YAML: {info}"),
-        });
-    }
-    if let Some(error) = builder.error {
-        return Err(error);
+    let mut parser = Parser::new(text.chars().skip(bom));
+    loop {
+        let (event, mark) = match parser.next_token() {
+            Ok(next) => next,
+            Err(e) => {
+                let start = offsets.byte(e.marker().index());
+                let info = e.info().to_string();
+                return Err(YamlError {
+                    span: Span::new(start, next_char_end(text, start)),
+                    message: format!("not valid YAML: {info}"),
+                });
+            }
+        };
+        let end = event == Event::StreamEnd;
+        builder.on_event(event, mark);
+        if let Some(error) = builder.error {
+            return Err(error);
+        }
+        if end {
+            break;
+        }
     }
     Ok(builder.root.unwrap_or(Node {
         span: Span::new(0, 0),
@@ -118,9 +140,10 @@ struct CharOffsets {
 }
 
 impl CharOffsets {
-    fn new(text: &str) -> CharOffsets {
+    /// Offsets of the characters of `text` after the first `skip`.
+    fn new(text: &str, skip: usize) -> CharOffsets {
         CharOffsets {
-            bytes: text.char_indices().map(|(i, _)| i).collect(),
+            bytes: text.char_indices().skip(skip).map(|(i, _)| i).collect(),
             len: text.len(),
         }
     }
@@ -148,11 +171,12 @@ struct Builder<'a> {
     text: &'a str,
     offsets: &'a CharOffsets,
     stack: Vec<Frame>,
-    /// Anchored nodes by anchor id, with their node counts.
-    anchors: Vec<(usize, Node, usize)>,
+    /// Anchored nodes by anchor id, with their node and text byte counts.
+    anchors: HashMap<usize, (Node, Size)>,
     root: Option<Node>,
     documents: usize,
     nodes: usize,
+    bytes: usize,
     error: Option<YamlError>,
 }
 
@@ -166,12 +190,23 @@ impl Builder<'_> {
         }
     }
 
-    fn count(&mut self, n: usize, start: usize) -> bool {
-        self.nodes = self.nodes.saturating_add(n);
+    fn count(&mut self, size: Size, start: usize) -> bool {
+        self.nodes = self.nodes.saturating_add(size.nodes);
+        self.bytes = self.bytes.saturating_add(size.bytes);
         if self.nodes > MAX_NODES {
             self.fail(
                 start,
                 format!("the YAML document has more than {MAX_NODES} values"),
+            );
+            return false;
+        }
+        if self.bytes > MAX_TEXT_BYTES {
+            self.fail(
+                start,
+                format!(
+                    "the YAML document has more than {} MiB of text",
+                    MAX_TEXT_BYTES >> 20
+                ),
             );
             return false;
         }
@@ -181,8 +216,8 @@ impl Builder<'_> {
     /// Adds a finished node to its parent (or makes it the document).
     fn push(&mut self, node: Node, anchor: usize) {
         if anchor != 0 {
-            let size = node_count(&node);
-            self.anchors.push((anchor, node.clone(), size));
+            let size = node_size(&node);
+            self.anchors.insert(anchor, (node.clone(), size));
         }
         match self.stack.last_mut() {
             None => {
@@ -229,16 +264,24 @@ impl Builder<'_> {
                 .find(|&(_, c)| c == '\'')
                 .map_or(rest.len(), |(i, _)| i + 1),
             TScalarStyle::Plain => {
-                let line = rest.split('\n').next().unwrap_or("");
-                let line = line.find(" #").map_or(line, |i| &line[..i]);
-                let line = if self.in_flow() {
-                    line.find([',', ']', '}']).map_or(line, |i| &line[..i])
-                } else {
+                // Up to the first line end, comment, `: ` or (in a flow collection)
+                // `,` `]` `}`, whichever comes first: one pass, however long the line.
+                let flow = self.in_flow();
+                let bytes = rest.as_bytes();
+                let cut = (0..bytes.len())
+                    .find(|&i| match bytes[i] {
+                        b'\n' => true,
+                        b' ' => bytes.get(i + 1) == Some(&b'#'),
+                        b':' => bytes.get(i + 1) == Some(&b' '),
+                        b',' | b']' | b'}' => flow,
+                        _ => false,
+                    })
+                    .unwrap_or(bytes.len());
+                let line = &rest[..cut];
+                let line = if bytes.get(cut) == Some(&b':') {
                     line
-                };
-                let line = match line.find(": ") {
-                    Some(i) => &line[..i],
-                    None => line.strip_suffix(':').unwrap_or(line),
+                } else {
+                    line.strip_suffix(':').unwrap_or(line)
                 };
                 line.trim_end().len()
             }
@@ -258,13 +301,26 @@ impl Builder<'_> {
     }
 }
 
-fn node_count(node: &Node) -> usize {
-    let mut count = 0;
+/// How much of the budget a node takes: its nodes and the bytes of its scalars.
+#[derive(Debug, Clone, Copy)]
+struct Size {
+    nodes: usize,
+    bytes: usize,
+}
+
+impl Size {
+    fn one(bytes: usize) -> Size {
+        Size { nodes: 1, bytes }
+    }
+}
+
+fn node_size(node: &Node) -> Size {
+    let mut size = Size { nodes: 0, bytes: 0 };
     let mut todo = vec![node];
     while let Some(n) = todo.pop() {
-        count += 1;
+        size.nodes += 1;
         match &n.kind {
-            Kind::Scalar { .. } => {}
+            Kind::Scalar { text, .. } => size.bytes += text.len(),
             Kind::Seq(items) => todo.extend(items),
             Kind::Map(entries) => {
                 for (k, v) in entries {
@@ -274,10 +330,10 @@ fn node_count(node: &Node) -> usize {
             }
         }
     }
-    count
+    size
 }
 
-impl MarkedEventReceiver for Builder<'_> {
+impl Builder<'_> {
     fn on_event(&mut self, event: Event, mark: Marker) {
         if self.error.is_some() {
             return;
@@ -294,7 +350,7 @@ impl MarkedEventReceiver for Builder<'_> {
                 }
             }
             Event::Scalar(text, style, anchor, _tag) => {
-                if !self.count(1, start) {
+                if !self.count(Size::one(text.len()), start) {
                     return;
                 }
                 let end = self.scalar_end(start, style);
@@ -309,21 +365,24 @@ impl MarkedEventReceiver for Builder<'_> {
                 );
             }
             Event::Alias(id) => {
-                let Some((_, node, size)) = self.anchors.iter().rev().find(|a| a.0 == id) else {
+                let Some(&(_, size)) = self.anchors.get(&id) else {
                     self.fail(start, "an alias to an unknown anchor".to_string());
                     return;
                 };
-                let (mut node, size) = (node.clone(), *size);
+                // Counted before it is copied: a bomb is refused before it explodes.
                 if !self.count(size, start) {
                     return;
                 }
+                let Some((mut node, _)) = self.anchors.get(&id).cloned() else {
+                    return;
+                };
                 // The copy is reported where the alias is written.
                 node.span = Span::new(start, self.scalar_end(start, TScalarStyle::Plain));
                 node.key = None;
                 self.push(node, 0);
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
-                if !self.count(1, start) {
+                if !self.count(Size::one(0), start) {
                     return;
                 }
                 if self.stack.len() >= MAX_DEPTH {
@@ -429,6 +488,15 @@ mod tests {
     fn deep_nesting_and_alias_bombs_are_refused() {
         let deep = "[".repeat(10_000) + &"]".repeat(10_000);
         assert!(parse(&deep).is_err());
+        // Block nesting is not limited by the scanner: the depth check must stop it
+        // before anything recurses (it used to overflow the stack).
+        let deep = format!("scenarios:\n{}x\n", "- ".repeat(30_000));
+        let e = parse(&deep).unwrap_err();
+        assert!(
+            e.message.contains("nested more than 64 deep"),
+            "{}",
+            e.message
+        );
         let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 0..12 {
             let prev = if i == 0 {
@@ -441,6 +509,17 @@ mod tests {
             ));
         }
         assert!(parse(&bomb).is_err());
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let text = "\u{FEFF}a: 1\nb: [x]\n";
+        let root = parse(text).unwrap();
+        let Kind::Map(entries) = &root.kind else {
+            panic!("a map")
+        };
+        assert_eq!(at(text, entries[0].0.span), "a");
+        assert_eq!(at(text, entries[1].0.span), "b");
     }
 
     #[test]
