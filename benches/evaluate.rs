@@ -128,7 +128,7 @@ fn main() {
         }
         if let Some(st) = stores.get("home") {
             time("probe_result", reps.div_ceil(100), |_| {
-                probe_result("home", st, end + S)
+                probe_result("home", st, end + S, &windows, 3)
             });
         }
     }

@@ -12,9 +12,9 @@ use chaosc::inject::Evidence;
 use chaosc::plan::lower::{lower, Options};
 use chaosc::plan::{CompareOp, Level, Metric, Origin, Plan, Severity, SourceSpan, Window};
 use chaosc::report::results::{
-    AbortResult, AssertionResult, AssertionStatus, Bucket, LatencySummary, Measured, Phases,
-    ProbeResult, RunResults, ScenarioResult, ServiceResult, Span, StepResult, StepStatus, Verdict,
-    RESULTS_VERSION,
+    AbortResult, AssertionResult, AssertionStatus, Bucket, Figures, LatencySummary, Measured,
+    PhaseFigures, Phases, ProbeResult, RunResults, ScenarioResult, ServiceResult, Span, StepResult,
+    StepStatus, Verdict, RESULTS_VERSION,
 };
 
 fn root() -> PathBuf {
@@ -171,14 +171,52 @@ fn probe(name: &str) -> ProbeResult {
                 samples: 5,
                 failures: 0,
                 p50_ms: Some(1.25),
+                p95_ms: Some(1.5),
+                p99_ms: Some(1.75),
             },
             Bucket {
                 second: 1,
                 samples: 5,
                 failures: 5,
                 p50_ms: None,
+                p95_ms: None,
+                p99_ms: None,
             },
         ],
+        figures: figures(),
+    }
+}
+
+fn phase(start_ms: f64, end_ms: f64, samples: u64, failed: u64, p50: f64) -> PhaseFigures {
+    let ok = samples - failed;
+    PhaseFigures {
+        start_ms,
+        end_ms,
+        samples,
+        availability_percent: Some(100.0 * ok as f64 / samples as f64),
+        error_rate_percent: Some(100.0 * failed as f64 / samples as f64),
+        latency_ms: Some(LatencySummary {
+            p50,
+            p90: p50 * 2.0,
+            p95: p50 * 3.0,
+            p99: p50 * 4.0,
+            max: p50 * 10.0,
+        }),
+    }
+}
+
+fn figures() -> Figures {
+    Figures {
+        baseline: Some(phase(0.0, 5000.0, 50, 0, 1.25)),
+        chaos: Some(phase(5000.0, 15000.0, 100, 5, 150.5)),
+        recovery: Some(phase(15000.0, 20000.0, 50, 0, 1.5)),
+        run: phase(0.0, 20000.0, 200, 5, 1.25),
+        mttr_ms: Some(450.0),
+        downtime_ms: 900.0,
+        longest_failure_run: 3,
+        longest_failure_ms: 600.0,
+        recovery_time_ms: Some(200.0),
+        failure_episodes: 2,
     }
 }
 

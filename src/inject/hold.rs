@@ -60,11 +60,15 @@ impl Watch {
                     match stopped.recv_timeout(every) {
                         Err(mpsc::RecvTimeoutError::Timeout) => {}
                         _ => {
+                            // A last look at the end, so a lapse since the previous
+                            // check is not missed.
+                            let watched = start.elapsed();
+                            checks += 1;
                             return Held {
-                                watched: start.elapsed(),
-                                lapse: None,
+                                watched,
+                                lapse: check().err().map(|why| (watched, why)),
                                 checks,
-                            }
+                            };
                         }
                     }
                 }
@@ -72,7 +76,8 @@ impl Watch {
         Ok(Watch { stop, thread })
     }
 
-    /// Stops the watch (before the fault is reverted) and returns what it saw.
+    /// Stops the watch (before the fault is reverted: the check runs once more) and
+    /// returns what it saw.
     pub fn end(self) -> Held {
         let _ = self.stop.send(());
         self.thread.join().unwrap_or(Held {

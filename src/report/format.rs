@@ -119,6 +119,21 @@ pub fn scenario_duration_ms(scenario: &ScenarioResult) -> Option<f64> {
         .reduce(f64::max)
 }
 
+/// Where the chaos phase's clock starts, in ms from the scenario start: step times in
+/// `results.json` count from it. The first step's actual start is the chaos phase's
+/// observed start; without any step that started, the baseline's end.
+pub fn chaos_origin_ms(scenario: &ScenarioResult) -> f64 {
+    let first = scenario
+        .steps
+        .iter()
+        .filter_map(|st| st.actual_start_ms)
+        .fold(f64::INFINITY, f64::min);
+    match (scenario.phases.chaos, first.is_finite()) {
+        (Some(chaos), true) => chaos.start_ms - first,
+        _ => scenario.phases.baseline.map_or(0.0, |b| b.end_ms),
+    }
+}
+
 /// Every assertion of a scenario with the name it is reported under: steady-state
 /// assertions first, prefixed, then the others.
 pub fn named_assertions(scenario: &ScenarioResult) -> Vec<(String, &AssertionResult)> {

@@ -1,23 +1,36 @@
 //! `report.html`: one self-contained page (no script, no external file) with, per
-//! scenario, a chart per probe — median latency and failure share per second over the
-//! scenario, fault windows shaded, baseline, chaos and recovery marked — followed by the
-//! steps and the assertions. The page is well-formed XML (XHTML syntax), so any XML
-//! parser reads it; the charts are inline SVG.
+//! scenario, a chart per probe — p50, p95 and p99 latency and the failure share per
+//! second, the thresholds of the probe's latency assertions, baseline, chaos and
+//! recovery marked, and one lane per step with its name under the time axis — followed
+//! by the same tables as `report.md` (steps, assertions, the probes' standard figures),
+//! every time counted from the scenario start. The page is well-formed XML (XHTML
+//! syntax), so any XML parser reads it; the charts are inline SVG.
 
 use std::fmt::Write as _;
 
 use super::format;
 use super::results::{
-    AssertionStatus, Bucket, ProbeResult, RunResults, ScenarioResult, StepStatus, Verdict,
+    AssertionStatus, Bucket, Measured, ProbeResult, RunResults, ScenarioResult, StepStatus, Verdict,
 };
+use super::tables::{self, Align, Table};
+use crate::plan::Metric;
 
-/// Chart geometry, in SVG user units.
+/// Chart geometry, in SVG user units; each step adds a lane of `LANE` under the axis.
 const WIDTH: f64 = 860.0;
-const HEIGHT: f64 = 220.0;
+const HEIGHT: f64 = 240.0;
+const LANE: f64 = 16.0;
 const LEFT: f64 = 64.0;
 const RIGHT: f64 = 56.0;
 const TOP: f64 = 24.0;
-const BOTTOM: f64 = 36.0;
+const BOTTOM: f64 = 44.0;
+
+/// The latency lines: percentile, colour.
+const LINES: [(&str, &str); 3] = [("p50", "#0969da"), ("p95", "#8250df"), ("p99", "#bc4c00")];
+
+/// Step colours, one per lane, in turn.
+const STEP_COLOURS: [&str; 6] = [
+    "#fb8f44", "#2da44e", "#bf3989", "#1f6feb", "#9a6700", "#6e7781",
+];
 
 /// Escapes text for element content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -84,6 +97,10 @@ pub fn render(results: &RunResults) -> String {
         );
     }
     out.push_str("</table>\n");
+    if let Some(table) = tables::services(results) {
+        out.push_str("<h2>Services</h2>\n");
+        render_table(&mut out, &table, false);
+    }
     for s in &results.scenarios {
         scenario(&mut out, s);
     }
@@ -93,6 +110,31 @@ pub fn render(results: &RunResults) -> String {
     }
     out.push_str("</ul>\n</body>\n</html>\n");
     out
+}
+
+/// A shared table ([`tables`]) as HTML, with its caption when asked.
+fn render_table(out: &mut String, table: &Table, caption: bool) {
+    out.push_str("<table>\n");
+    if caption {
+        let _ = writeln!(out, "<caption>{}</caption>", escape(&table.caption));
+    }
+    out.push_str("<tr>");
+    for (name, _) in &table.columns {
+        let _ = write!(out, "<th>{}</th>", escape(name));
+    }
+    out.push_str("</tr>\n");
+    for row in &table.rows {
+        out.push_str("<tr>");
+        for (cell, (_, align)) in row.iter().zip(&table.columns) {
+            let class = match align {
+                Align::Right => " class=\"num\"",
+                Align::Left => "",
+            };
+            let _ = write!(out, "<td{class}>{}</td>", escape(cell));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table>\n");
 }
 
 fn verdict_class(verdict: Verdict) -> &'static str {
@@ -118,7 +160,8 @@ fn scenario(out: &mut String, s: &ScenarioResult) {
         chart(out, s, probe);
     }
     if !s.steps.is_empty() {
-        out.push_str("<table>\n<tr><th>Step</th><th>Kind</th><th>Target</th><th>Planned start</th><th>Actual start</th><th>Actual end</th><th>Evidence or error</th></tr>\n");
+        let origin = format::chaos_origin_ms(s);
+        out.push_str("<table>\n<caption>Steps (ms from the scenario start)</caption>\n<tr><th>Step</th><th>Kind</th><th>Target</th><th>Planned start</th><th>Actual start</th><th>Actual end</th><th>Evidence or error</th></tr>\n");
         for st in &s.steps {
             let detail = match (&st.evidence, &st.error, st.status) {
                 (_, Some(e), _) => format!("<span class=\"failed\">{}</span>", escape(e)),
@@ -136,9 +179,13 @@ fn scenario(out: &mut String, s: &ScenarioResult) {
                 escape(&st.name),
                 escape(&st.kind),
                 escape(&st.target),
-                format::ms(st.planned_start_ms),
-                st.actual_start_ms.map(format::ms).unwrap_or_default(),
-                st.actual_end_ms.map(format::ms).unwrap_or_default(),
+                format::ms(origin + st.planned_start_ms),
+                st.actual_start_ms
+                    .map(|ms| format::ms(origin + ms))
+                    .unwrap_or_default(),
+                st.actual_end_ms
+                    .map(|ms| format::ms(origin + ms))
+                    .unwrap_or_default(),
             );
         }
         out.push_str("</table>\n");
@@ -175,38 +222,81 @@ fn scenario(out: &mut String, s: &ScenarioResult) {
             escape(&abort.condition)
         );
     }
+    for table in [tables::probe_figures(&s.probes), tables::probe_recovery(s)]
+        .into_iter()
+        .flatten()
+    {
+        render_table(out, &table, true);
+    }
+}
+
+/// A latency threshold drawn on a chart: value in ms, label.
+struct Threshold {
+    ms: f64,
+    label: String,
+    warn: bool,
+}
+
+/// The latency assertions on `probe` whose threshold is a latency (not a
+/// degradation): drawn as dashed lines.
+fn thresholds(s: &ScenarioResult, probe: &str) -> Vec<Threshold> {
+    s.steady_state
+        .iter()
+        .chain(&s.assertions)
+        .filter(|a| a.metric == Metric::Latency && a.probe.as_deref() == Some(probe))
+        .filter_map(|a| match a.threshold {
+            Measured::Ms(ms) => Some(Threshold {
+                ms,
+                label: format!(
+                    "p{} {} {}",
+                    a.percentile.map_or("50".to_string(), |p| format!("{p}")),
+                    format::op(a.op),
+                    format::ms(ms)
+                ),
+                warn: a.severity == crate::plan::Severity::Warn,
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The chart of one probe: failure share per second as red bars (right axis, 0–100 %),
-/// median latency of successful samples per second as a line (left axis), fault
-/// windows shaded, phases labelled.
+/// p50, p95 and p99 latency of successful samples per second as lines (left axis), the
+/// probe's latency thresholds dashed, phases shaded and labelled, and one lane per
+/// step under the time axis with its name, from its actual start to its actual end.
 fn chart(out: &mut String, s: &ScenarioResult, probe: &ProbeResult) {
+    let origin = format::chaos_origin_ms(s);
     let end_ms = [s.phases.baseline, s.phases.chaos, s.phases.recovery]
         .iter()
         .flatten()
         .map(|p| p.end_ms)
         .fold(probe.timeline.len() as f64 * 1000.0, f64::max)
         .max(1000.0);
+    let lanes = s.steps.len() as f64;
+    let height = HEIGHT + lanes * LANE;
     let plot_w = WIDTH - LEFT - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
     let x = |ms: f64| LEFT + (ms / end_ms).clamp(0.0, 1.0) * plot_w;
+    let limits = thresholds(s, &probe.name);
     let max_latency = probe
         .timeline
         .iter()
-        .filter_map(|b| b.p50_ms)
+        .flat_map(|b| [b.p50_ms, b.p95_ms, b.p99_ms])
+        .flatten()
+        .chain(limits.iter().map(|t| t.ms))
         .fold(0.0_f64, f64::max)
-        .max(1.0);
-    let y_latency = |v: f64| TOP + plot_h - (v / max_latency) * plot_h;
+        .max(1.0)
+        * 1.05;
+    let y_latency = |v: f64| TOP + plot_h - (v / max_latency).min(1.0) * plot_h;
     let _ = writeln!(
         out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{HEIGHT}\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" aria-label=\"probe {}\">",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height}\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-label=\"probe {}\">",
         escape(&probe.name)
     );
     // Phases.
-    let chaos_origin = s.phases.baseline.map(|b| b.end_ms).unwrap_or(0.0);
     for (span, fill, label) in [
         (s.phases.baseline, "#eef1f4", "baseline"),
-        (s.phases.chaos, "#ffffff", "chaos"),
+        (s.phases.chaos, "#fff8f2", "chaos"),
         (s.phases.recovery, "#eaf5ec", "recovery"),
     ] {
         if let Some(span) = span {
@@ -220,62 +310,63 @@ fn chart(out: &mut String, s: &ScenarioResult, probe: &ProbeResult) {
             );
         }
     }
-    // Fault windows, from each step's actual start to its actual end.
-    for st in &s.steps {
-        let (Some(start), Some(end)) = (st.actual_start_ms, st.actual_end_ms) else {
-            continue;
-        };
-        let (a, b) = (x(chaos_origin + start), x(chaos_origin + end));
-        let _ = writeln!(
-            out,
-            "<rect x=\"{a:.1}\" y=\"{TOP}\" width=\"{:.1}\" height=\"{plot_h}\" fill=\"#fff1e5\" stroke=\"#fb8f44\" stroke-width=\"0.5\"><title>{} ({})</title></rect>",
-            (b - a).max(1.0),
-            escape(&st.name),
-            escape(&st.kind)
-        );
-    }
     // Failure share per second.
     for bucket in &probe.timeline {
         bar(out, bucket, &x, plot_h);
     }
-    // Median latency per second.
-    let points: Vec<String> = probe
-        .timeline
-        .iter()
-        .filter_map(|b| {
-            b.p50_ms.map(|v| {
-                format!(
-                    "{:.1},{:.1}",
-                    x(b.second as f64 * 1000.0 + 500.0),
-                    y_latency(v)
-                )
-            })
-        })
-        .collect();
-    if points.len() > 1 {
+    // Latency thresholds.
+    for t in &limits {
+        let y = y_latency(t.ms);
+        let colour = if t.warn { "#9a6700" } else { "#cf222e" };
         let _ = writeln!(
             out,
-            "<polyline points=\"{}\" fill=\"none\" stroke=\"#0969da\" stroke-width=\"1.5\"/>",
-            points.join(" ")
+            "<line x1=\"{LEFT}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"{colour}\" stroke-dasharray=\"5 3\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"end\" fill=\"{colour}\">{}{}</text>",
+            LEFT + plot_w,
+            LEFT + plot_w - 2.0,
+            y - 3.0,
+            escape(&t.label),
+            if t.warn { " (warn)" } else { "" }
         );
     }
-    // A dot per second as well, so that an isolated second is visible.
-    for point in &points {
-        if let Some((cx, cy)) = point.split_once(',') {
-            let _ = write!(
+    // Latency percentiles per second.
+    for (name, colour) in LINES {
+        let pick = |b: &Bucket| match name {
+            "p50" => b.p50_ms,
+            "p95" => b.p95_ms,
+            _ => b.p99_ms,
+        };
+        let points: Vec<(f64, f64)> = probe
+            .timeline
+            .iter()
+            .filter_map(|b| pick(b).map(|v| (x(b.second as f64 * 1000.0 + 500.0), y_latency(v))))
+            .collect();
+        if points.len() > 1 {
+            let text: Vec<String> = points
+                .iter()
+                .map(|(a, b)| format!("{a:.1},{b:.1}"))
+                .collect();
+            let _ = writeln!(
                 out,
-                "<circle cx=\"{cx}\" cy=\"{cy}\" r=\"1.8\" fill=\"#0969da\"/>"
+                "<polyline points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.5\"><title>{name} latency</title></polyline>",
+                text.join(" ")
             );
         }
+        // A dot per second as well, so that an isolated second is visible.
+        for (cx, cy) in &points {
+            let _ = write!(
+                out,
+                "<circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"1.6\" fill=\"{colour}\"/>"
+            );
+        }
+        if !points.is_empty() {
+            out.push('\n');
+        }
     }
-    if !points.is_empty() {
-        out.push('\n');
-    }
-    // Axes and labels.
+    // Time axis.
+    let axis_y = TOP + plot_h;
     let _ = writeln!(
         out,
-        "<line x1=\"{LEFT}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" stroke=\"#57606a\"/>",
-        TOP + plot_h,
+        "<line x1=\"{LEFT}\" y1=\"{axis_y}\" x2=\"{}\" y2=\"{axis_y}\" stroke=\"#57606a\"/>",
         LEFT + plot_w
     );
     let step_s = tick_step(end_ms / 1000.0);
@@ -285,16 +376,52 @@ fn chart(out: &mut String, s: &ScenarioResult, probe: &ProbeResult) {
             out,
             "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#57606a\">{t}s</text>",
             x(t * 1000.0),
-            TOP + plot_h + 14.0
+            axis_y + 14.0
         );
         t += step_s;
     }
+    // One lane per step, under the axis: its name and its window.
+    for (i, st) in s.steps.iter().enumerate() {
+        let colour = STEP_COLOURS[i % STEP_COLOURS.len()];
+        let lane_y = axis_y + 22.0 + i as f64 * LANE;
+        let window = match (st.actual_start_ms, st.actual_end_ms) {
+            (Some(a), Some(b)) => Some((origin + a, origin + b)),
+            (Some(a), None) => Some((origin + a, end_ms)),
+            _ => None,
+        };
+        if let Some((a, b)) = window {
+            let (xa, xb) = (x(a), x(b));
+            let _ = writeln!(
+                out,
+                "<rect x=\"{xa:.1}\" y=\"{lane_y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{colour}\" fill-opacity=\"0.35\" stroke=\"{colour}\"><title>{} ({}): {} to {}</title></rect><rect x=\"{xa:.1}\" y=\"{TOP}\" width=\"{:.1}\" height=\"{plot_h}\" fill=\"{colour}\" fill-opacity=\"0.08\"/>",
+                (xb - xa).max(2.0),
+                LANE - 4.0,
+                escape(&st.name),
+                escape(&st.kind),
+                format::ms(a),
+                format::ms(b),
+                (xb - xa).max(1.0),
+            );
+        }
+        let _ = writeln!(
+            out,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"end\" fill=\"{colour}\">{}</text>",
+            LEFT - 4.0,
+            lane_y + LANE - 6.0,
+            escape(&st.name)
+        );
+    }
+    // Scales and legend.
+    let legend: Vec<String> = LINES
+        .iter()
+        .map(|(name, colour)| format!("<tspan fill=\"{colour}\">{name}</tspan>"))
+        .collect();
     let _ = writeln!(
         out,
-        "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"end\" fill=\"#0969da\">{}</text>\
-<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"end\" fill=\"#0969da\">0</text>\
+        "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"end\" fill=\"#57606a\">{}</text>\
+<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"end\" fill=\"#57606a\">0</text>\
 <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#cf222e\">100% failed</text>\
-<text x=\"{LEFT}\" y=\"{:.1}\" font-size=\"12\" fill=\"#1b1f24\">{}: median latency (blue, left), share of failed samples (red, right), per second; faults shaded</text>",
+<text x=\"{LEFT}\" y=\"{:.1}\" font-size=\"12\" fill=\"#1b1f24\">{}: latency {} (left), share of failed samples per second (red, right); steps below the time axis</text>",
         LEFT - 4.0,
         TOP + 10.0,
         format::ms(max_latency),
@@ -302,8 +429,9 @@ fn chart(out: &mut String, s: &ScenarioResult, probe: &ProbeResult) {
         TOP + plot_h,
         LEFT + plot_w + 4.0,
         TOP + 10.0,
-        HEIGHT - 4.0,
-        escape(&probe.name)
+        height - 4.0,
+        escape(&probe.name),
+        legend.join(" ")
     );
     out.push_str("</svg>\n");
 }

@@ -5,9 +5,10 @@ use std::fmt::Write as _;
 
 use super::format as f;
 use super::results::{
-    AbortResult, AssertionResult, AssertionStatus, ProbeResult, RunResults, ScenarioResult,
-    StepResult, StepStatus, Verdict,
+    AbortResult, AssertionResult, AssertionStatus, RunResults, ScenarioResult, StepResult,
+    StepStatus, Verdict,
 };
+use super::tables::{self, Align, Table};
 
 pub fn render(results: &RunResults) -> String {
     let mut out = String::new();
@@ -166,21 +167,30 @@ fn header(out: &mut String, r: &RunResults) {
 }
 
 fn services(out: &mut String, r: &RunResults) {
-    if r.services.is_empty() {
-        return;
+    if let Some(table) = tables::services(r) {
+        out.push_str("## Services\n\n");
+        render_table(out, &table, false);
     }
-    out.push_str("## Services\n\n");
-    out.push_str("| Service | PID | Ready after | Ended | Log |\n|---|---:|---:|---|---|\n");
-    for s in &r.services {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} |",
-            escape(&s.name),
-            or_dash(s.pid.map(|p| p.to_string())),
-            or_dash(s.ready_after_ms.map(f::ms)),
-            or_dash(s.ended.as_deref().map(escape_prose)),
-            escape(&s.log),
-        );
+}
+
+/// A shared table ([`tables`]) as Markdown; with `caption`, its caption in bold first.
+fn render_table(out: &mut String, table: &Table, caption: bool) {
+    if caption {
+        let _ = writeln!(out, "**{}**\n", escape_prose(&table.caption));
+    }
+    let header: Vec<&str> = table.columns.iter().map(|(name, _)| *name).collect();
+    let rule: Vec<&str> = table
+        .columns
+        .iter()
+        .map(|(_, align)| match align {
+            Align::Left => "---",
+            Align::Right => "---:",
+        })
+        .collect();
+    let _ = writeln!(out, "| {} |\n|{}|", header.join(" | "), rule.join("|"));
+    for row in &table.rows {
+        let cells: Vec<String> = row.iter().map(|c| escape(c)).collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
     }
     out.push('\n');
 }
@@ -231,13 +241,13 @@ fn scenario_section(out: &mut String, s: &ScenarioResult) {
         let _ = writeln!(out, "Started {}.\n", escape(started));
     }
     phases(out, s);
-    steps(out, &s.steps);
+    steps(out, s);
     assertions(out, "Steady state", &s.steady_state);
     assertions(out, "Assertions", &s.assertions);
     if let Some(abort) = &s.abort {
         abort_line(out, abort);
     }
-    probes(out, &s.probes);
+    probes(out, s);
 }
 
 fn phases(out: &mut String, s: &ScenarioResult) {
@@ -294,11 +304,13 @@ fn step_note(step: &StepResult) -> String {
     or_dash((!parts.is_empty()).then(|| parts.join("<br>")))
 }
 
-fn steps(out: &mut String, steps: &[StepResult]) {
+fn steps(out: &mut String, scenario: &ScenarioResult) {
+    let steps = &scenario.steps;
     if steps.is_empty() {
         return;
     }
-    out.push_str("**Steps** (ms from the start of the chaos phase)\n\n");
+    let origin = f::chaos_origin_ms(scenario);
+    out.push_str("**Steps** (ms from the scenario start, as the phases)\n\n");
     out.push_str(
         "| Step | Kind | Target | Planned start | Actual start | Late | Planned end | Actual end | Status | Evidence or error |\n\
          |---|---|---|---:|---:|---:|---:|---:|---|---|\n",
@@ -307,17 +319,18 @@ fn steps(out: &mut String, steps: &[StepResult]) {
         let late = step
             .actual_start_ms
             .map(|actual| f::ms(actual - step.planned_start_ms));
+        let at = |ms: f64| f::ms(origin + ms);
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             escape(&step.name),
             escape(&step.kind),
             escape(&step.target),
-            f::ms(step.planned_start_ms),
-            or_dash(step.actual_start_ms.map(f::ms)),
+            at(step.planned_start_ms),
+            or_dash(step.actual_start_ms.map(at)),
             or_dash(late),
-            or_dash(step.planned_end_ms.map(f::ms)),
-            or_dash(step.actual_end_ms.map(f::ms)),
+            or_dash(step.planned_end_ms.map(at)),
+            or_dash(step.actual_end_ms.map(at)),
             step_status(step),
             step_note(step),
         );
@@ -385,45 +398,13 @@ fn abort_line(out: &mut String, abort: &AbortResult) {
     );
 }
 
-fn failures(probe: &ProbeResult) -> String {
-    let parts: Vec<String> = probe
-        .failures
-        .iter()
-        .filter(|(_, n)| **n > 0)
-        .map(|(outcome, n)| format!("{}: {n}", escape(outcome)))
-        .collect();
-    or_dash((!parts.is_empty()).then(|| parts.join(", ")))
-}
-
-fn probes(out: &mut String, probes: &[ProbeResult]) {
-    if probes.is_empty() {
-        return;
+fn probes(out: &mut String, s: &ScenarioResult) {
+    for table in [tables::probe_figures(&s.probes), tables::probe_recovery(s)]
+        .into_iter()
+        .flatten()
+    {
+        render_table(out, &table, true);
     }
-    out.push_str("**Probes** (latency of successful samples)\n\n");
-    out.push_str(
-        "| Probe | Samples | Success | Failures | p50 | p95 | p99 | max |\n\
-         |---|---:|---:|---|---:|---:|---:|---:|\n",
-    );
-    for p in probes {
-        let success =
-            (p.samples > 0).then(|| f::percent(100.0 * p.successes as f64 / p.samples as f64));
-        let latency = |pick: fn(&super::results::LatencySummary) -> f64| {
-            or_dash(p.latency_ms.as_ref().map(|l| f::ms(pick(l))))
-        };
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
-            escape(&p.name),
-            p.samples,
-            or_dash(success),
-            failures(p),
-            latency(|l| l.p50),
-            latency(|l| l.p95),
-            latency(|l| l.p99),
-            latency(|l| l.max),
-        );
-    }
-    out.push('\n');
 }
 
 fn method(out: &mut String, r: &RunResults) {

@@ -17,6 +17,7 @@ pub mod markdown;
 pub mod prometheus;
 pub mod pushgateway;
 pub mod results;
+mod tables;
 
 use results::RunResults;
 

@@ -13,7 +13,8 @@ use std::fmt::Write as _;
 
 use super::format::{self as f, named_assertions};
 use super::results::{
-    AssertionResult, AssertionStatus, Measured, RunResults, ScenarioResult, Verdict,
+    AssertionResult, AssertionStatus, Figures, LatencySummary, Measured, RunResults,
+    ScenarioResult, Verdict,
 };
 
 /// A label value as the exposition format wants it: `\`, `"` and line feeds escaped.
@@ -132,6 +133,15 @@ struct Families {
     samples: Family,
     failures: Family,
     latency: Family,
+    phase_samples: Family,
+    availability: Family,
+    error_ratio: Family,
+    phase_latency: Family,
+    mttr: Family,
+    downtime: Family,
+    longest_run: Family,
+    longest_failure: Family,
+    recovery: Family,
     lateness: Family,
     active: Family,
     took_effect: Family,
@@ -197,6 +207,42 @@ impl Families {
             latency: Family::new(
                 "chaosc_probe_latency_seconds",
                 "Latency of the probe's successful samples over the scenario; quantile 1 is the maximum.",
+            ),
+            phase_samples: Family::new(
+                "chaosc_probe_phase_samples",
+                "Samples the probe took in a phase (baseline, chaos, recovery) or the whole scenario (run).",
+            ),
+            availability: Family::new(
+                "chaosc_probe_availability_ratio",
+                "Successful samples over samples (0-1), per phase and over the scenario (phase=\"run\").",
+            ),
+            error_ratio: Family::new(
+                "chaosc_probe_error_ratio",
+                "Failed samples over samples (0-1), per phase and over the scenario (phase=\"run\").",
+            ),
+            phase_latency: Family::new(
+                "chaosc_probe_phase_latency_seconds",
+                "Latency of the probe's successful samples per phase and over the scenario; quantile 1 is the maximum.",
+            ),
+            mttr: Family::new(
+                "chaosc_probe_mttr_seconds",
+                "Mean time from a failure episode's first failed sample to the next success, over the scenario; 0 without failures, +Inf if the last one never recovered.",
+            ),
+            downtime: Family::new(
+                "chaosc_probe_downtime_seconds",
+                "The sum of the scenario's failure episodes.",
+            ),
+            longest_run: Family::new(
+                "chaosc_probe_longest_failure_run",
+                "The most failed samples in a row during the scenario.",
+            ),
+            longest_failure: Family::new(
+                "chaosc_probe_longest_failure_seconds",
+                "The longest failure episode of the scenario.",
+            ),
+            recovery: Family::new(
+                "chaosc_probe_recovery_seconds",
+                "From the end of the chaos phase to the first of the required consecutive successes; +Inf if it never recovered.",
             ),
             lateness: Family::new(
                 "chaosc_step_lateness_seconds",
@@ -269,17 +315,12 @@ impl Families {
                 );
             }
             if let Some(l) = &p.latency_ms {
-                for (q, ms) in [
-                    ("0.5", l.p50),
-                    ("0.9", l.p90),
-                    ("0.95", l.p95),
-                    ("0.99", l.p99),
-                    ("1", l.max),
-                ] {
+                for (q, seconds) in quantiles(l) {
                     self.latency
-                        .add(&[labels[0], labels[1], ("quantile", q)], ms / 1000.0);
+                        .add(&[labels[0], labels[1], ("quantile", q)], seconds);
                 }
             }
+            self.figures(&labels, &p.figures);
         }
 
         for step in &s.steps {
@@ -300,6 +341,36 @@ impl Families {
                     );
                 }
             }
+        }
+    }
+
+    /// The standard figures of one probe (`labels`: scenario and probe).
+    fn figures(&mut self, labels: &[(&str, &str); 2], f: &Figures) {
+        for (phase, figures) in f.phases() {
+            let at = [labels[0], labels[1], ("phase", phase)];
+            self.phase_samples.add(&at, figures.samples as f64);
+            if let Some(pct) = figures.availability_percent {
+                self.availability.add(&at, pct / 100.0);
+            }
+            if let Some(pct) = figures.error_rate_percent {
+                self.error_ratio.add(&at, pct / 100.0);
+            }
+            if let Some(l) = &figures.latency_ms {
+                for (q, seconds) in quantiles(l) {
+                    self.phase_latency
+                        .add(&[at[0], at[1], at[2], ("quantile", q)], seconds);
+                }
+            }
+        }
+        let seconds_or_inf = |ms: Option<f64>| ms.map_or(f64::INFINITY, |ms| ms / 1000.0);
+        self.mttr.add(labels, seconds_or_inf(f.mttr_ms));
+        self.downtime.add(labels, f.downtime_ms / 1000.0);
+        self.longest_run.add(labels, f.longest_failure_run as f64);
+        self.longest_failure
+            .add(labels, f.longest_failure_ms / 1000.0);
+        if f.chaos.is_some() {
+            self.recovery
+                .add(labels, seconds_or_inf(f.recovery_time_ms));
         }
     }
 
@@ -345,6 +416,15 @@ impl Families {
             &self.samples,
             &self.failures,
             &self.latency,
+            &self.phase_samples,
+            &self.availability,
+            &self.error_ratio,
+            &self.phase_latency,
+            &self.mttr,
+            &self.downtime,
+            &self.longest_run,
+            &self.longest_failure,
+            &self.recovery,
             &self.lateness,
             &self.active,
             &self.took_effect,
@@ -354,6 +434,17 @@ impl Families {
         }
         out
     }
+}
+
+/// The quantile label and value in seconds of each latency figure.
+fn quantiles(l: &LatencySummary) -> [(&'static str, f64); 5] {
+    [
+        ("0.5", l.p50 / 1000.0),
+        ("0.9", l.p90 / 1000.0),
+        ("0.95", l.p95 / 1000.0),
+        ("0.99", l.p99 / 1000.0),
+        ("1", l.max / 1000.0),
+    ]
 }
 
 pub fn render(r: &RunResults) -> String {

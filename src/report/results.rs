@@ -165,6 +165,65 @@ pub struct ProbeResult {
     pub latency_ms: Option<LatencySummary>,
     /// Per-second buckets over the scenario, for charts.
     pub timeline: Vec<Bucket>,
+    /// The standard figures, per phase and over the scenario, whether or not an
+    /// assertion names them.
+    pub figures: Figures,
+}
+
+/// What people look for first, for one probe: per phase (a phase that did not happen
+/// is absent) and over the whole scenario (`run`), and the recovery figures.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Figures {
+    pub baseline: Option<PhaseFigures>,
+    pub chaos: Option<PhaseFigures>,
+    pub recovery: Option<PhaseFigures>,
+    pub run: PhaseFigures,
+    /// Mean time to recover over the scenario's failure episodes (first failed sample
+    /// to the next success), ms; 0 without failures; `null` when the last episode never
+    /// recovered.
+    pub mttr_ms: Option<f64>,
+    /// The sum of every failure episode, ms (an episode without a later success counts
+    /// until the last sample).
+    pub downtime_ms: f64,
+    /// The most failed samples in a row.
+    pub longest_failure_run: u64,
+    /// The longest failure episode, ms.
+    pub longest_failure_ms: f64,
+    /// From the end of the chaos phase to the first of the required consecutive
+    /// successes, ms; `null` without a chaos phase or when it never recovered.
+    pub recovery_time_ms: Option<f64>,
+    /// How many failure episodes the scenario had.
+    pub failure_episodes: u64,
+}
+
+impl Figures {
+    /// Each phase that happened, then the whole scenario, with its name.
+    pub fn phases(&self) -> Vec<(&'static str, &PhaseFigures)> {
+        [
+            ("baseline", self.baseline.as_ref()),
+            ("chaos", self.chaos.as_ref()),
+            ("recovery", self.recovery.as_ref()),
+            ("run", Some(&self.run)),
+        ]
+        .into_iter()
+        .filter_map(|(name, f)| f.map(|f| (name, f)))
+        .collect()
+    }
+}
+
+/// The figures of one probe over one window.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhaseFigures {
+    pub start_ms: f64,
+    pub end_ms: f64,
+    pub samples: u64,
+    /// `null` without samples.
+    pub availability_percent: Option<f64>,
+    pub error_rate_percent: Option<f64>,
+    /// Of successful samples; `null` without any.
+    pub latency_ms: Option<LatencySummary>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -184,8 +243,10 @@ pub struct Bucket {
     pub second: u64,
     pub samples: u64,
     pub failures: u64,
-    /// Median latency of the successful samples, ms.
+    /// Latency percentiles of the successful samples, ms.
     pub p50_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
 }
 
 /// A measured value in the unit of its metric.

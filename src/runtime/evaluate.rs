@@ -11,7 +11,8 @@ use crate::plan::view::duration;
 use crate::plan::{Abort, Assertion, CompareOp, Condition, Metric, Severity, Threshold, Window};
 use crate::probe::sample::{rank_index, Mttr, SampleStore};
 use crate::report::results::{
-    AssertionResult, AssertionStatus, Bucket, LatencySummary, Measured, ProbeResult, Span, Verdict,
+    AssertionResult, AssertionStatus, Bucket, Figures, LatencySummary, Measured, PhaseFigures,
+    ProbeResult, Span, Verdict,
 };
 
 const MS_US: u64 = 1_000;
@@ -414,7 +415,72 @@ pub fn outcome_text(r: &AssertionResult) -> String {
 /// A probe's samples scheduled in `[0, end_us)`: counts, failures by outcome, latency
 /// percentiles of the successful ones (nearest rank, ms) and per-second buckets from
 /// second 0 to the one that contains `end_us − 1`, empty seconds included.
-pub fn probe_result(name: &str, store: &SampleStore, end_us: u64) -> ProbeResult {
+/// The figures of `store` over `[from, to)`.
+fn phase_figures(store: &SampleStore, (from, to): (u64, u64)) -> PhaseFigures {
+    let mut latencies = store.ok_latencies(from, to);
+    latencies.sort_unstable();
+    PhaseFigures {
+        start_ms: us_to_ms(from),
+        end_ms: us_to_ms(to),
+        samples: store.count(from, to),
+        availability_percent: store.availability(from, to),
+        error_rate_percent: store.error_rate(from, to),
+        latency_ms: summary(&latencies),
+    }
+}
+
+/// Percentiles of sorted latencies (µs) in ms; `None` without any.
+fn summary(sorted: &[u32]) -> Option<LatencySummary> {
+    let at = |p: f64| {
+        rank_index(p, sorted.len())
+            .and_then(|i| sorted.get(i))
+            .map_or(0.0, |&us| us_to_ms(u64::from(us)))
+    };
+    (!sorted.is_empty()).then(|| LatencySummary {
+        p50: at(50.0),
+        p90: at(90.0),
+        p95: at(95.0),
+        p99: at(99.0),
+        max: at(100.0),
+    })
+}
+
+/// The standard figures of one probe (`docs/reports.md`).
+fn figures(store: &SampleStore, windows: &Windows, end_us: u64, checks: u32) -> Figures {
+    let episodes = store.episodes(0, end_us);
+    let last = store.window(0, end_us).last().map_or(0, |s| s.offset_us);
+    let lengths: Vec<u64> = episodes
+        .iter()
+        .map(|e| e.recovered_us.unwrap_or(last).saturating_sub(e.start_us))
+        .collect();
+    Figures {
+        baseline: windows.baseline.map(|w| phase_figures(store, w)),
+        chaos: windows.chaos.map(|w| phase_figures(store, w)),
+        recovery: windows.recovery.map(|w| phase_figures(store, w)),
+        run: phase_figures(store, (0, end_us)),
+        mttr_ms: match store.mttr(0, end_us) {
+            Mttr::NoFailure => Some(0.0),
+            Mttr::MeanUs(us) => Some(us_to_ms(us)),
+            Mttr::Unbounded => None,
+        },
+        downtime_ms: us_to_ms(lengths.iter().sum()),
+        longest_failure_run: store.longest_failure_run(0, end_us),
+        longest_failure_ms: us_to_ms(lengths.iter().copied().max().unwrap_or(0)),
+        recovery_time_ms: windows
+            .chaos
+            .and_then(|(_, chaos_end)| recovery_within(store, chaos_end, end_us, checks))
+            .map(us_to_ms),
+        failure_episodes: episodes.len() as u64,
+    }
+}
+
+pub fn probe_result(
+    name: &str,
+    store: &SampleStore,
+    end_us: u64,
+    windows: &Windows,
+    checks: u32,
+) -> ProbeResult {
     let all = store.window(0, end_us);
     let mut failures = BTreeMap::new();
     for s in all.iter().filter(|s| !s.ok()) {
@@ -424,30 +490,21 @@ pub fn probe_result(name: &str, store: &SampleStore, end_us: u64) -> ProbeResult
     }
     let mut latencies = store.ok_latencies(0, end_us);
     latencies.sort_unstable();
-    let at = |p: f64| {
-        rank_index(p, latencies.len())
-            .and_then(|i| latencies.get(i))
-            .map_or(0.0, |&us| us_to_ms(u64::from(us)))
-    };
-    let latency_ms = (!latencies.is_empty()).then(|| LatencySummary {
-        p50: at(50.0),
-        p90: at(90.0),
-        p95: at(95.0),
-        p99: at(99.0),
-        max: at(100.0),
-    });
+    let latency_ms = summary(&latencies);
     let seconds = end_us.div_ceil(SECOND_US).min(MAX_BUCKETS);
     let timeline = (0..seconds)
         .map(|second| {
             let from = second * SECOND_US;
             let to = (from + SECOND_US).min(end_us);
             let window = store.window(from, to);
-            let median = store.latency_percentile(from, to, 50.0);
+            let at = |p: f64| store.latency_percentile(from, to, p).map(us_to_ms);
             Bucket {
                 second,
                 samples: window.len() as u64,
                 failures: window.iter().filter(|s| !s.ok()).count() as u64,
-                p50_ms: median.map(us_to_ms),
+                p50_ms: at(50.0),
+                p95_ms: at(95.0),
+                p99_ms: at(99.0),
             }
         })
         .collect();
@@ -458,6 +515,7 @@ pub fn probe_result(name: &str, store: &SampleStore, end_us: u64) -> ProbeResult
         failures,
         latency_ms,
         timeline,
+        figures: figures(store, windows, end_us, checks),
     }
 }
 

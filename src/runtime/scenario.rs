@@ -64,11 +64,11 @@ enum Stopped {
 fn not_steady(
     mut result: ScenarioResult,
     stores: &BTreeMap<String, SharedStore>,
-    t0: Instant,
+    (t0, windows, checks): (Instant, &Windows, u32),
     reason: &str,
     shared: &Shared,
 ) -> ScenarioResult {
-    result.probes = probe_results(stores, t0);
+    result.probes = probe_results(stores, t0, windows, checks);
     result.verdict = Verdict::NotSteady;
     result.reason = Some(reason.to_string());
     shared.progress.event(&format!("{}: {reason}", result.name));
@@ -236,7 +236,8 @@ pub async fn run(plan: &Plan, s: &Scenario, shared: &Shared) -> ScenarioResult {
         let _ = stop_probes.send(true);
         finish_probes(probe_tasks).await;
         proxies.stop().await;
-        return not_steady(result, &stores, t0, &reason, shared);
+        let clock = (t0, &windows, s.recovery.checks);
+        return not_steady(result, &stores, clock, &reason, shared);
     }
 
     // Chaos.
@@ -300,7 +301,7 @@ pub async fn run(plan: &Plan, s: &Scenario, shared: &Shared) -> ScenarioResult {
             .map(|a| evaluate::assertion(a, stores, &windows, s.recovery.checks))
             .collect()
     });
-    result.probes = probe_results(&stores, t0);
+    result.probes = probe_results(&stores, t0, &windows, s.recovery.checks);
     let (verdict, reason) = evaluate::verdict(&result.assertions);
     match stopped {
         Some(Stopped::Interrupted) => {
@@ -346,11 +347,15 @@ async fn finish_probes(tasks: Vec<tokio::task::JoinHandle<Result<(), schedule::S
 fn probe_results(
     stores: &BTreeMap<String, SharedStore>,
     t0: Instant,
+    windows: &Windows,
+    checks: u32,
 ) -> Vec<crate::report::results::ProbeResult> {
     let end = us(t0.elapsed());
     stores
         .iter()
-        .map(|(name, sink)| evaluate::probe_result(name, &schedule::lock(sink), end))
+        .map(|(name, sink)| {
+            evaluate::probe_result(name, &schedule::lock(sink), end, windows, checks)
+        })
         .collect()
 }
 

@@ -264,7 +264,7 @@ fn a_fault_that_cannot_be_applied_is_an_error_with_exit_4() {
     let file = write(
         tmp.path(),
         "missing.chaos",
-        "target gone = process(pid: 999999999)\nscenario \"missing\" {\n  timeline { at 0s process_pause(gone) for 1s }\n}\n",
+        "target gone = process(pid: 4194301)\nscenario \"missing\" {\n  timeline { at 0s process_pause(gone) for 1s }\n}\n",
     );
     let ran = chaosc(tmp.path(), &["run", &file, "--yes"], LIMIT);
     assert_eq!(ran.code, 4, "{ran:#?}");

@@ -7,6 +7,7 @@
 
 mod container;
 mod exits;
+mod figures;
 mod guard;
 mod hangs;
 mod kernel;

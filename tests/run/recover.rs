@@ -205,7 +205,7 @@ fn dry_run_resolves_on_the_host_and_injects_nothing() {
     std::fs::write(
         &file,
         format!(
-            "target gone = process(pid: 999999999)\nscenario \"dry\" {{\n  timeline {{\n    at 0s exec(run: [\"touch\", \"{}\"])\n    at 1s process_pause(gone) for 1s\n  }}\n}}\n",
+            "target gone = process(pid: 4194301)\nscenario \"dry\" {{\n  timeline {{\n    at 0s exec(run: [\"touch\", \"{}\"])\n    at 1s process_pause(gone) for 1s\n  }}\n}}\n",
             flag.display()
         ),
     )

@@ -3,6 +3,7 @@
 use super::*;
 use crate::plan::{Level, Origin, SourceSpan};
 use crate::probe::sample::{Outcome, Sample};
+use crate::report::results::PhaseFigures;
 
 const MS: u64 = 1_000;
 const S: u64 = 1_000_000;
@@ -1007,9 +1008,9 @@ fn texts() {
 
 #[test]
 fn probe_summary() {
-    let (stores, _) = outage();
+    let (stores, windows) = outage();
     let st = &stores["home"];
-    let r = probe_result("home", st, 10 * S);
+    let r = probe_result("home", st, 10 * S, &windows, 3);
     assert_eq!(r.name, "home");
     assert_eq!((r.samples, r.successes), (100, 70));
     assert_eq!(r.failures, BTreeMap::from([("status".to_string(), 30)]));
@@ -1034,22 +1035,74 @@ fn probe_summary() {
             second: 0,
             samples: 10,
             failures: 0,
-            p50_ms: Some(5.0)
+            p50_ms: Some(5.0),
+            p95_ms: Some(10.0),
+            p99_ms: Some(10.0),
         }
     );
     assert_eq!(r.timeline[3].failures, 10);
     assert_eq!(r.timeline[3].p50_ms, None);
     assert_eq!(r.timeline[9].p50_ms, Some(25.0));
     // A scenario end inside a second: the last bucket is partial, later samples out.
-    let r = probe_result("home", st, 2_050 * MS);
+    let r = probe_result("home", st, 2_050 * MS, &windows, 3);
     assert_eq!(r.timeline.len(), 3);
     assert_eq!(r.samples, 21);
     assert_eq!(r.timeline[2].samples, 1);
     // Nothing.
-    let r = probe_result("x", &SampleStore::new(), 2 * S);
+    let none = Windows::default();
+    let r = probe_result("x", &SampleStore::new(), 2 * S, &none, 3);
     assert_eq!((r.samples, r.latency_ms, r.timeline.len()), (0, None, 2));
     assert!(r.failures.is_empty());
-    assert_eq!(probe_result("x", &SampleStore::new(), 0).timeline.len(), 0);
+    assert_eq!(r.figures.run.availability_percent, None);
+    assert_eq!(r.figures.mttr_ms, Some(0.0));
+    assert_eq!(
+        probe_result("x", &SampleStore::new(), 0, &none, 3)
+            .timeline
+            .len(),
+        0
+    );
+}
+
+/// The standard figures of the 503 scenario, per phase and over the run, computed by
+/// hand from its definition (`outage`).
+#[test]
+fn standard_figures_per_phase() {
+    let (stores, windows) = outage();
+    let f = probe_result("home", &stores["home"], 10 * S, &windows, 3).figures;
+    let phase = |p: Option<PhaseFigures>| p.expect("the phase happened");
+    let baseline = phase(f.baseline);
+    assert_eq!(
+        (baseline.samples, baseline.availability_percent),
+        (30, Some(100.0))
+    );
+    assert_eq!((baseline.start_ms, baseline.end_ms), (0.0, 3000.0));
+    let chaos = phase(f.chaos);
+    assert_eq!(
+        (
+            chaos.samples,
+            chaos.availability_percent,
+            chaos.error_rate_percent
+        ),
+        (20, Some(0.0), Some(100.0))
+    );
+    assert_eq!(chaos.latency_ms, None, "no successful sample");
+    let recovery = phase(f.recovery);
+    assert_eq!(
+        (recovery.samples, recovery.availability_percent),
+        (50, Some(80.0))
+    );
+    assert_eq!(recovery.latency_ms.map(|l| l.p50), Some(25.0));
+    assert_eq!(
+        (f.run.samples, f.run.availability_percent),
+        (100, Some(70.0))
+    );
+    // One episode, 3.0 s → 6.0 s.
+    assert_eq!(f.failure_episodes, 1);
+    assert_eq!(f.mttr_ms, Some(3000.0));
+    assert_eq!(f.downtime_ms, 3000.0);
+    assert_eq!((f.longest_failure_run, f.longest_failure_ms), (30, 3000.0));
+    // Chaos ends at 5 s; 3 successes in a row from 6.0 s.
+    assert_eq!(f.recovery_time_ms, Some(1000.0));
 }
 
 /// A million samples (1000 s at 1 ms): window lookups are binary searches and metrics
