@@ -7,6 +7,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+#[path = "support/components.rs"]
+mod components;
+
 use chaosc::check::Loader;
 use chaosc::inject::Evidence;
 use chaosc::plan::lower::{lower, Options};
@@ -1222,4 +1225,100 @@ fn documented_metrics(docs: &str) -> std::collections::BTreeSet<String> {
         .filter_map(|l| l.split('`').next())
         .map(|name| format!("chaosc_{name}"))
         .collect()
+}
+
+/// Runs headless Chromium with `args` (then the page's URL), within a time limit; its
+/// stdout. Chromium writes its profile into `profile`, not the user's home.
+fn chromium(args: &[&str], page: &Path, profile: &Path) -> String {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--no-first-run",
+            "--window-size=1000,1600",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromium starts");
+    let started = std::time::Instant::now();
+    loop {
+        if let Ok(Some(_)) = child.try_wait() {
+            break;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(90) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium took longer than 90 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().expect("chromium is reaped");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// What people see: the page rendered by a real browser (headless Chromium) is not
+/// blank, and its DOM holds the step names, the standard figures and the chart.
+#[test]
+fn html_renders_in_a_browser_with_steps_and_figures() {
+    if !components::available(
+        "chromium",
+        components::on_path("chromium"),
+        "headless Chromium renders report.html (Debian package `chromium`)",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let page = dir.path().join("report.html");
+    std::fs::write(&page, chaosc::report::render_html(&fixture())).expect("the page");
+    let profile = dir.path().join("profile");
+
+    let shot = dir.path().join("shot.png");
+    chromium(
+        &[&format!("--screenshot={}", shot.display())],
+        &page,
+        &profile,
+    );
+    let decoder = png::Decoder::new(std::fs::File::open(&shot).expect("a screenshot"));
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut pixels).expect("a frame");
+    let channels = info.color_type.samples();
+    let mut colours = std::collections::HashSet::new();
+    let mut inked = 0usize;
+    for px in pixels[..info.buffer_size()].chunks(channels) {
+        colours.insert(px[..3].to_vec());
+        if px[..3].iter().any(|c| *c < 200) {
+            inked += 1;
+        }
+    }
+    let total = (info.width * info.height) as usize;
+    assert_eq!((info.width, info.height), (1000, 1600));
+    assert!(
+        colours.len() > 50 && inked * 100 > total * 2,
+        "the page looks blank: {} colours, {inked} of {total} pixels inked",
+        colours.len()
+    );
+
+    let dom = chromium(&["--dump-dom"], &page, &profile);
+    for needle in [
+        "cpu_hog",
+        "Probes: standard figures per phase",
+        "Probes: failures and recovery over the scenario",
+        "150.5 ms",
+        "<svg",
+        "p95",
+    ] {
+        assert!(
+            dom.contains(needle),
+            "`{needle}` is not in the rendered DOM"
+        );
+    }
 }

@@ -320,9 +320,9 @@ fn chart(out: &mut String, s: &ScenarioResult, probe: &ProbeResult) {
         let colour = if t.warn { "#9a6700" } else { "#cf222e" };
         let _ = writeln!(
             out,
-            "<line x1=\"{LEFT}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"{colour}\" stroke-dasharray=\"5 3\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"end\" fill=\"{colour}\">{}{}</text>",
+            "<line x1=\"{LEFT}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"{colour}\" stroke-dasharray=\"5 3\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" fill=\"{colour}\">{}{}</text>",
             LEFT + plot_w,
-            LEFT + plot_w - 2.0,
+            LEFT + 4.0,
             y - 3.0,
             escape(&t.label),
             if t.warn { " (warn)" } else { "" }
@@ -403,11 +403,14 @@ fn chart(out: &mut String, s: &ScenarioResult, probe: &ProbeResult) {
                 (xb - xa).max(1.0),
             );
         }
+        // The name inside its lane, from the step's start (or the left edge if it never
+        // started), so that no name is cut by the margin.
+        let name_x = window.map_or(LEFT, |(a, _)| x(a)) + 3.0;
         let _ = writeln!(
             out,
-            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"end\" fill=\"{colour}\">{}</text>",
-            LEFT - 4.0,
-            lane_y + LANE - 6.0,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" fill=\"#1b1f24\">{}</text>",
+            name_x.min(LEFT + plot_w - 60.0),
+            lane_y + LANE - 7.0,
             escape(&st.name)
         );
     }

@@ -31,49 +31,9 @@ pub fn shared() -> RwLockReadGuard<'static, ()> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Whether `CHAOSC_TEST_REQUIRE` (comma-separated) names `component`.
-pub fn required(component: &str) -> bool {
-    std::env::var("CHAOSC_TEST_REQUIRE")
-        .unwrap_or_default()
-        .split(',')
-        .any(|c| c.trim() == component)
-}
-
-/// `true` when the test can go on; otherwise says why it is skipped ([`skipped`]), or
-/// panics when the component is required.
-pub fn available(component: &str, present: bool, why_missing: &str) -> bool {
-    if present {
-        return true;
-    }
-    if required(component) {
-        panic!("`{component}` is required by CHAOSC_TEST_REQUIRE but missing: {why_missing}");
-    }
-    skipped(&format!("`{component}` is missing: {why_missing}"));
-    false
-}
-
-/// Says that the current test skips, and why, where a person sees it: straight on the
-/// process's stderr (libtest captures only `eprintln!`, so this line shows in the plain
-/// `cargo test` output), and appended to the file `CHAOSC_TEST_SKIP_LOG` names, which
-/// `.ci/run` prints at the end of its test step.
-pub fn skipped(reason: &str) {
-    use std::io::Write as _;
-    let test = std::thread::current()
-        .name()
-        .unwrap_or("a test")
-        .to_string();
-    let line = format!("SKIPPED {test}: {reason}\n");
-    let _ = std::io::stderr().write_all(line.as_bytes());
-    if let Some(log) = std::env::var_os("CHAOSC_TEST_SKIP_LOG") {
-        if let Ok(mut file) = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-        {
-            let _ = file.write_all(line.as_bytes());
-        }
-    }
-}
+#[path = "../support/components.rs"]
+mod components;
+pub use components::{available, on_path, skipped};
 
 /// `true` when `python3` is on `PATH` (the tests' web servers are
 /// `python3 -m http.server`); otherwise skips (or fails when required), saying `why`.
@@ -87,13 +47,6 @@ pub fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port")
-}
-
-/// Whether an executable is on `PATH`.
-pub fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
-        .unwrap_or(false)
 }
 
 /// CPU time (user + system) of a process so far, in seconds, from `/proc/PID/stat`.
