@@ -812,3 +812,45 @@ fn a_container_pause_someone_else_lifts_is_an_error() {
     assert_eq!(r["scenarios"][0]["verdict"], "error", "{r:#}");
     assert_eq!(code, 4, "{r:#}");
 }
+
+/// A paused container hangs its server for 6 s of a 10 s chaos phase, under a probe
+/// whose timeout is longer than its interval: every figure matches the client-visible
+/// truth (`hangs::assert_hang_truth`).
+#[test]
+fn a_paused_container_weighs_what_its_pause_lasts() {
+    if !ready() {
+        return;
+    }
+    let _one = support::exclusive();
+    let c = Container::httpd("hang", None);
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let file = write(
+        tmp.path(),
+        "hang.chaos",
+        &format!(
+            r#"target c = container("{name}")
+probe home = http("{url}", {probe})
+
+safety {{
+  allow_targets ["chaosc-test-hang-*"]
+}}
+
+scenario "hang" {{
+  baseline 1s
+  timeline {{
+    at 0s container_pause(c) for 6s as freeze
+    at 0s exec(run: ["true"], revert: ["true"]) for 10s as window
+  }}
+{slo}
+}}
+"#,
+            name = c.name,
+            url = c.url(),
+            probe = super::hangs::PROBE,
+            slo = super::hangs::SLO,
+        ),
+    );
+    let (r, _seen, code) = run_watching(&c, &file, tmp.path());
+    assert_eq!(code, 1, "the SLO fails, measured: {r:#}");
+    super::hangs::assert_hang_truth(&r["scenarios"][0], "freeze");
+}
