@@ -824,33 +824,16 @@ fn a_paused_container_weighs_what_its_pause_lasts() {
     let _one = support::exclusive();
     let c = Container::httpd("hang", None);
     let tmp = tempfile::tempdir().expect("a temp dir");
+    let declarations = format!(
+        "target c = container(\"{}\")\nsafety {{\n  allow_targets [\"chaosc-test-hang-*\"]\n}}",
+        c.name
+    );
     let file = write(
         tmp.path(),
         "hang.chaos",
-        &format!(
-            r#"target c = container("{name}")
-probe home = http("{url}", {probe})
-
-safety {{
-  allow_targets ["chaosc-test-hang-*"]
-}}
-
-scenario "hang" {{
-  baseline 1s
-  timeline {{
-    at 0s container_pause(c) for 6s as freeze
-    at 0s exec(run: ["true"], revert: ["true"]) for 10s as window
-  }}
-{slo}
-}}
-"#,
-            name = c.name,
-            url = c.url(),
-            probe = super::hangs::PROBE,
-            slo = super::hangs::SLO,
-        ),
+        &super::hangs::program(&declarations, &c.url(), "container_pause(c)"),
     );
     let (r, _seen, code) = run_watching(&c, &file, tmp.path());
     assert_eq!(code, 1, "the SLO fails, measured: {r:#}");
-    super::hangs::assert_hang_truth(&r["scenarios"][0], "freeze");
+    super::hangs::assert_hang_truth(&r["scenarios"][0]);
 }

@@ -14,21 +14,38 @@ use std::time::Duration;
 
 use super::support::{self, assertion, measured, results, FlagServer};
 
-/// The probe of every case, and the assertions whose measured values are compared
-/// with the truth (they fail, which is the point: their values are recorded).
-pub const PROBE: &str = "every: 500ms, timeout: 2s";
 const EVERY_MS: f64 = 500.0;
 const TIMEOUT_MS: f64 = 2000.0;
-pub const SLO: &str = "  slo {
+
+/// The program of every case: `declarations` (targets, services, safety), the probe of
+/// `url`, and a scenario whose step `hang` applies `fault` for 6 s of a 10 s chaos
+/// phase. Its assertions are compared with the truth (they fail, which is the point:
+/// their values are recorded).
+pub fn program(declarations: &str, url: &str, fault: &str) -> String {
+    format!(
+        r#"{declarations}
+probe home = http("{url}", every: 500ms, timeout: 2s)
+
+scenario "hang" {{
+  baseline 1s
+  timeline {{
+    at 0s {fault} for 6s as hang
+    at 0s exec(run: ["true"], revert: ["true"]) for 10s as window
+  }}
+  slo {{
     availability(home) >= 99%
     error_rate(home) <= 1%
     requests(home) >= 0
     consecutive_failures(home) <= 0
     mttr(home) <= 1ms
-  }";
+  }}
+}}
+"#
+    )
+}
 
-/// Checks every figure of scenario `s` against the truth of a hang made by its step
-/// `hang`: availability, error rate and `requests` over the chaos phase,
+/// Checks every figure of scenario `s` of [`program`] against the truth of the hang
+/// made by its step `hang`: availability, error rate and `requests` over the chaos phase,
 /// `consecutive_failures` and `mttr` over the run.
 ///
 /// Offsets count from the scenario start, where the probe's grid starts (sample k at
@@ -36,7 +53,8 @@ pub const SLO: &str = "  slo {
 /// `PHASE_MS` is allowed). A grid point within `EDGE_MS` of either edge of the hang may
 /// go either way (answered just before the hang, or a late answer meeting the timeout),
 /// so each truth is a range.
-pub fn assert_hang_truth(s: &serde_json::Value, hang: &str) {
+pub fn assert_hang_truth(s: &serde_json::Value) {
+    let hang = "hang";
     const EDGE_MS: f64 = 25.0;
     const PHASE_MS: u32 = 30;
     let step = s["steps"]
@@ -152,31 +170,19 @@ fn a_paused_server_weighs_what_its_pause_lasts() {
     let tmp = tempfile::tempdir().expect("a temp dir");
     let port = support::free_port();
     let file = tmp.path().join("hang.chaos");
-    std::fs::write(
-        &file,
-        format!(
-            r#"service web = spawn(
+    let service = format!(
+        r#"service web = spawn(
   ["python3", "-m", "http.server", "{port}", "--bind", "127.0.0.1"],
   ready: "http://127.0.0.1:{port}/",
-)
-probe home = http("http://127.0.0.1:{port}/", {PROBE})
-
-scenario "hang" {{
-  baseline 1s
-  timeline {{
-    at 0s process_pause(web) for 6s as freeze
-    at 0s exec(run: ["true"], revert: ["true"]) for 10s as window
-  }}
-{SLO}
-}}
-"#
-        ),
-    )
-    .expect("the scenario is written");
+)"#
+    );
+    let url = format!("http://127.0.0.1:{port}/");
+    std::fs::write(&file, program(&service, &url, "process_pause(web)"))
+        .expect("the scenario is written");
     let reports = tmp.path().join("reports");
     let ran = support::run_confirmed(tmp.path(), &file, &reports, Duration::from_secs(90));
     assert_eq!(ran.code, 1, "the SLO fails, measured: {ran:#?}");
-    assert_hang_truth(&results(&reports)["scenarios"][0], "freeze");
+    assert_hang_truth(&results(&reports)["scenarios"][0]);
 }
 
 /// A `blackhole` on the proxy holds every byte and releases them at the revert: the
@@ -188,27 +194,15 @@ fn a_blackholed_proxy_weighs_what_the_blackhole_lasts() {
     let tmp = tempfile::tempdir().expect("a temp dir");
     let listen = support::free_port();
     let file = tmp.path().join("blackhole.chaos");
-    std::fs::write(
-        &file,
-        format!(
-            r#"target edge = proxy(listen: "127.0.0.1:{listen}", upstream: "127.0.0.1:{port}")
-probe home = http("http://127.0.0.1:{listen}/", {PROBE})
-
-scenario "hang" {{
-  baseline 1s
-  timeline {{
-    at 0s blackhole(edge) for 6s as hole
-    at 0s exec(run: ["true"], revert: ["true"]) for 10s as window
-  }}
-{SLO}
-}}
-"#,
-            port = server.port
-        ),
-    )
-    .expect("the scenario is written");
+    let edge = format!(
+        r#"target edge = proxy(listen: "127.0.0.1:{listen}", upstream: "127.0.0.1:{}")"#,
+        server.port
+    );
+    let url = format!("http://127.0.0.1:{listen}/");
+    std::fs::write(&file, program(&edge, &url, "blackhole(edge)"))
+        .expect("the scenario is written");
     let reports = tmp.path().join("reports");
     let ran = support::run_confirmed(tmp.path(), &file, &reports, Duration::from_secs(90));
     assert_eq!(ran.code, 1, "the SLO fails, measured: {ran:#?}");
-    assert_hang_truth(&results(&reports)["scenarios"][0], "hole");
+    assert_hang_truth(&results(&reports)["scenarios"][0]);
 }
