@@ -4,13 +4,17 @@
 ///
 /// Uses Damerau–Levenshtein distance with a threshold that grows with the word's
 /// length (one edit for short words, up to a third of the length), and also accepts
-/// a case-only difference.
+/// a case-only difference. Linear in the candidates and cheap per candidate: one
+/// whose length differs by more than the threshold cannot be close (the distance is at
+/// least the difference in length) and is only looked at as an abbreviation, without
+/// allocating; so a file with thousands of unknown names among thousands of known ones
+/// does not pay a quadratic number of distance computations.
 pub fn closest<'a, I>(word: &str, candidates: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
-    let limit = (word.chars().count() / 3).max(1);
-    let lower = word.to_ascii_lowercase();
+    let length = word.chars().count();
+    let limit = (length / 3).max(1);
     let mut best: Option<(usize, &'a str)> = None;
     let mut prefixed: Option<&'a str> = None;
     for candidate in candidates {
@@ -18,19 +22,29 @@ where
             continue;
         }
         // An abbreviation (`prod` for `production`) is a likely slip too.
-        if word.len() >= 3
-            && candidate.to_ascii_lowercase().starts_with(&lower)
-            && prefixed.is_none()
+        if prefixed.is_none()
+            && word.len() >= 3
+            && candidate
+                .get(..word.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(word))
         {
             prefixed = Some(candidate);
         }
-        let distance = if candidate.to_ascii_lowercase() == lower {
+        if candidate.len().abs_diff(word.len()) > limit * 4
+            || candidate.chars().count().abs_diff(length) > limit
+        {
+            continue;
+        }
+        let distance = if candidate.eq_ignore_ascii_case(word) {
             0
         } else {
             strsim::damerau_levenshtein(word, candidate)
         };
         if distance <= limit && best.is_none_or(|(d, _)| distance < d) {
             best = Some((distance, candidate));
+            if distance == 0 {
+                break;
+            }
         }
     }
     best.map(|(_, c)| c).or(prefixed)
@@ -56,6 +70,21 @@ mod tests {
         assert_eq!(closest("databse", names), Some("database"));
         assert_eq!(closest("zzz", names), None);
         assert_eq!(closest("data", names), Some("database"));
+    }
+
+    #[test]
+    fn far_lengths_are_skipped_but_abbreviations_still_found() {
+        let many: Vec<String> = (0..20_000).map(|i| format!("probe_number_{i}")).collect();
+        let started = std::time::Instant::now();
+        for _ in 0..100 {
+            assert_eq!(closest("hom", many.iter().map(String::as_str)), None);
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert_eq!(
+            closest("prod", ["staging", "production"]),
+            Some("production")
+        );
+        assert_eq!(closest("PRODUCTION", ["production"]), Some("production"));
     }
 
     #[test]
