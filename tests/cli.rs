@@ -1096,3 +1096,62 @@ fn plan_legacy_reads_the_yaml() {
         "{out:?}"
     );
 }
+
+const SUITES: &str = r#"probe home = http("http://127.0.0.1:9/", every: 500ms)
+
+const pause = 1500ms
+
+safety {
+  cooldown 2s
+}
+
+suite quick {
+  scenarios ["A", "B"]
+  cooldown pause
+}
+
+suite plain {
+  scenarios ["B", "A"]
+}
+
+scenario "A" { timeline { at 0s cpu_stress(workers: 1) for 1s } slo { availability >= 90% } }
+scenario "B" { timeline { at 0s cpu_stress(workers: 1) for 1s } slo { availability >= 90% } }
+"#;
+
+#[test]
+fn plan_with_a_suite_has_the_suites_cooldown() {
+    let dir = temp();
+    write(dir.path(), "s.chaos", SUITES);
+    let plan = |args: &[&str]| -> serde_json::Value {
+        let mut all = vec!["plan", "s.chaos", "--format", "json"];
+        all.extend_from_slice(args);
+        let out = run(dir.path(), &all);
+        assert_eq!(out.code, 0, "{out:?}");
+        serde_json::from_str(&out.stdout).expect("stdout is JSON")
+    };
+    // Without `--suite`, the file's `safety` cooldown; a suite without its own has it too.
+    let all = plan(&[]);
+    assert_eq!(all["safety"]["cooldown_ms"], 2000);
+    assert_eq!(all["suites"][0]["cooldown_ms"], 1500);
+    assert_eq!(all["suites"][1]["cooldown_ms"], 2000);
+    // `--suite` makes the suite's cooldown the pause between the scenarios of the run.
+    let quick = plan(&["--suite", "quick"]);
+    assert_eq!(quick["safety"]["cooldown_ms"], 1500);
+    let names: Vec<&str> = quick["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert_eq!(names, ["A", "B"]);
+    assert_eq!(plan(&["--suite", "plain"])["safety"]["cooldown_ms"], 2000);
+    // The text view shows it in the run's safety line.
+    let out = run(dir.path(), &["plan", "s.chaos", "--suite", "quick"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let safety = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("safety"))
+        .unwrap_or_default();
+    assert!(safety.contains("cooldown 1.5s between"), "{out:?}");
+}

@@ -450,14 +450,15 @@ impl<'a> Lowering<'_, 'a> {
         for record in &records {
             scenarios.push(self.scenario(record, environment));
         }
-        let suites = self.suites();
+        let safety = self.safety(environment);
+        let suites = self.suites(safety.cooldown_ms);
         let mut plan = Plan {
             plan_version: PLAN_VERSION,
             source: source.to_string(),
             environment: environment.map(|(_, env)| env.name.name.clone()),
             params: self.params(options, environment),
             services: self.services(),
-            safety: self.safety(environment),
+            safety,
             scenarios,
             suites,
         };
@@ -565,6 +566,17 @@ impl<'a> Lowering<'_, 'a> {
         out
     }
 
+    /// Runs `f` on the checker as if in `module`, dropping the diagnostics it reports
+    /// (the check reported them already).
+    fn quietly<T>(&mut self, module: usize, f: impl FnOnce(&mut Checker<'a>) -> T) -> T {
+        let quiet = self.checker.diagnostics.len();
+        let saved = std::mem::replace(&mut self.checker.module, module);
+        let out = f(self.checker);
+        self.checker.module = saved;
+        self.checker.diagnostics.truncate(quiet);
+        out
+    }
+
     /// Evaluates a call's arguments in `module` (its problems were reported by the check).
     fn call_args(
         &mut self,
@@ -572,16 +584,11 @@ impl<'a> Lowering<'_, 'a> {
         call: &'a ast::Call,
         class: crate::check::signatures::CallClass,
     ) -> HashMap<&'static str, Val> {
-        let quiet = self.checker.diagnostics.len();
-        let saved = std::mem::replace(&mut self.checker.module, module);
-        let args = self
-            .checker
-            .check_call(call, class, true)
-            .map(|b| b.values())
-            .unwrap_or_default();
-        self.checker.module = saved;
-        self.checker.diagnostics.truncate(quiet);
-        args
+        self.quietly(module, |c| {
+            c.check_call(call, class, true)
+                .map(|b| b.values())
+                .unwrap_or_default()
+        })
     }
 
     fn safety(&mut self, environment: Option<(usize, &'a ast::Environment)>) -> Safety {
@@ -635,17 +642,14 @@ impl<'a> Lowering<'_, 'a> {
         let mut out = Vec::new();
         for item in &self.checker.file(module).items {
             if let ItemKind::Safety(block) = &item.kind {
-                let quiet = self.checker.diagnostics.len();
-                let saved = std::mem::replace(&mut self.checker.module, module);
-                out.push(self.checker.safety(block));
-                self.checker.module = saved;
-                self.checker.diagnostics.truncate(quiet);
+                out.push(self.quietly(module, |c| c.safety(block)));
             }
         }
         out
     }
 
-    fn suites(&mut self) -> Vec<Suite> {
+    /// Every suite; one without a `cooldown` of its own has the run's (`file_cooldown_ms`).
+    fn suites(&mut self, file_cooldown_ms: u64) -> Vec<Suite> {
         let mut out = Vec::new();
         for module in 0..self.checker.modules.len() {
             for item in &self.checker.file(module).items {
@@ -656,7 +660,7 @@ impl<'a> Lowering<'_, 'a> {
                     name: suite.name.name.clone(),
                     description: None,
                     scenarios: Vec::new(),
-                    cooldown_ms: 0,
+                    cooldown_ms: file_cooldown_ms,
                 };
                 for entry in &suite.entries {
                     match entry {
@@ -667,8 +671,12 @@ impl<'a> Lowering<'_, 'a> {
                             plan_suite.scenarios = names.iter().map(|n| n.display()).collect()
                         }
                         ast::SuiteEntry::Cooldown(expr, _) => {
-                            if let ast::ExprKind::Quantity(q) = &expr.kind {
-                                plan_suite.cooldown_ms = ns_to_ms(q.value);
+                            // A const or param is folded like any duration (its problems
+                            // were reported by the check).
+                            let cooldown =
+                                self.quietly(module, |c| c.duration(expr, "cooldown", true));
+                            if let Some(ns) = cooldown {
+                                plan_suite.cooldown_ms = ns_to_ms(ns);
                             }
                         }
                     }
@@ -684,6 +692,8 @@ impl<'a> Lowering<'_, 'a> {
         if let Some(name) = &options.suite {
             match plan.suites.iter().find(|s| s.name == *name) {
                 Some(suite) => {
+                    // The suite's cooldown is the pause between the scenarios of this run.
+                    plan.safety.cooldown_ms = suite.cooldown_ms;
                     let order = suite.scenarios.clone();
                     let mut selected = Vec::new();
                     for scenario in &order {
@@ -1147,11 +1157,7 @@ impl<'a> Lowering<'_, 'a> {
         module: usize,
         assertion: &'a ast::Assertion,
     ) -> Option<AssertionRecord> {
-        let quiet = self.checker.diagnostics.len();
-        let saved = std::mem::replace(&mut self.checker.module, module);
-        let condition = self.checker.condition(&assertion.condition);
-        self.checker.module = saved;
-        self.checker.diagnostics.truncate(quiet);
+        let condition = self.quietly(module, |c| c.condition(&assertion.condition));
         Some(AssertionRecord {
             condition: condition?,
             window: assertion.window.as_ref().map(|w| w.name.clone()),

@@ -29,3 +29,5 @@ mod database_container;
 mod metrics_out;
 // `prometheus` probes.
 mod prometheus;
+// Suites: order and cooldown (issue 12).
+mod suites;

@@ -280,17 +280,26 @@ pub fn run_confirmed(
     reports: &std::path::Path,
     limit: std::time::Duration,
 ) -> Ran {
-    chaosc(
-        dir,
-        &[
-            "run",
-            file.to_str().unwrap_or(""),
-            "--yes",
-            "--report-dir",
-            reports.to_str().unwrap_or(""),
-        ],
-        limit,
-    )
+    run_confirmed_with(dir, file, reports, &[], limit)
+}
+
+/// [`run_confirmed`] with more arguments (`--suite NAME` …).
+pub fn run_confirmed_with(
+    dir: &std::path::Path,
+    file: &std::path::Path,
+    reports: &std::path::Path,
+    extra: &[&str],
+    limit: std::time::Duration,
+) -> Ran {
+    let mut args = vec![
+        "run",
+        file.to_str().unwrap_or(""),
+        "--yes",
+        "--report-dir",
+        reports.to_str().unwrap_or(""),
+    ];
+    args.extend_from_slice(extra);
+    chaosc(dir, &args, limit)
 }
 
 /// `results.json` of a report folder.
