@@ -1155,3 +1155,39 @@ fn plan_with_a_suite_has_the_suites_cooldown() {
         .unwrap_or_default();
     assert!(safety.contains("cooldown 1.5s between"), "{out:?}");
 }
+
+#[test]
+fn a_probe_named_like_a_percentile_is_refused_where_it_is_declared() {
+    let dir = temp();
+    write(
+        dir.path(),
+        "p.chaos",
+        r#"probe p0 = http("http://127.0.0.1:9/", every: 1s)
+
+scenario "S" {
+  timeline {
+    at 0s cpu_stress(workers: 1) for 1s
+  }
+  slo {
+    availability(p0) >= 99%
+  }
+}
+"#,
+    );
+    let out = run(dir.path(), &["check", "p.chaos", "--format", "short"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.stdout.trim_end(),
+        "p.chaos:1:7: error[E0209]: the name `p0` reads as a percentile",
+        "one diagnostic, at the declaration: {out:?}"
+    );
+    let out = run(dir.path(), &["check", "p.chaos"]);
+    assert!(
+        out.stdout
+            .contains("help: rename the probe, e.g. `p0_probe`"),
+        "{out:?}"
+    );
+    let out = run(dir.path(), &["explain", "E0209"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("reads as a percentile"), "{out:?}");
+}

@@ -82,6 +82,8 @@ codes! {
     UnknownOption = "E0207", Error;
     /// A const defined in terms of itself, directly or through others.
     ConstCycle = "E0208", Error;
+    /// A name that reads as a percentile (`p0`…`p100`), so no value can refer to it.
+    PercentileName = "E0209", Error;
 
     /// A named argument that the call does not take.
     UnknownArgument = "E0301", Error;
