@@ -1191,3 +1191,41 @@ scenario "S" {
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("reads as a percentile"), "{out:?}");
 }
+
+#[test]
+fn an_http_probe_checks_a_json_body() {
+    let dir = temp();
+    let program = |json: &str| {
+        format!(
+            r#"probe health = http("http://127.0.0.1:9/api/health", status: 200, json: {json})
+
+scenario "S" {{ timeline {{ at 0s cpu_stress(workers: 1) for 1s }} slo {{ availability >= 99% }} }}
+"#
+        )
+    };
+    write(
+        dir.path(),
+        "ok.chaos",
+        &program(r#"{"/healthy": true, "/n": 2, "/gone": null}"#),
+    );
+    let out = run(dir.path(), &["plan", "ok.chaos", "--format", "json"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let plan: serde_json::Value = serde_json::from_str(&out.stdout).expect("stdout is JSON");
+    assert_eq!(
+        plan["scenarios"][0]["probes"][0]["json"],
+        serde_json::json!({"/healthy": true, "/n": 2, "/gone": null})
+    );
+    let out = run(dir.path(), &["plan", "ok.chaos"]);
+    let words = out.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains("expects 200 and a JSON body with /gone = null, /healthy = true, /n = 2"),
+        "{out:?}"
+    );
+    write(dir.path(), "bad.chaos", &program(r#"{"healthy": true}"#));
+    let out = run(dir.path(), &["check", "bad.chaos", "--format", "short"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.stdout.trim_end(),
+        "bad.chaos:1:74: error[E0405]: `healthy` is not a JSON pointer: it does not start with `/`"
+    );
+}

@@ -104,6 +104,8 @@ codes! {
     BadComparison = "E0403", Error;
     /// A `proxy` whose upstream is its own listen address: it would connect to itself.
     ProxyLoop = "E0404", Error;
+    /// A key of an `http` probe's `json` that is not a JSON pointer (`/healthy`).
+    BadJsonPointer = "E0405", Error;
 
     /// A fault applied to a kind of target it cannot act on.
     UnsupportedTarget = "E0501", Error;

@@ -940,6 +940,15 @@ impl<'a> Lowering<'_, 'a> {
                 body_contains: args.get("body_contains").map(|v| self.text(v)),
                 headers: self.text_map(args.get("headers")),
                 body: args.get("body").map(|v| self.text(v)),
+                json: match args.get("json") {
+                    Some(Val::Map(entries)) => Some(
+                        entries
+                            .iter()
+                            .map(|(pointer, value)| (pointer.clone(), expected_json(value)))
+                            .collect(),
+                    ),
+                    _ => None,
+                },
             },
             "tcp" => ProbeCheck::Tcp {
                 address: self.text_or_empty(args.get("address")),
@@ -1391,6 +1400,15 @@ fn int(value: &Val) -> Option<i64> {
     match value {
         Val::Int(i) => Some(*i),
         _ => None,
+    }
+}
+
+/// A value an `http` probe's `json` expects: `true`, `false`, a number, a string, or
+/// `null` (written as the word).
+fn expected_json(value: &Val) -> serde_json::Value {
+    match value {
+        Val::Word(w) if w == "null" => serde_json::Value::Null,
+        other => json_value(other),
     }
 }
 

@@ -164,6 +164,11 @@ pub enum ProbeCheck {
         body_contains: Option<Text>,
         headers: BTreeMap<String, Text>,
         body: Option<Text>,
+        /// JSON pointer (RFC 6901) → the value the JSON body must hold there (`true`,
+        /// `false`, a number, a string or `null`); absent when the body is not checked
+        /// as JSON.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        json: Option<BTreeMap<String, serde_json::Value>>,
     },
     Tcp {
         address: Text,

@@ -1341,6 +1341,7 @@ fn probe_check(probe: &Probe, g: &Glyphs) -> String {
             body_contains,
             headers,
             body,
+            json,
         } => {
             let mut out = format!("http {method} {}", text_of(url));
             if status.0 == status.1 {
@@ -1350,6 +1351,13 @@ fn probe_check(probe: &Probe, g: &Glyphs) -> String {
             }
             if let Some(needle) = body_contains {
                 out.push_str(&format!(" and a body containing {:?}", text_of(needle)));
+            }
+            if let Some(json) = json {
+                let holds: Vec<String> = json
+                    .iter()
+                    .map(|(pointer, value)| format!("{pointer} = {value}"))
+                    .collect();
+                out.push_str(&format!(" and a JSON body with {}", holds.join(", ")));
             }
             for (name, value) in headers {
                 out.push_str(&format!(", header {name}: {}", text_of(value)));

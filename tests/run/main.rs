@@ -31,3 +31,5 @@ mod metrics_out;
 mod prometheus;
 // Suites: order and cooldown (issue 12).
 mod suites;
+// `http` probes that check a JSON body (issue 12).
+mod json_health;

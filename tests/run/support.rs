@@ -112,7 +112,8 @@ pub fn cpu_seconds(pid: u32) -> Option<f64> {
 
 /// An HTTP server on 127.0.0.1 whose health is switched by files in a folder, so that a
 /// scenario's own `exec` steps (`touch`, `rm`) make it fail for exact windows:
-/// `fail` present → 503; `stall` present → the answer waits until it is removed.
+/// `fail` present → 503; `stall` present → the answer waits until it is removed;
+/// `body` present → its content is the answer's body (else `ok`).
 pub struct FlagServer {
     pub port: u16,
     pub dir: tempfile::TempDir,
@@ -160,10 +161,13 @@ impl FlagServer {
                     } else {
                         "200 OK"
                     };
+                    let body = std::fs::read(flags.join("body")).unwrap_or_else(|_| b"ok".to_vec());
                     let _ = write!(
                         conn,
-                        "HTTP/1.1 {status}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
                     );
+                    let _ = conn.write_all(&body);
                 });
             }
         });

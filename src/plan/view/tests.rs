@@ -71,6 +71,7 @@ fn http_probe(
             body_contains: None,
             headers: BTreeMap::new(),
             body: None,
+            json: None,
         },
         schedule,
         timeout_ms,
