@@ -931,27 +931,34 @@ scenario "Restart" {
 }
 "#;
 
+/// `chaosc plan FILE` in `dir` succeeds and prints each of `expected`.
+fn plan_view_shows(dir: &Path, file: &str, expected: &[&str]) -> Out {
+    let out = run(dir, &["plan", file]);
+    assert_eq!(out.code, 0, "{out:?}");
+    for text in expected {
+        assert!(out.stdout.contains(text), "missing `{text}` in {out:?}");
+    }
+    out
+}
+
 #[test]
 fn plan_prints_a_timeline_chart_by_default() {
     let dir = temp();
     write(dir.path(), "p.chaos", PLANNABLE);
-    let out = run(dir.path(), &["plan", "p.chaos"]);
-    assert_eq!(out.code, 0, "{out:?}");
-    for expected in [
-        "━━ CPU (1/2)",
-        "baseline",
-        "hog",
-        "0s–10s",
-        "▲",
-        "[destructive]",
-        "availability(home) >= 95%",
-        "needs   docker",
-    ] {
-        assert!(
-            out.stdout.contains(expected),
-            "missing `{expected}` in {out:?}"
-        );
-    }
+    let out = plan_view_shows(
+        dir.path(),
+        "p.chaos",
+        &[
+            "━━ CPU (1/2)",
+            "baseline",
+            "hog",
+            "0s–10s",
+            "▲",
+            "[destructive]",
+            "availability(home) >= 95%",
+            "needs   docker",
+        ],
+    );
     assert!(!out.stdout.contains('\x1b'), "no colour when piped");
 }
 
@@ -1227,5 +1234,58 @@ scenario "S" {{ timeline {{ at 0s cpu_stress(workers: 1) for 1s }} slo {{ availa
     assert_eq!(
         out.stdout.trim_end(),
         "bad.chaos:1:74: error[E0405]: `healthy` is not a JSON pointer: it does not start with `/`"
+    );
+}
+
+const DOCUMENTED: &str = r#"/// The home page, as a visitor sees it.
+probe home = http("http://127.0.0.1:9/", every: 500ms)
+
+/// The web server: the process that answers on port 9.
+target web = process(name: "web-server")
+
+/// Every scenario, in order.
+suite all {
+  scenarios ["Paused"]
+}
+
+/// Pausing the web server.
+///
+/// Expected impact: the home page stops answering for 2s.
+scenario "Paused" { timeline { at 0s process_pause(web) for 2s } slo { availability >= 90% } }
+"#;
+
+#[test]
+fn doc_comments_reach_the_plan_and_its_view() {
+    let dir = temp();
+    write(dir.path(), "d.chaos", DOCUMENTED);
+    let out = run(dir.path(), &["plan", "d.chaos", "--format", "json"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let plan: serde_json::Value = serde_json::from_str(&out.stdout).expect("stdout is JSON");
+    let scenario = &plan["scenarios"][0];
+    assert_eq!(
+        scenario["doc"],
+        "Pausing the web server.\n\nExpected impact: the home page stops answering for 2s."
+    );
+    assert_eq!(
+        scenario["probes"][0]["doc"],
+        "The home page, as a visitor sees it."
+    );
+    assert_eq!(
+        scenario["steps"][0]["target"]["doc"],
+        "The web server: the process that answers on port 9."
+    );
+    assert_eq!(plan["suites"][0]["doc"], "Every scenario, in order.");
+    // Absent, not null, where there is no doc.
+    assert!(plan["scenarios"][0]["steps"][0].get("doc").is_none());
+    plan_view_shows(
+        dir.path(),
+        "d.chaos",
+        &[
+            "  Pausing the web server.",
+            "  Expected impact: the home page stops answering for 2s.",
+            "The home page, as a visitor sees it.",
+            "The web server: the process that answers on port 9.",
+            "    Every scenario, in order.",
+        ],
     );
 }

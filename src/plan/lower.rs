@@ -420,10 +420,12 @@ fn build(
     options: &Options,
     source: &str,
 ) -> Result<Plan, Vec<Diagnostic>> {
+    let docs = docs(checker);
     let mut lowering = Lowering {
         checker,
         sources,
         errors: Vec::new(),
+        docs,
     };
     let plan = lowering.plan(options, source);
     if lowering.errors.is_empty() {
@@ -437,6 +439,35 @@ struct Lowering<'c, 'a> {
     checker: &'c mut Checker<'a>,
     sources: &'c Sources,
     errors: Vec<Diagnostic>,
+    /// The `///` documentation of top-level items, by [`doc_key`].
+    docs: HashMap<String, String>,
+}
+
+/// Which documented item a key names: a declaration by its checker key, a scenario by
+/// its module and the position of its name.
+fn doc_key(module: usize, item: &ast::Item) -> Option<String> {
+    match &item.kind {
+        ItemKind::Decl(decl) => Some(Checker::decl_key(decl)),
+        ItemKind::Scenario(scenario) => Some(scenario_key(module, scenario.name.span)),
+        _ => None,
+    }
+}
+
+fn scenario_key(module: usize, name: Span) -> String {
+    format!("scenario@{module}:{}", name.start)
+}
+
+/// Every documented declaration and scenario of the run's files.
+fn docs(checker: &Checker) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for module in 0..checker.modules.len() {
+        for item in &checker.file(module).items {
+            if let (Some(doc), Some(key)) = (&item.doc, doc_key(module, item)) {
+                out.insert(key, doc.clone());
+            }
+        }
+    }
+    out
 }
 
 impl<'a> Lowering<'_, 'a> {
@@ -658,6 +689,7 @@ impl<'a> Lowering<'_, 'a> {
                 };
                 let mut plan_suite = Suite {
                     name: suite.name.name.clone(),
+                    doc: item.doc.clone(),
                     description: None,
                     scenarios: Vec::new(),
                     cooldown_ms: file_cooldown_ms,
@@ -827,6 +859,10 @@ impl<'a> Lowering<'_, 'a> {
         };
         Scenario {
             name: record.name.clone(),
+            doc: self
+                .docs
+                .get(&scenario_key(record.module, record.span))
+                .cloned(),
             description: record.description.clone(),
             tags: record.tags.clone(),
             skipped,
@@ -858,7 +894,10 @@ impl<'a> Lowering<'_, 'a> {
             if let Some(probe) = self.checker.probes.get(&key).cloned() {
                 // A local probe hides a file-level one of the same name.
                 out.retain(|p| p.name != name);
-                out.push(self.probe(name, probe.kind, &probe.args, probe.module, probe.span));
+                let mut lowered =
+                    self.probe(name, probe.kind, &probe.args, probe.module, probe.span);
+                lowered.doc = self.docs.get(&key).cloned();
+                out.push(lowered);
             }
         }
         out
@@ -899,15 +938,17 @@ impl<'a> Lowering<'_, 'a> {
         self.checker.module = saved;
         match resolved?.def()? {
             Def::Decl(decl) if decl.kind == DeclKind::Probe => {
-                let record: ProbeRecord =
-                    self.checker.probes.get(&Checker::decl_key(decl))?.clone();
-                Some(self.probe(
+                let key = Checker::decl_key(decl);
+                let record: ProbeRecord = self.checker.probes.get(&key)?.clone();
+                let mut probe = self.probe(
                     path.display(),
                     record.kind,
                     &record.args,
                     record.module,
                     record.span,
-                ))
+                );
+                probe.doc = self.docs.get(&key).cloned();
+                Some(probe)
             }
             _ => None,
         }
@@ -967,6 +1008,7 @@ impl<'a> Lowering<'_, 'a> {
         };
         Probe {
             name,
+            doc: None,
             check,
             schedule,
             timeout_ms: args.get("timeout").map_or(5000, ms),
@@ -1064,6 +1106,7 @@ impl<'a> Lowering<'_, 'a> {
             return Target::Host;
         };
         let args = &record.args;
+        let doc = self.docs.get(key).cloned();
         match record.kind {
             TargetKind::Host => Target::Host,
             TargetKind::Process => Target::Process {
@@ -1080,6 +1123,7 @@ impl<'a> Lowering<'_, 'a> {
                     (_, _, _, name) => ProcessSelector::Name(self.text_or_empty(name)),
                 },
                 all: matches!(args.get("all"), Some(Val::Bool(true))),
+                doc,
             },
             TargetKind::Container => Target::Container {
                 name: record.name.clone(),
@@ -1088,16 +1132,19 @@ impl<'a> Lowering<'_, 'a> {
                     None => ContainerSelector::Name(self.text_or_empty(args.get("name"))),
                 },
                 docker_host: args.get("host").map(|v| self.text(v)),
+                doc,
             },
             TargetKind::Proxy => Target::Proxy {
                 name: record.name.clone(),
                 listen: self.text_or_empty(args.get("listen")),
                 upstream: self.text_or_empty(args.get("upstream")),
+                doc,
             },
             TargetKind::Interface => Target::Interface {
                 name: record.name.clone(),
                 device: self.text_or_empty(args.get("name")),
                 netns: args.get("netns").map(|v| self.text(v)),
+                doc,
             },
         }
     }

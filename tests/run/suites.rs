@@ -13,7 +13,8 @@ fn a_suite_waits_its_cooldown_between_scenarios() {
     let tmp = tempfile::tempdir().expect("a temp dir");
     let scenario = |name: &str| {
         format!(
-            r#"scenario "{name}" {{
+            r#"/// The {name} scenario of the suite.
+scenario "{name}" {{
   timeline {{
     at 0s exec(run: ["true"], revert: ["true"]) for 500ms
   }}
@@ -50,6 +51,9 @@ suite pair {{
     let (one, two) = (&r["scenarios"][0], &r["scenarios"][1]);
     assert_eq!(one["name"], "second", "the suite's order");
     assert_eq!(two["name"], "first");
+    // Each scenario's `///` documentation is carried into its result.
+    assert_eq!(one["doc"], "The second scenario of the suite.");
+    assert_eq!(two["doc"], "The first scenario of the suite.");
     // The first scenario ends with its recovery; the second starts a cooldown later.
     let started = |s: &serde_json::Value| unix_ms(s["started_at"].as_str().expect("started_at"));
     let first_end = started(one) + num(one, &["phases", "recovery", "end_ms"]);
