@@ -265,6 +265,7 @@ fn accuracy(proxy: &Arc<Proxy>, _echo: SocketAddr) {
             direction: Direction::Upstream,
         },
         target: Target::Proxy {
+            doc: None,
             name: None,
             listen: Text::Literal(proxy.listen.to_string()),
             upstream: Text::Literal(proxy.upstream().to_string()),

@@ -931,27 +931,34 @@ scenario "Restart" {
 }
 "#;
 
+/// `chaosc plan FILE` in `dir` succeeds and prints each of `expected`.
+fn plan_view_shows(dir: &Path, file: &str, expected: &[&str]) -> Out {
+    let out = run(dir, &["plan", file]);
+    assert_eq!(out.code, 0, "{out:?}");
+    for text in expected {
+        assert!(out.stdout.contains(text), "missing `{text}` in {out:?}");
+    }
+    out
+}
+
 #[test]
 fn plan_prints_a_timeline_chart_by_default() {
     let dir = temp();
     write(dir.path(), "p.chaos", PLANNABLE);
-    let out = run(dir.path(), &["plan", "p.chaos"]);
-    assert_eq!(out.code, 0, "{out:?}");
-    for expected in [
-        "━━ CPU (1/2)",
-        "baseline",
-        "hog",
-        "0s–10s",
-        "▲",
-        "[destructive]",
-        "availability(home) >= 95%",
-        "needs   docker",
-    ] {
-        assert!(
-            out.stdout.contains(expected),
-            "missing `{expected}` in {out:?}"
-        );
-    }
+    let out = plan_view_shows(
+        dir.path(),
+        "p.chaos",
+        &[
+            "━━ CPU (1/2)",
+            "baseline",
+            "hog",
+            "0s–10s",
+            "▲",
+            "[destructive]",
+            "availability(home) >= 95%",
+            "needs   docker",
+        ],
+    );
     assert!(!out.stdout.contains('\x1b'), "no colour when piped");
 }
 
@@ -1094,5 +1101,191 @@ fn plan_legacy_reads_the_yaml() {
     assert!(
         out.stderr.contains("E1202") && out.stderr.contains("broken.yml:4:"),
         "{out:?}"
+    );
+}
+
+const SUITES: &str = r#"probe home = http("http://127.0.0.1:9/", every: 500ms)
+
+const pause = 1500ms
+
+safety {
+  cooldown 2s
+}
+
+suite quick {
+  scenarios ["A", "B"]
+  cooldown pause
+}
+
+suite plain {
+  scenarios ["B", "A"]
+}
+
+scenario "A" { timeline { at 0s cpu_stress(workers: 1) for 1s } slo { availability >= 90% } }
+scenario "B" { timeline { at 0s cpu_stress(workers: 1) for 1s } slo { availability >= 90% } }
+"#;
+
+#[test]
+fn plan_with_a_suite_has_the_suites_cooldown() {
+    let dir = temp();
+    write(dir.path(), "s.chaos", SUITES);
+    let plan = |args: &[&str]| -> serde_json::Value {
+        let mut all = vec!["plan", "s.chaos", "--format", "json"];
+        all.extend_from_slice(args);
+        let out = run(dir.path(), &all);
+        assert_eq!(out.code, 0, "{out:?}");
+        serde_json::from_str(&out.stdout).expect("stdout is JSON")
+    };
+    // Without `--suite`, the file's `safety` cooldown; a suite without its own has it too.
+    let all = plan(&[]);
+    assert_eq!(all["safety"]["cooldown_ms"], 2000);
+    assert_eq!(all["suites"][0]["cooldown_ms"], 1500);
+    assert_eq!(all["suites"][1]["cooldown_ms"], 2000);
+    // `--suite` makes the suite's cooldown the pause between the scenarios of the run.
+    let quick = plan(&["--suite", "quick"]);
+    assert_eq!(quick["safety"]["cooldown_ms"], 1500);
+    let names: Vec<&str> = quick["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert_eq!(names, ["A", "B"]);
+    assert_eq!(plan(&["--suite", "plain"])["safety"]["cooldown_ms"], 2000);
+    // The text view shows it in the run's safety line.
+    let out = run(dir.path(), &["plan", "s.chaos", "--suite", "quick"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let safety = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("safety"))
+        .unwrap_or_default();
+    assert!(safety.contains("cooldown 1.5s between"), "{out:?}");
+}
+
+#[test]
+fn a_probe_named_like_a_percentile_is_refused_where_it_is_declared() {
+    let dir = temp();
+    write(
+        dir.path(),
+        "p.chaos",
+        r#"probe p0 = http("http://127.0.0.1:9/", every: 1s)
+
+scenario "S" {
+  timeline {
+    at 0s cpu_stress(workers: 1) for 1s
+  }
+  slo {
+    availability(p0) >= 99%
+  }
+}
+"#,
+    );
+    let out = run(dir.path(), &["check", "p.chaos", "--format", "short"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.stdout.trim_end(),
+        "p.chaos:1:7: error[E0209]: the name `p0` reads as a percentile",
+        "one diagnostic, at the declaration: {out:?}"
+    );
+    let out = run(dir.path(), &["check", "p.chaos"]);
+    assert!(
+        out.stdout
+            .contains("help: rename the probe, e.g. `p0_probe`"),
+        "{out:?}"
+    );
+    let out = run(dir.path(), &["explain", "E0209"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("reads as a percentile"), "{out:?}");
+}
+
+#[test]
+fn an_http_probe_checks_a_json_body() {
+    let dir = temp();
+    let program = |json: &str| {
+        format!(
+            r#"probe health = http("http://127.0.0.1:9/api/health", status: 200, json: {json})
+
+scenario "S" {{ timeline {{ at 0s cpu_stress(workers: 1) for 1s }} slo {{ availability >= 99% }} }}
+"#
+        )
+    };
+    write(
+        dir.path(),
+        "ok.chaos",
+        &program(r#"{"/healthy": true, "/n": 2, "/gone": null}"#),
+    );
+    let out = run(dir.path(), &["plan", "ok.chaos", "--format", "json"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let plan: serde_json::Value = serde_json::from_str(&out.stdout).expect("stdout is JSON");
+    assert_eq!(
+        plan["scenarios"][0]["probes"][0]["json"],
+        serde_json::json!({"/healthy": true, "/n": 2, "/gone": null})
+    );
+    let out = run(dir.path(), &["plan", "ok.chaos"]);
+    let words = out.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains("expects 200 and a JSON body with /gone = null, /healthy = true, /n = 2"),
+        "{out:?}"
+    );
+    write(dir.path(), "bad.chaos", &program(r#"{"healthy": true}"#));
+    let out = run(dir.path(), &["check", "bad.chaos", "--format", "short"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.stdout.trim_end(),
+        "bad.chaos:1:74: error[E0405]: `healthy` is not a JSON pointer: it does not start with `/`"
+    );
+}
+
+const DOCUMENTED: &str = r#"/// The home page, as a visitor sees it.
+probe home = http("http://127.0.0.1:9/", every: 500ms)
+
+/// The web server: the process that answers on port 9.
+target web = process(name: "web-server")
+
+/// Every scenario, in order.
+suite all {
+  scenarios ["Paused"]
+}
+
+/// Pausing the web server.
+///
+/// Expected impact: the home page stops answering for 2s.
+scenario "Paused" { timeline { at 0s process_pause(web) for 2s } slo { availability >= 90% } }
+"#;
+
+#[test]
+fn doc_comments_reach_the_plan_and_its_view() {
+    let dir = temp();
+    write(dir.path(), "d.chaos", DOCUMENTED);
+    let out = run(dir.path(), &["plan", "d.chaos", "--format", "json"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let plan: serde_json::Value = serde_json::from_str(&out.stdout).expect("stdout is JSON");
+    let scenario = &plan["scenarios"][0];
+    assert_eq!(
+        scenario["doc"],
+        "Pausing the web server.\n\nExpected impact: the home page stops answering for 2s."
+    );
+    assert_eq!(
+        scenario["probes"][0]["doc"],
+        "The home page, as a visitor sees it."
+    );
+    assert_eq!(
+        scenario["steps"][0]["target"]["doc"],
+        "The web server: the process that answers on port 9."
+    );
+    assert_eq!(plan["suites"][0]["doc"], "Every scenario, in order.");
+    // Absent, not null, where there is no doc.
+    assert!(plan["scenarios"][0]["steps"][0].get("doc").is_none());
+    plan_view_shows(
+        dir.path(),
+        "d.chaos",
+        &[
+            "  Pausing the web server.",
+            "  Expected impact: the home page stops answering for 2s.",
+            "The home page, as a visitor sees it.",
+            "The web server: the process that answers on port 9.",
+            "    Every scenario, in order.",
+        ],
     );
 }

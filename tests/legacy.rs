@@ -329,8 +329,13 @@ fn real_configurations_say_what_the_yaml_says() {
         );
         assert!(outage.contains("recovery_time(health) <= 20s"), "{outage}");
         assert!(chaos.contains("target lo = interface(\"lo\")"));
-        assert!(chaos
-            .contains("probe health = http(\"${base_url}/api/health\", every: 2s, timeout: 5s)"));
+        // Healthy as the legacy runner meant it: a 200 whose JSON body says so.
+        assert!(
+            chaos.contains(
+                "probe health = http(\n  \"${base_url}/api/health\",\n  every: 2s,\n  timeout: 5s,\n  status: 200,\n  json: {\"/healthy\": true},\n)"
+            ),
+            "{chaos}"
+        );
         let production = block(chaos, "environment production");
         assert!(
             production.contains(

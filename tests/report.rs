@@ -273,6 +273,7 @@ fn cpu_step(evidence_ok: bool) -> StepResult {
 
 fn scenario(name: &str, verdict: Verdict, reason: Option<&str>) -> ScenarioResult {
     ScenarioResult {
+        doc: None,
         name: name.to_string(),
         verdict,
         reason: reason.map(str::to_string),
@@ -431,6 +432,7 @@ fn fixture() -> RunResults {
     interrupted.assertions[0].measured = None;
 
     let skipped = ScenarioResult {
+        doc: None,
         name: "Production only".to_string(),
         verdict: Verdict::Skipped,
         reason: Some("`container_kill` is not in the environment's allow-list".to_string()),

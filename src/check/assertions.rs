@@ -118,6 +118,20 @@ impl<'a> Checker<'a> {
         })
     }
 
+    /// Whether a percentile as written (`p0`) is also a name defined in scope.
+    fn names_a_definition(&mut self, expr: &Expr) -> bool {
+        let name = Ident {
+            name: super::expr::expr_text(expr),
+            span: expr.span,
+        };
+        let path = Path {
+            namespace: None,
+            name,
+            span: expr.span,
+        };
+        self.lookup(&path).is_some()
+    }
+
     pub(super) fn metric_args(
         &mut self,
         spec: &'static signatures::MetricSpec,
@@ -178,6 +192,8 @@ impl<'a> Checker<'a> {
                     }
                 },
             },
+            // A probe named like this percentile is refused where it is declared (E0209).
+            ExprKind::Percentile(_) if self.names_a_definition(first) => {}
             _ => {
                 let d = self
                     .error(

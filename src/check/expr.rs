@@ -619,6 +619,11 @@ impl<'a> Checker<'a> {
                     other => self.mismatch(expr, ty, &other),
                 };
             }
+            Ty::Json => {
+                if let ExprKind::Map(pairs) = &expr.kind {
+                    return self.json_expectations(pairs);
+                }
+            }
             Ty::Ready => {
                 let value = self.infer(expr);
                 return match value {
@@ -638,6 +643,67 @@ impl<'a> Checker<'a> {
         } else {
             self.mismatch(expr, ty, &value)
         }
+    }
+
+    /// An `http` probe's `json: {"/pointer": VALUE, …}`: each key a JSON pointer (RFC
+    /// 6901), each value `true`, `false`, a number, a string or the word `null`.
+    fn json_expectations(&mut self, pairs: &'a [(StringLit, Expr)]) -> Val {
+        let mut entries = Vec::with_capacity(pairs.len());
+        for (key, value) in pairs {
+            let pointer = self.string(key);
+            if let Some(pointer) = &pointer {
+                if let Err((problem, help)) = json_pointer(pointer) {
+                    let shown = if pointer.is_empty() { "\"\"" } else { pointer };
+                    let d = self
+                        .error(
+                            Code::BadJsonPointer,
+                            key.span,
+                            format!("`{shown}` is not a JSON pointer: {problem}"),
+                        )
+                        .with_label("not a JSON pointer")
+                        .with_help(help)
+                        .with_note(
+                            "a JSON pointer (RFC 6901) names one value of the body: `/healthy`, `/checks/0/status`; `~1` stands for `/` and `~0` for `~` in a key",
+                        );
+                    self.emit(d);
+                }
+            }
+            let expected = match &value.kind {
+                ExprKind::Path(Path {
+                    namespace: None,
+                    name,
+                    ..
+                }) if name.name == "null" => Val::Word("null".into()),
+                _ => match self.infer(value) {
+                    v @ (Val::Bool(_)
+                    | Val::Int(_)
+                    | Val::Float(_)
+                    | Val::Str(_)
+                    | Val::Opaque(Ty::Bool | Ty::Int | Ty::Float | Ty::Str)
+                    | Val::Error) => v,
+                    other => {
+                        let d = self
+                            .error(
+                                Code::TypeMismatch,
+                                value.span,
+                                format!(
+                                    "expected a JSON value for `{}`, found {}",
+                                    pointer.as_deref().unwrap_or("json"),
+                                    other.describe()
+                                ),
+                            )
+                            .with_label(format!("this is {}", other.describe()))
+                            .with_help(
+                                "write `true`, `false`, a number, a string known before the run, or `null`",
+                            );
+                        self.emit(d);
+                        Val::Error
+                    }
+                },
+            };
+            entries.push((pointer.unwrap_or_else(|| key.display()), expected));
+        }
+        Val::Map(entries)
     }
 
     /// E0401, with a hint for the usual slips (a number without its unit).
@@ -683,6 +749,10 @@ impl<'a> Checker<'a> {
             (Ty::Int, None) if matches!(found, Val::Quantity(..)) => {
                 Some("write a plain integer, without a unit".into())
             }
+            (Ty::Json, _) => Some(
+                "write a map from JSON pointers to the values expected there, e.g. `{\"/healthy\": true}`"
+                    .into(),
+            ),
             (Ty::Target(_), _) => Some(
                 "name a `target` (or a `service`), or write one inline such as `container(\"db\")`"
                     .into(),
@@ -1132,6 +1202,10 @@ pub fn compatible(value: &Val, ty: &Ty) -> bool {
         (Val::Quantity(d, _), Ty::Quantity(want)) => d == want,
         (Val::List(items), Ty::StrList) => items.iter().all(|v| compatible(v, &Ty::Str)),
         (Val::Map(entries), Ty::Map) => entries.iter().all(|(_, v)| compatible(v, &Ty::Str)),
+        // A map from a const: strings, under keys that are JSON pointers.
+        (Val::Map(entries), Ty::Json) => entries
+            .iter()
+            .all(|(k, v)| json_pointer(k).is_ok() && compatible(v, &Ty::Str)),
         (Val::Target { kind, .. }, Ty::Target(kinds)) => kinds.contains(kind),
         (Val::Word(_), Ty::Word(_)) => true,
         _ => false,
@@ -1182,4 +1256,28 @@ pub fn quantity_text(dimension: crate::syntax::ast::Dimension, value: f64) -> St
         Rate => format!("{value}/s"),
         Bandwidth => format!("{value}B/s"),
     }
+}
+
+/// Whether `text` is a JSON pointer (RFC 6901) naming a value inside a document: `/`
+/// then reference tokens separated by `/`, where `~` is only written as `~0` or `~1`.
+/// On failure, what is wrong and how to write it.
+pub fn json_pointer(text: &str) -> Result<(), (&'static str, String)> {
+    if !text.starts_with('/') {
+        let help = if text.is_empty() {
+            "name a value inside the body, such as `/healthy`".to_string()
+        } else {
+            format!("start it with `/`: `/{text}`")
+        };
+        return Err(("it does not start with `/`", help));
+    }
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '~' && !matches!(chars.next(), Some('0' | '1')) {
+            return Err((
+                "`~` is not followed by `0` or `1`",
+                "write `~0` for a `~` in a key and `~1` for a `/`".to_string(),
+            ));
+        }
+    }
+    Ok(())
 }

@@ -296,6 +296,7 @@ impl<'a> Checker<'a> {
                 Def::Decl(d) => &d.name,
                 Def::Template(t) => &t.name,
             };
+            self.refuse_percentile_name(name, def.noun());
             if let Some(first) = defs.get(name.name.as_str()) {
                 let first_span = first.def.name_span();
                 let d = self
@@ -309,6 +310,32 @@ impl<'a> Checker<'a> {
             defs.insert(&name.name, TopDef { def, module });
         }
         defs
+    }
+
+    /// A name such as `p0` or `p99` is lexed as a percentile wherever a value is
+    /// expected, so nothing could refer to what it names (E0209).
+    fn refuse_percentile_name(&mut self, name: &Ident, noun: &str) {
+        if !reads_as_percentile(&name.name) {
+            return;
+        }
+        let kind = noun.trim_start_matches("a ").trim_start_matches("fault ");
+        let word = kind.rsplit(' ').next().unwrap_or(kind);
+        let d = self
+            .error(
+                Code::PercentileName,
+                name.span,
+                format!("the name `{}` reads as a percentile", name.name),
+            )
+            .with_label(format!("{noun} named like a percentile"))
+            .with_help(format!(
+                "rename the {kind}, e.g. `{}_{word}` or a name that says what it is",
+                name.name
+            ))
+            .with_note(format!(
+                "`p` and digits (`p0` to `p100`) is a percentile wherever a value is written, so `{}` could never refer to this {kind}",
+                name.name
+            ));
+        self.emit(d);
     }
 
     /// Looks a path up: local frames (innermost first), the module, then its imports.
@@ -431,6 +458,11 @@ impl<'a> Checker<'a> {
     /// Adds a local name; reports duplicates in the frame and shadowing of file names.
     pub fn define_local(&mut self, name: &Ident, local: Local<'a>) {
         self.scope_epoch += 1;
+        let noun = match &local {
+            Local::Def(def) => def.noun(),
+            Local::Param(_) => "a template parameter",
+        };
+        self.refuse_percentile_name(name, noun);
         let frame = self.frames.last().expect("a frame is pushed");
         if let Some((_, first)) = frame.names.get(&name.name) {
             let first = *first;
@@ -479,6 +511,8 @@ impl<'a> Checker<'a> {
             .names
             .iter()
             .filter(|(name, _)| !frame.used.contains(*name))
+            // Nothing could use it: E0209 says so already.
+            .filter(|(name, _)| !reads_as_percentile(name))
             .filter_map(|(name, (local, span))| match local {
                 Local::Def(def) if !runs_unnamed(def) => Some((*span, name.clone(), def.noun())),
                 Local::Def(_) => None,
@@ -513,6 +547,7 @@ impl<'a> Checker<'a> {
         let mut unused: Vec<(Span, &'a str, &'static str)> = self.defs[self.module]
             .iter()
             .filter(|(name, _)| !self.used.contains(&(self.module, **name)))
+            .filter(|(name, _)| !reads_as_percentile(name))
             // Templates are a library's exports; services run whether referenced or not.
             .filter(|(_, def)| !matches!(def.def, Def::Template(_)) && !runs_unnamed(&def.def))
             .map(|(name, def)| (def.def.name_span(), *name, def.def.noun()))
@@ -536,4 +571,11 @@ impl<'a> Checker<'a> {
 /// names them, so they are never unused.
 fn runs_unnamed(def: &Def) -> bool {
     matches!(def, Def::Decl(d) if matches!(d.kind, DeclKind::Service | DeclKind::Probe))
+}
+
+/// Whether an identifier is lexed as a percentile in an expression: `p` then digits
+/// (`grammar/chaos.pest`, rule `percentile`).
+pub fn reads_as_percentile(name: &str) -> bool {
+    name.strip_prefix('p')
+        .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
 }

@@ -220,6 +220,7 @@ pub const CALLS: &[CallSpec] = &[
                 p("body_contains", Ty::Str),
                 p("headers", Ty::Map),
                 p("body", Ty::Str),
+                p("json", Ty::Json),
             ],
         ),
         &["every", "rate"],

@@ -36,6 +36,9 @@ pub enum Ty {
     StrList,
     /// `{"k": "v"}` with string values.
     Map,
+    /// `{"/json/pointer": VALUE}`: the values an `http` probe expects in a JSON body
+    /// (`true`, `false`, a number, a string or the word `null`).
+    Json,
     /// One of these words, written bare (`GET`, `SIGTERM`, `both`).
     Word(&'static [&'static str]),
     /// A target of one of these kinds (a service counts as a process).
@@ -65,6 +68,7 @@ impl Ty {
             Ty::Quantity(d) => a(noun(*d)),
             Ty::StrList => "a list of strings".into(),
             Ty::Map => "a map of strings".into(),
+            Ty::Json => "a map from JSON pointers to values".into(),
             Ty::Word(words) => one_of(words),
             Ty::Target(kinds) if kinds.len() == 1 => format!("a {} target", kinds[0].name()),
             Ty::Target(_) => "a target".into(),

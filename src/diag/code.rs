@@ -82,6 +82,8 @@ codes! {
     UnknownOption = "E0207", Error;
     /// A const defined in terms of itself, directly or through others.
     ConstCycle = "E0208", Error;
+    /// A name that reads as a percentile (`p0`…`p100`), so no value can refer to it.
+    PercentileName = "E0209", Error;
 
     /// A named argument that the call does not take.
     UnknownArgument = "E0301", Error;
@@ -102,6 +104,8 @@ codes! {
     BadComparison = "E0403", Error;
     /// A `proxy` whose upstream is its own listen address: it would connect to itself.
     ProxyLoop = "E0404", Error;
+    /// A key of an `http` probe's `json` that is not a JSON pointer (`/healthy`).
+    BadJsonPointer = "E0405", Error;
 
     /// A fault applied to a kind of target it cannot act on.
     UnsupportedTarget = "E0501", Error;

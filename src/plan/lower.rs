@@ -420,10 +420,12 @@ fn build(
     options: &Options,
     source: &str,
 ) -> Result<Plan, Vec<Diagnostic>> {
+    let docs = docs(checker);
     let mut lowering = Lowering {
         checker,
         sources,
         errors: Vec::new(),
+        docs,
     };
     let plan = lowering.plan(options, source);
     if lowering.errors.is_empty() {
@@ -437,6 +439,35 @@ struct Lowering<'c, 'a> {
     checker: &'c mut Checker<'a>,
     sources: &'c Sources,
     errors: Vec<Diagnostic>,
+    /// The `///` documentation of top-level items, by [`doc_key`].
+    docs: HashMap<String, String>,
+}
+
+/// Which documented item a key names: a declaration by its checker key, a scenario by
+/// its module and the position of its name.
+fn doc_key(module: usize, item: &ast::Item) -> Option<String> {
+    match &item.kind {
+        ItemKind::Decl(decl) => Some(Checker::decl_key(decl)),
+        ItemKind::Scenario(scenario) => Some(scenario_key(module, scenario.name.span)),
+        _ => None,
+    }
+}
+
+fn scenario_key(module: usize, name: Span) -> String {
+    format!("scenario@{module}:{}", name.start)
+}
+
+/// Every documented declaration and scenario of the run's files.
+fn docs(checker: &Checker) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for module in 0..checker.modules.len() {
+        for item in &checker.file(module).items {
+            if let (Some(doc), Some(key)) = (&item.doc, doc_key(module, item)) {
+                out.insert(key, doc.clone());
+            }
+        }
+    }
+    out
 }
 
 impl<'a> Lowering<'_, 'a> {
@@ -450,14 +481,15 @@ impl<'a> Lowering<'_, 'a> {
         for record in &records {
             scenarios.push(self.scenario(record, environment));
         }
-        let suites = self.suites();
+        let safety = self.safety(environment);
+        let suites = self.suites(safety.cooldown_ms);
         let mut plan = Plan {
             plan_version: PLAN_VERSION,
             source: source.to_string(),
             environment: environment.map(|(_, env)| env.name.name.clone()),
             params: self.params(options, environment),
             services: self.services(),
-            safety: self.safety(environment),
+            safety,
             scenarios,
             suites,
         };
@@ -565,6 +597,17 @@ impl<'a> Lowering<'_, 'a> {
         out
     }
 
+    /// Runs `f` on the checker as if in `module`, dropping the diagnostics it reports
+    /// (the check reported them already).
+    fn quietly<T>(&mut self, module: usize, f: impl FnOnce(&mut Checker<'a>) -> T) -> T {
+        let quiet = self.checker.diagnostics.len();
+        let saved = std::mem::replace(&mut self.checker.module, module);
+        let out = f(self.checker);
+        self.checker.module = saved;
+        self.checker.diagnostics.truncate(quiet);
+        out
+    }
+
     /// Evaluates a call's arguments in `module` (its problems were reported by the check).
     fn call_args(
         &mut self,
@@ -572,16 +615,11 @@ impl<'a> Lowering<'_, 'a> {
         call: &'a ast::Call,
         class: crate::check::signatures::CallClass,
     ) -> HashMap<&'static str, Val> {
-        let quiet = self.checker.diagnostics.len();
-        let saved = std::mem::replace(&mut self.checker.module, module);
-        let args = self
-            .checker
-            .check_call(call, class, true)
-            .map(|b| b.values())
-            .unwrap_or_default();
-        self.checker.module = saved;
-        self.checker.diagnostics.truncate(quiet);
-        args
+        self.quietly(module, |c| {
+            c.check_call(call, class, true)
+                .map(|b| b.values())
+                .unwrap_or_default()
+        })
     }
 
     fn safety(&mut self, environment: Option<(usize, &'a ast::Environment)>) -> Safety {
@@ -635,17 +673,14 @@ impl<'a> Lowering<'_, 'a> {
         let mut out = Vec::new();
         for item in &self.checker.file(module).items {
             if let ItemKind::Safety(block) = &item.kind {
-                let quiet = self.checker.diagnostics.len();
-                let saved = std::mem::replace(&mut self.checker.module, module);
-                out.push(self.checker.safety(block));
-                self.checker.module = saved;
-                self.checker.diagnostics.truncate(quiet);
+                out.push(self.quietly(module, |c| c.safety(block)));
             }
         }
         out
     }
 
-    fn suites(&mut self) -> Vec<Suite> {
+    /// Every suite; one without a `cooldown` of its own has the run's (`file_cooldown_ms`).
+    fn suites(&mut self, file_cooldown_ms: u64) -> Vec<Suite> {
         let mut out = Vec::new();
         for module in 0..self.checker.modules.len() {
             for item in &self.checker.file(module).items {
@@ -654,9 +689,10 @@ impl<'a> Lowering<'_, 'a> {
                 };
                 let mut plan_suite = Suite {
                     name: suite.name.name.clone(),
+                    doc: item.doc.clone(),
                     description: None,
                     scenarios: Vec::new(),
-                    cooldown_ms: 0,
+                    cooldown_ms: file_cooldown_ms,
                 };
                 for entry in &suite.entries {
                     match entry {
@@ -667,8 +703,12 @@ impl<'a> Lowering<'_, 'a> {
                             plan_suite.scenarios = names.iter().map(|n| n.display()).collect()
                         }
                         ast::SuiteEntry::Cooldown(expr, _) => {
-                            if let ast::ExprKind::Quantity(q) = &expr.kind {
-                                plan_suite.cooldown_ms = ns_to_ms(q.value);
+                            // A const or param is folded like any duration (its problems
+                            // were reported by the check).
+                            let cooldown =
+                                self.quietly(module, |c| c.duration(expr, "cooldown", true));
+                            if let Some(ns) = cooldown {
+                                plan_suite.cooldown_ms = ns_to_ms(ns);
                             }
                         }
                     }
@@ -684,6 +724,8 @@ impl<'a> Lowering<'_, 'a> {
         if let Some(name) = &options.suite {
             match plan.suites.iter().find(|s| s.name == *name) {
                 Some(suite) => {
+                    // The suite's cooldown is the pause between the scenarios of this run.
+                    plan.safety.cooldown_ms = suite.cooldown_ms;
                     let order = suite.scenarios.clone();
                     let mut selected = Vec::new();
                     for scenario in &order {
@@ -817,6 +859,10 @@ impl<'a> Lowering<'_, 'a> {
         };
         Scenario {
             name: record.name.clone(),
+            doc: self
+                .docs
+                .get(&scenario_key(record.module, record.span))
+                .cloned(),
             description: record.description.clone(),
             tags: record.tags.clone(),
             skipped,
@@ -848,7 +894,10 @@ impl<'a> Lowering<'_, 'a> {
             if let Some(probe) = self.checker.probes.get(&key).cloned() {
                 // A local probe hides a file-level one of the same name.
                 out.retain(|p| p.name != name);
-                out.push(self.probe(name, probe.kind, &probe.args, probe.module, probe.span));
+                let mut lowered =
+                    self.probe(name, probe.kind, &probe.args, probe.module, probe.span);
+                lowered.doc = self.docs.get(&key).cloned();
+                out.push(lowered);
             }
         }
         out
@@ -889,15 +938,17 @@ impl<'a> Lowering<'_, 'a> {
         self.checker.module = saved;
         match resolved?.def()? {
             Def::Decl(decl) if decl.kind == DeclKind::Probe => {
-                let record: ProbeRecord =
-                    self.checker.probes.get(&Checker::decl_key(decl))?.clone();
-                Some(self.probe(
+                let key = Checker::decl_key(decl);
+                let record: ProbeRecord = self.checker.probes.get(&key)?.clone();
+                let mut probe = self.probe(
                     path.display(),
                     record.kind,
                     &record.args,
                     record.module,
                     record.span,
-                ))
+                );
+                probe.doc = self.docs.get(&key).cloned();
+                Some(probe)
             }
             _ => None,
         }
@@ -930,6 +981,15 @@ impl<'a> Lowering<'_, 'a> {
                 body_contains: args.get("body_contains").map(|v| self.text(v)),
                 headers: self.text_map(args.get("headers")),
                 body: args.get("body").map(|v| self.text(v)),
+                json: match args.get("json") {
+                    Some(Val::Map(entries)) => Some(
+                        entries
+                            .iter()
+                            .map(|(pointer, value)| (pointer.clone(), expected_json(value)))
+                            .collect(),
+                    ),
+                    _ => None,
+                },
             },
             "tcp" => ProbeCheck::Tcp {
                 address: self.text_or_empty(args.get("address")),
@@ -948,6 +1008,7 @@ impl<'a> Lowering<'_, 'a> {
         };
         Probe {
             name,
+            doc: None,
             check,
             schedule,
             timeout_ms: args.get("timeout").map_or(5000, ms),
@@ -1045,6 +1106,7 @@ impl<'a> Lowering<'_, 'a> {
             return Target::Host;
         };
         let args = &record.args;
+        let doc = self.docs.get(key).cloned();
         match record.kind {
             TargetKind::Host => Target::Host,
             TargetKind::Process => Target::Process {
@@ -1061,6 +1123,7 @@ impl<'a> Lowering<'_, 'a> {
                     (_, _, _, name) => ProcessSelector::Name(self.text_or_empty(name)),
                 },
                 all: matches!(args.get("all"), Some(Val::Bool(true))),
+                doc,
             },
             TargetKind::Container => Target::Container {
                 name: record.name.clone(),
@@ -1069,16 +1132,19 @@ impl<'a> Lowering<'_, 'a> {
                     None => ContainerSelector::Name(self.text_or_empty(args.get("name"))),
                 },
                 docker_host: args.get("host").map(|v| self.text(v)),
+                doc,
             },
             TargetKind::Proxy => Target::Proxy {
                 name: record.name.clone(),
                 listen: self.text_or_empty(args.get("listen")),
                 upstream: self.text_or_empty(args.get("upstream")),
+                doc,
             },
             TargetKind::Interface => Target::Interface {
                 name: record.name.clone(),
                 device: self.text_or_empty(args.get("name")),
                 netns: args.get("netns").map(|v| self.text(v)),
+                doc,
             },
         }
     }
@@ -1147,11 +1213,7 @@ impl<'a> Lowering<'_, 'a> {
         module: usize,
         assertion: &'a ast::Assertion,
     ) -> Option<AssertionRecord> {
-        let quiet = self.checker.diagnostics.len();
-        let saved = std::mem::replace(&mut self.checker.module, module);
-        let condition = self.checker.condition(&assertion.condition);
-        self.checker.module = saved;
-        self.checker.diagnostics.truncate(quiet);
+        let condition = self.quietly(module, |c| c.condition(&assertion.condition));
         Some(AssertionRecord {
             condition: condition?,
             window: assertion.window.as_ref().map(|w| w.name.clone()),
@@ -1385,6 +1447,15 @@ fn int(value: &Val) -> Option<i64> {
     match value {
         Val::Int(i) => Some(*i),
         _ => None,
+    }
+}
+
+/// A value an `http` probe's `json` expects: `true`, `false`, a number, a string, or
+/// `null` (written as the word).
+fn expected_json(value: &Val) -> serde_json::Value {
+    match value {
+        Val::Word(w) if w == "null" => serde_json::Value::Null,
+        other => json_value(other),
     }
 }
 

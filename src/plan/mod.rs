@@ -105,22 +105,34 @@ pub enum Target {
         name: Option<String>,
         selector: ProcessSelector,
         all: bool,
+        /// The `///` documentation of its declaration.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        doc: Option<String>,
     },
     Container {
         name: Option<String>,
         selector: ContainerSelector,
         /// Docker endpoint; `null` means `DOCKER_HOST` or the default socket.
         docker_host: Option<Text>,
+        /// The `///` documentation of its declaration.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        doc: Option<String>,
     },
     Proxy {
         name: Option<String>,
         listen: Text,
         upstream: Text,
+        /// The `///` documentation of its declaration.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        doc: Option<String>,
     },
     Interface {
         name: Option<String>,
         device: Text,
         netns: Option<Text>,
+        /// The `///` documentation of its declaration.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        doc: Option<String>,
     },
 }
 
@@ -146,6 +158,9 @@ pub enum ContainerSelector {
 // No `deny_unknown_fields`: serde does not support it with `flatten`.
 pub struct Probe {
     pub name: String,
+    /// The `///` documentation of its declaration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
     #[serde(flatten)]
     pub check: ProbeCheck,
     pub schedule: Schedule,
@@ -164,6 +179,11 @@ pub enum ProbeCheck {
         body_contains: Option<Text>,
         headers: BTreeMap<String, Text>,
         body: Option<Text>,
+        /// JSON pointer (RFC 6901) → the value the JSON body must hold there (`true`,
+        /// `false`, a number, a string or `null`); absent when the body is not checked
+        /// as JSON.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        json: Option<BTreeMap<String, serde_json::Value>>,
     },
     Tcp {
         address: Text,
@@ -317,6 +337,9 @@ pub struct Assertion {
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     pub name: String,
+    /// The `///` documentation of its declaration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
     pub description: Option<String>,
     pub tags: Vec<String>,
     /// `Some` when the scenario is not run (e.g. outside the environment's allow-list).
@@ -453,6 +476,9 @@ pub enum Capability {
 #[serde(deny_unknown_fields)]
 pub struct Suite {
     pub name: String,
+    /// The `///` documentation of its declaration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
     pub description: Option<String>,
     pub scenarios: Vec<String>,
     pub cooldown_ms: u64,
@@ -462,6 +488,19 @@ pub struct Suite {
 pub fn schema() -> String {
     let schema = schemars::schema_for!(Plan);
     serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
+}
+
+impl Target {
+    /// The `///` documentation of the declared target, if any.
+    pub fn doc(&self) -> Option<&str> {
+        match self {
+            Target::Host => None,
+            Target::Process { doc, .. }
+            | Target::Container { doc, .. }
+            | Target::Proxy { doc, .. }
+            | Target::Interface { doc, .. } => doc.as_deref(),
+        }
+    }
 }
 
 impl Fault {

@@ -205,6 +205,18 @@ impl View {
         }
     }
 
+    /// A `///` documentation, each of its lines wrapped at `indent`, dimmed.
+    fn doc(&mut self, indent: usize, doc: &str) {
+        let first = " ".repeat(indent);
+        for line in doc.lines() {
+            if line.trim().is_empty() {
+                self.out.push('\n');
+            } else {
+                self.wrapped(&first, indent, line, Style::Dim);
+            }
+        }
+    }
+
     /// `key` in the header's key column, then `value` wrapped after it.
     fn key_value(&mut self, key: &str, value: &str) {
         let first = format!("{key:<KEY_WIDTH$}");
@@ -419,6 +431,9 @@ impl View {
         if let Some(description) = &scenario.description {
             self.wrapped("  ", 2, description, Style::Plain);
         }
+        if let Some(doc) = &scenario.doc {
+            self.doc(2, doc);
+        }
         let key = |k: &str| format!("  {k:<8}");
         if !scenario.tags.is_empty() {
             self.wrapped(&key("tags"), 10, &scenario.tags.join(", "), Style::Plain);
@@ -464,6 +479,19 @@ impl View {
     /// One line per step: name, fault and target in columns when they fit, else wrapped.
     fn steps(&mut self, steps: &[Step]) {
         let g = self.g;
+        // A target's documentation, under the first step that acts on it.
+        let mut documented: Vec<&str> = Vec::new();
+        let docs: Vec<Option<&str>> = steps
+            .iter()
+            .map(|step| {
+                let doc = step.target.doc()?;
+                if documented.contains(&doc) {
+                    return None;
+                }
+                documented.push(doc);
+                Some(doc)
+            })
+            .collect();
         let rows: Vec<(&str, String, String, Style)> = steps
             .iter()
             .map(|step| {
@@ -483,7 +511,7 @@ impl View {
         let table = 4 + name_width + 2 + fault_width + 2 + target_width <= self.width;
         let name_width = name_width.min(self.width / 4);
         let indent = 4 + name_width + 2;
-        for (name, fault, on, style) in &rows {
+        for ((name, fault, on, style), doc) in rows.iter().zip(docs) {
             let mut first = format!("    {}  ", pad(name, name_width));
             if width_of(&first) > indent {
                 self.line(&format!("    {name}"), *style);
@@ -496,6 +524,9 @@ impl View {
             } else {
                 self.wrapped(&first, indent + 2, fault, *style);
                 self.wrapped(&" ".repeat(indent), indent + 2, on, *style);
+            }
+            if let Some(doc) = doc {
+                self.doc(indent + 2, doc);
             }
         }
     }
@@ -522,6 +553,9 @@ impl View {
             } else {
                 self.wrapped(&first, indent + 2, &check, Style::Plain);
                 self.wrapped(&" ".repeat(indent + 2), indent + 2, &schedule, Style::Plain);
+            }
+            if let Some(doc) = &probe.doc {
+                self.doc(indent + 2, doc);
             }
         }
     }
@@ -638,6 +672,9 @@ impl View {
                 None => suite.name.clone(),
             };
             self.wrapped("  ", 4, &head, Style::Bold);
+            if let Some(doc) = &suite.doc {
+                self.doc(4, doc);
+            }
             let digits = suite.scenarios.len().to_string().len();
             for (i, name) in suite.scenarios.iter().enumerate() {
                 let first = format!("    {:>digits$}. ", i + 1);
@@ -1254,6 +1291,7 @@ fn target(target: &Target, g: &Glyphs) -> String {
             name,
             selector,
             all,
+            ..
         } => {
             let (what, value) = match selector {
                 ProcessSelector::Pid(pid) => ("pid", pid.to_string()),
@@ -1277,6 +1315,7 @@ fn target(target: &Target, g: &Glyphs) -> String {
             name,
             selector,
             docker_host,
+            ..
         } => {
             let selected = match selector {
                 ContainerSelector::Name(n) => text_of(n),
@@ -1295,6 +1334,7 @@ fn target(target: &Target, g: &Glyphs) -> String {
             name,
             listen,
             upstream,
+            ..
         } => {
             let route = format!("{}{}{}", text_of(listen), g.arrow, text_of(upstream));
             match name {
@@ -1306,6 +1346,7 @@ fn target(target: &Target, g: &Glyphs) -> String {
             name,
             device,
             netns,
+            ..
         } => {
             let device = text_of(device);
             let mut out = match name {
@@ -1341,6 +1382,7 @@ fn probe_check(probe: &Probe, g: &Glyphs) -> String {
             body_contains,
             headers,
             body,
+            json,
         } => {
             let mut out = format!("http {method} {}", text_of(url));
             if status.0 == status.1 {
@@ -1350,6 +1392,13 @@ fn probe_check(probe: &Probe, g: &Glyphs) -> String {
             }
             if let Some(needle) = body_contains {
                 out.push_str(&format!(" and a body containing {:?}", text_of(needle)));
+            }
+            if let Some(json) = json {
+                let holds: Vec<String> = json
+                    .iter()
+                    .map(|(pointer, value)| format!("{pointer} = {value}"))
+                    .collect();
+                out.push_str(&format!(" and a JSON body with {}", holds.join(", ")));
             }
             for (name, value) in headers {
                 out.push_str(&format!(", header {name}: {}", text_of(value)));

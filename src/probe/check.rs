@@ -67,6 +67,8 @@ pub struct Http {
     /// Inclusive range of accepted statuses.
     status: (u16, u16),
     body_contains: Option<String>,
+    /// JSON pointer → the value the body, read as JSON, must hold there.
+    json: Vec<(String, serde_json::Value)>,
 }
 
 /// A check ready to be sampled.
@@ -92,6 +94,7 @@ impl Prepared {
                 body_contains,
                 headers,
                 body,
+                json,
             } => {
                 let url = reqwest::Url::parse(&resolve(url)?)
                     // The URL may hold an environment value: do not print it.
@@ -117,6 +120,11 @@ impl Prepared {
                     body: body.as_ref().map(resolve).transpose()?,
                     status: *status,
                     body_contains: body_contains.as_ref().map(resolve).transpose()?,
+                    json: json
+                        .iter()
+                        .flatten()
+                        .map(|(pointer, value)| (pointer.clone(), value.clone()))
+                        .collect(),
                 })))
             }
             ProbeCheck::Tcp { address } => Ok(Prepared::Tcp {
@@ -163,6 +171,7 @@ impl Prepared {
                     body,
                     status,
                     body_contains,
+                    json,
                 } = http.as_ref();
                 let mut request = client
                     .request(method.clone(), url.clone())
@@ -187,6 +196,7 @@ impl Prepared {
                     })?;
                     match body_contains {
                         Some(needle) if !contains(&text, needle.as_bytes()) => Err(Outcome::Body),
+                        _ if !json_holds(&text, json) => Err(Outcome::Body),
                         _ => Ok(()),
                     }
                 };
@@ -253,6 +263,25 @@ pub(super) fn classify(e: reqwest::Error) -> Outcome {
     }
 }
 
+/// Whether `body` is JSON holding every expected value at its pointer (nothing to
+/// check: always). Numbers compare by value, so `1` matches `1.0`.
+fn json_holds(body: &[u8], expected: &[(String, serde_json::Value)]) -> bool {
+    if expected.is_empty() {
+        return true;
+    }
+    let Ok(document) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return false;
+    };
+    expected.iter().all(|(pointer, want)| {
+        document
+            .pointer(pointer)
+            .is_some_and(|found| match (found.as_f64(), want.as_f64()) {
+                (Some(a), Some(b)) => a == b,
+                _ => found == want,
+            })
+    })
+}
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
 }
@@ -276,6 +305,7 @@ mod tests {
             body_contains: None,
             headers: BTreeMap::new(),
             body: None,
+            json: None,
         }
     }
 
@@ -334,6 +364,7 @@ mod tests {
             body_contains: None,
             headers: BTreeMap::new(),
             body: None,
+            json: None,
         };
         let bad_method = with(lit("http://127.0.0.1/"), "GE T");
         let err = Prepared::prepare(&bad_method).unwrap_err();
@@ -366,6 +397,7 @@ mod tests {
                 body_contains: None,
                 headers: BTreeMap::new(),
                 body: None,
+                json: None,
             },
             other => other,
         };
@@ -377,6 +409,7 @@ mod tests {
             body_contains: Some(lit(needle)),
             headers: BTreeMap::new(),
             body: None,
+            json: None,
         };
         assert_eq!(sample(&body_check("hello"), 2_000).await, Outcome::Ok);
         assert_eq!(sample(&body_check("goodbye"), 2_000).await, Outcome::Body);
@@ -420,6 +453,7 @@ mod tests {
             body_contains: None,
             headers,
             body: Some(lit("ping-body")),
+            json: None,
         };
         assert_eq!(sample(&check, 2_000).await, Outcome::Ok);
         let requests = server.requests();
@@ -428,6 +462,60 @@ mod tests {
         assert!(r.starts_with("post /ok http/1.1\r\n"), "{r}");
         assert!(r.contains("\r\nx-token: tok-123\r\n"), "{r}");
         assert!(r.ends_with("\r\n\r\nping-body"), "{r}");
+    }
+
+    #[tokio::test]
+    async fn http_json_body_holds_the_expected_values() {
+        let server = TestServer::start().await;
+        // `/api/v1/query` answers whatever was set last.
+        let url = server.url("/api/v1/query");
+        let expect = |pairs: &[(&str, serde_json::Value)]| ProbeCheck::Http {
+            url: lit(&url),
+            method: "GET".into(),
+            status: (200, 200),
+            body_contains: None,
+            headers: BTreeMap::new(),
+            body: None,
+            json: Some(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect(),
+            ),
+        };
+        let healthy = expect(&[("/healthy", serde_json::json!(true))]);
+        server.set_query_answer(200, r#"{"healthy": true, "version": "1.2"}"#);
+        assert_eq!(sample(&healthy, 2_000).await, Outcome::Ok);
+        server.set_query_answer(200, r#"{"healthy": false}"#);
+        assert_eq!(sample(&healthy, 2_000).await, Outcome::Body);
+        // A missing pointer, a value of another type, a body that is not JSON.
+        server.set_query_answer(200, r#"{"status": "up"}"#);
+        assert_eq!(sample(&healthy, 2_000).await, Outcome::Body);
+        server.set_query_answer(200, r#"{"healthy": "true"}"#);
+        assert_eq!(sample(&healthy, 2_000).await, Outcome::Body);
+        server.set_query_answer(200, "healthy: true");
+        assert_eq!(sample(&healthy, 2_000).await, Outcome::Body);
+        // The status is checked first: a 503 with a healthy body is a status failure.
+        server.set_query_answer(503, r#"{"healthy": true}"#);
+        assert_eq!(sample(&healthy, 2_000).await, Outcome::Status);
+        // Every pointer must hold: nested keys, array indices, escapes, numbers by
+        // value, strings and null.
+        let several = expect(&[
+            ("/checks/0/ok", serde_json::json!(true)),
+            ("/a~1b", serde_json::json!(1)),
+            ("/m~0n", serde_json::json!("x")),
+            ("/gone", serde_json::Value::Null),
+        ]);
+        server.set_query_answer(
+            200,
+            r#"{"checks": [{"ok": true}], "a/b": 1.0, "m~n": "x", "gone": null}"#,
+        );
+        assert_eq!(sample(&several, 2_000).await, Outcome::Ok);
+        server.set_query_answer(
+            200,
+            r#"{"checks": [{"ok": true}], "a/b": 2, "m~n": "x", "gone": null}"#,
+        );
+        assert_eq!(sample(&several, 2_000).await, Outcome::Body);
     }
 
     #[tokio::test]

@@ -247,6 +247,7 @@ mod tests {
             body_contains: None,
             headers: BTreeMap::new(),
             body: None,
+            json: None,
         };
         match Prepared::prepare(&check) {
             Ok(p) => Arc::new(p),

@@ -96,6 +96,9 @@ pub struct ServiceResult {
 #[serde(deny_unknown_fields)]
 pub struct ScenarioResult {
     pub name: String,
+    /// The scenario's `///` documentation, from the plan.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub doc: Option<String>,
     pub verdict: Verdict,
     /// Why, in one sentence, for every verdict but `passed`.
     pub reason: Option<String>,

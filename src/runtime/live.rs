@@ -271,6 +271,7 @@ mod tests {
         assert!(live.render().contains("chaosc_scenario_phase"));
         let ended = ScenarioResult {
             name: "a \"quoted\"".into(),
+            doc: None,
             verdict: crate::report::results::Verdict::Passed,
             reason: None,
             started_at: None,

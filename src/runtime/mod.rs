@@ -386,6 +386,7 @@ fn mark_error(results: &mut RunResults, scenario: &str, reason: String) {
 fn not_run(s: &crate::plan::Scenario, verdict: Verdict, reason: String) -> ScenarioResult {
     ScenarioResult {
         name: s.name.clone(),
+        doc: s.doc.clone(),
         verdict,
         reason: Some(reason),
         started_at: None,

@@ -86,6 +86,7 @@ fn ms(d: Duration) -> f64 {
 pub async fn run(plan: &Plan, s: &Scenario, shared: &Shared) -> ScenarioResult {
     let mut result = ScenarioResult {
         name: s.name.clone(),
+        doc: s.doc.clone(),
         verdict: Verdict::Passed,
         reason: None,
         started_at: Some(journal::now_rfc3339()),

@@ -124,6 +124,7 @@ impl Pair {
 
     fn target(&self) -> Target {
         Target::Interface {
+            doc: None,
             name: Some("link".to_string()),
             device: Text::Literal(self.dev_a.clone()),
             netns: Some(Text::Literal(self.a.clone())),
@@ -710,6 +711,7 @@ fn preflight_names_a_missing_namespace_or_device() {
         return;
     }
     let missing_ns = Target::Interface {
+        doc: None,
         name: None,
         device: Text::Literal("eth0".to_string()),
         netns: Some(Text::Literal("chaosc-no-such-namespace".to_string())),
@@ -728,6 +730,7 @@ fn preflight_names_a_missing_namespace_or_device() {
         "network namespace `chaosc-no-such-namespace` does not exist"
     );
     let missing_dev = Target::Interface {
+        doc: None,
         name: None,
         device: Text::Literal("nodev0".to_string()),
         netns: Some(Text::Literal(pair.a.clone())),

@@ -30,3 +30,7 @@ mod database_container;
 mod metrics_out;
 // `prometheus` probes.
 mod prometheus;
+// Suites: order and cooldown (issue 12).
+mod suites;
+// `http` probes that check a JSON body (issue 12).
+mod json_health;

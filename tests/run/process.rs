@@ -149,6 +149,7 @@ fn step(fault: Fault, target: Target) -> Step {
 
 fn process(selector: ProcessSelector, all: bool) -> Target {
     Target::Process {
+        doc: None,
         name: None,
         selector,
         all,

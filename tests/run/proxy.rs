@@ -120,6 +120,7 @@ impl Rig {
 
     fn target(&self) -> Target {
         Target::Proxy {
+            doc: None,
             name: Some("edge".into()),
             listen: Text::Literal(self.proxy.listen.to_string()),
             upstream: Text::Literal(self.proxy.upstream().to_string()),
@@ -530,6 +531,7 @@ fn a_fault_on_a_proxy_without_traffic_did_not_take_effect() {
 fn a_proxy_that_is_not_running_cannot_be_prepared() {
     let _shared = super::support::shared();
     let target = Target::Proxy {
+        doc: None,
         name: None,
         listen: Text::Literal("127.0.0.1:1".into()),
         upstream: Text::Literal("127.0.0.1:2".into()),
@@ -559,11 +561,13 @@ fn a_proxy_that_cannot_bind_its_address_is_an_error_and_nothing_is_left_listenin
     let free_addr = free.local_addr().expect("an address");
     drop(free);
     let target = |listen: SocketAddr| Target::Proxy {
+        doc: None,
         name: None,
         listen: Text::Literal(listen.to_string()),
         upstream: Text::Literal("127.0.0.1:9".into()),
     };
     let scenario = chaosc::plan::Scenario {
+        doc: None,
         name: "bind".into(),
         description: None,
         tags: Vec::new(),
@@ -959,6 +963,7 @@ fn a_proxy_whose_upstream_is_itself_is_refused() {
         (format!("0.0.0.0:{port}"), format!("localhost:{port}")),
     ] {
         let target = Target::Proxy {
+            doc: None,
             name: None,
             listen: Text::Literal(listen.clone()),
             upstream: Text::Literal(upstream.clone()),

@@ -487,6 +487,7 @@ fn stress_on_a_process_is_refused_honestly() {
     );
     // (Stress on a container is the container injector's: tests/run/container.rs.)
     step.target = Target::Process {
+        doc: None,
         name: Some("db".to_string()),
         selector: chaosc::plan::ProcessSelector::Pid(1),
         all: false,

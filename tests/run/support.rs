@@ -65,7 +65,8 @@ pub fn cpu_seconds(pid: u32) -> Option<f64> {
 
 /// An HTTP server on 127.0.0.1 whose health is switched by files in a folder, so that a
 /// scenario's own `exec` steps (`touch`, `rm`) make it fail for exact windows:
-/// `fail` present → 503; `stall` present → the answer waits until it is removed.
+/// `fail` present → 503; `stall` present → the answer waits until it is removed;
+/// `body` present → its content is the answer's body (else `ok`).
 pub struct FlagServer {
     pub port: u16,
     pub dir: tempfile::TempDir,
@@ -113,10 +114,13 @@ impl FlagServer {
                     } else {
                         "200 OK"
                     };
+                    let body = std::fs::read(flags.join("body")).unwrap_or_else(|_| b"ok".to_vec());
                     let _ = write!(
                         conn,
-                        "HTTP/1.1 {status}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
                     );
+                    let _ = conn.write_all(&body);
                 });
             }
         });
@@ -233,17 +237,26 @@ pub fn run_confirmed(
     reports: &std::path::Path,
     limit: std::time::Duration,
 ) -> Ran {
-    chaosc(
-        dir,
-        &[
-            "run",
-            file.to_str().unwrap_or(""),
-            "--yes",
-            "--report-dir",
-            reports.to_str().unwrap_or(""),
-        ],
-        limit,
-    )
+    run_confirmed_with(dir, file, reports, &[], limit)
+}
+
+/// [`run_confirmed`] with more arguments (`--suite NAME` …).
+pub fn run_confirmed_with(
+    dir: &std::path::Path,
+    file: &std::path::Path,
+    reports: &std::path::Path,
+    extra: &[&str],
+    limit: std::time::Duration,
+) -> Ran {
+    let mut args = vec![
+        "run",
+        file.to_str().unwrap_or(""),
+        "--yes",
+        "--report-dir",
+        reports.to_str().unwrap_or(""),
+    ];
+    args.extend_from_slice(extra);
+    chaosc(dir, &args, limit)
 }
 
 /// `results.json` of a report folder.

@@ -191,6 +191,9 @@ pub fn program(legacy: &Legacy) -> String {
     if let Some(timeout) = health.timeout {
         args.push(format!("timeout: {}", duration(timeout)));
     }
+    // The legacy runner counted a check healthy only with a 200 and `"healthy": true`.
+    args.push("status: 200".to_string());
+    args.push("json: {\"/healthy\": true}".to_string());
     let _ = writeln!(out, "probe {PROBE} = http({})", args.join(", "));
 
     // File-level SLO defaults.

@@ -63,6 +63,7 @@ fn http_probe(
     status: (u16, u16),
 ) -> Probe {
     Probe {
+        doc: None,
         name: name.into(),
         check: ProbeCheck::Http {
             url: lit(url),
@@ -71,6 +72,7 @@ fn http_probe(
             body_contains: None,
             headers: BTreeMap::new(),
             body: None,
+            json: None,
         },
         schedule,
         timeout_ms,
@@ -93,6 +95,7 @@ fn sample_plan() -> Plan {
         (200, 399),
     );
     let edge = Target::Proxy {
+        doc: None,
         name: Some("edge".into()),
         listen: lit("127.0.0.1:18081"),
         upstream: lit("127.0.0.1:18080"),
@@ -109,6 +112,7 @@ fn sample_plan() -> Plan {
         origin: origin(Level::File, DB, 9, 3),
     };
     let quickstart = Scenario {
+        doc: None,
         name: "Web server under CPU load and latency".into(),
         description: Some("CPU hog for 10s, then 150ms of added latency for 10s".into()),
         tags: vec!["smoke".into()],
@@ -247,11 +251,13 @@ fn sample_plan() -> Plan {
         (200, 299),
     );
     let db = Target::Container {
+        doc: None,
         name: Some("db".into()),
         selector: ContainerSelector::Name(lit("postgres")),
         docker_host: None,
     };
     let outage = Scenario {
+        doc: None,
         name: "Database Brief Outage".into(),
         description: Some("Brief database downtime to test connection pooling".into()),
         tags: vec!["infrastructure".into(), "destructive".into()],
@@ -343,6 +349,7 @@ fn sample_plan() -> Plan {
         span: span(DB, 14, 1),
     };
     let skipped = Scenario {
+        doc: None,
         name: "Medium CPU Stress".into(),
         description: Some("CPU exhaustion with 4 workers".into()),
         tags: vec![],
@@ -434,6 +441,7 @@ fn sample_plan() -> Plan {
         },
         scenarios: vec![quickstart, outage, skipped],
         suites: vec![Suite {
+            doc: None,
             name: "smoke_test".into(),
             description: Some("Quick smoke test with light chaos".into()),
             scenarios: vec![
@@ -762,6 +770,7 @@ fn faults_and_targets_in_words() {
         (Target::Host, "host"),
         (
             Target::Process {
+                doc: None,
                 name: Some("web".into()),
                 selector: ProcessSelector::Service("web".into()),
                 all: false,
@@ -770,6 +779,7 @@ fn faults_and_targets_in_words() {
         ),
         (
             Target::Process {
+                doc: None,
                 name: None,
                 selector: ProcessSelector::Name(lit("nginx")),
                 all: true,
@@ -778,6 +788,7 @@ fn faults_and_targets_in_words() {
         ),
         (
             Target::Container {
+                doc: None,
                 name: None,
                 selector: ContainerSelector::Name(lit("postgres")),
                 docker_host: None,
@@ -786,6 +797,7 @@ fn faults_and_targets_in_words() {
         ),
         (
             Target::Container {
+                doc: None,
                 name: Some("db".into()),
                 selector: ContainerSelector::Label(lit("app=db")),
                 docker_host: Some(Text::Env {
@@ -796,6 +808,7 @@ fn faults_and_targets_in_words() {
         ),
         (
             Target::Proxy {
+                doc: None,
                 name: Some("edge".into()),
                 listen: lit("127.0.0.1:18081"),
                 upstream: lit("127.0.0.1:8080"),
@@ -804,6 +817,7 @@ fn faults_and_targets_in_words() {
         ),
         (
             Target::Interface {
+                doc: None,
                 name: None,
                 device: lit("eth0"),
                 netns: Some(lit("blue")),

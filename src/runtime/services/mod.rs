@@ -95,6 +95,7 @@ pub async fn start(service: &Service, report_dir: &Path) -> Result<Running, Stri
                 body_contains: None,
                 headers: Default::default(),
                 body: None,
+                json: None,
             })
             .map_err(|e| format!("service `{}`: {e}", service.name))?,
         )),
