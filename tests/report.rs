@@ -300,6 +300,7 @@ fn fixture() -> RunResults {
         Some("1 warn assertion failed"),
     );
     warned.probes = vec![probe(HOSTILE)];
+    warned.doc = Some("What it checks: a|b `tick` <p99> & *this*\n| then more".to_string());
     warned.steps[0].name = HOSTILE.to_string();
     warned.assertions.push(assertion(
         "latency(home, p99) <= 250ms during chaos",

@@ -153,6 +153,9 @@ fn scenario(out: &mut String, s: &ScenarioResult) {
         verdict_class(s.verdict),
         s.verdict.as_str()
     );
+    if let Some(doc) = &s.doc {
+        let _ = writeln!(out, "<p class=\"muted\">{}</p>", escape(doc));
+    }
     if let Some(reason) = &s.reason {
         let _ = writeln!(out, "<p>{}</p>", escape(reason));
     }

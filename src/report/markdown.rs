@@ -234,6 +234,13 @@ fn summary(out: &mut String, r: &RunResults) {
 
 fn scenario_section(out: &mut String, s: &ScenarioResult) {
     let _ = writeln!(out, "## {}: {}\n", escape_line(&s.name), verdict(s.verdict));
+    if let Some(doc) = &s.doc {
+        // The scenario's `///` documentation, as a quote.
+        for line in doc.lines() {
+            let _ = writeln!(out, "> {}", escape_prose(line));
+        }
+        out.push('\n');
+    }
     if let Some(reason) = &s.reason {
         let _ = writeln!(out, "{}\n", escape_prose(reason));
     }
