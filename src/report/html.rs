@@ -326,7 +326,8 @@ fn chart(out: &mut String, s: &ScenarioResult, probe: &ProbeResult) {
             "<line x1=\"{LEFT}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"{colour}\" stroke-dasharray=\"5 3\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" fill=\"{colour}\">{}{}</text>",
             LEFT + plot_w,
             LEFT + 4.0,
-            y - 3.0,
+            // Under the line: above it, a threshold near the top meets the phase names.
+            y + 11.0,
             escape(&t.label),
             if t.warn { " (warn)" } else { "" }
         );
