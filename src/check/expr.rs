@@ -56,6 +56,8 @@ impl<'a> Checker<'a> {
             ExprKind::Float(f) => Val::Float(*f),
             ExprKind::Bool(b) => Val::Bool(*b),
             ExprKind::String(s) => self.string_value(s),
+            // Its unit was reported when it was parsed (E0103, E0104).
+            ExprKind::Quantity(q) if q.malformed => Val::Error,
             ExprKind::Quantity(q) => {
                 let (max, allowed) = max_quantity(q.dimension);
                 if q.value.abs() > max {

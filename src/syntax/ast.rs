@@ -426,4 +426,7 @@ pub struct Quantity {
     pub value: f64,
     /// The source text, kept so that the formatter prints `1m30s` as written.
     pub text: String,
+    /// A unit did not parse or the units do not combine (E0103, E0104): the value is
+    /// meaningless and the checker stays quiet about it, so one mistake is one diagnostic.
+    pub malformed: bool,
 }
