@@ -5,7 +5,7 @@ use super::scope::{Checker, Def, Local, Resolved};
 use super::signatures::{self, CallClass, CallSpec, Limit, ParamSpec};
 use super::types::{ParamTy, TargetKind, Ty, Val};
 use crate::diag::{suggest, Code, Span};
-use crate::plan::Text;
+use crate::shared::Text;
 use crate::syntax::ast::*;
 use std::collections::HashMap;
 

@@ -279,40 +279,8 @@ pub struct Assertion {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CompareOp {
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    Eq,
-    Ne,
-}
-
-impl CompareOp {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CompareOp::Lt => "<",
-            CompareOp::Le => "<=",
-            CompareOp::Gt => ">",
-            CompareOp::Ge => ">=",
-            CompareOp::Eq => "==",
-            CompareOp::Ne => "!=",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<CompareOp> {
-        Some(match s {
-            "<" => CompareOp::Lt,
-            "<=" => CompareOp::Le,
-            ">" => CompareOp::Gt,
-            ">=" => CompareOp::Ge,
-            "==" => CompareOp::Eq,
-            "!=" => CompareOp::Ne,
-            _ => return None,
-        })
-    }
-}
+/// `< <= > >= == !=`: shared with the `expect` of a `prometheus` probe.
+pub use crate::shared::comparison::CompareOp;
 
 /// `KIND(args)`.
 #[derive(Debug, Clone, PartialEq)]
