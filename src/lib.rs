@@ -11,5 +11,6 @@ pub mod plan;
 pub mod probe;
 pub mod report;
 pub mod runtime;
+pub mod shared;
 pub mod stdlib;
 pub mod syntax;

@@ -21,13 +21,7 @@ fn render(path: &Path) -> Vec<String> {
     checked
         .diagnostics
         .iter()
-        .map(|d| {
-            chaosc::diag::render::short(d, &checked.sources)
-                + &d.help
-                    .clone()
-                    .map(|h| format!(" (help: {h})"))
-                    .unwrap_or_default()
-        })
+        .map(|d| chaosc::diag::render::short(d, &checked.sources))
         .collect()
 }
 

@@ -154,15 +154,41 @@ fn check_short_format_is_one_exact_line_per_diagnostic() {
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(lines.len(), 1, "only the diagnostic, no summary: {out:?}");
     let prefix = "bad.chaos:3:3: error[E0101]: ";
-    let message = lines[0]
+    let rest = lines[0]
         .strip_prefix(prefix)
         .expect("path:line:col: severity[CODE]: ");
-    // The message is exactly the one the JSON format carries.
+    // The message and the help are exactly the ones the JSON format carries.
     let json = run(dir.path(), &["check", "--format", "json", "bad.chaos"]);
     let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let message = match doc["diagnostics"][0]["help"].as_str() {
+        Some(help) => rest
+            .strip_suffix(&format!(" (help: {help})"))
+            .expect("the help closes the line"),
+        None => rest,
+    };
     assert_eq!(doc["diagnostics"][0]["message"], message);
     assert!(!message.is_empty() && !message.ends_with('.'), "{message}");
     assert_eq!(out.stderr, "");
+}
+
+/// A newcomer's `timeout: 1sec` is one diagnostic, the unit's, and the short format
+/// (pre-commit hooks, editors) keeps its help on the same line.
+#[test]
+fn check_short_format_shows_the_help_of_a_misspelt_unit_once() {
+    assert_check_fails_with(
+        "first.chaos",
+        "probe health = http(\"http://127.0.0.1:8080/\", every: 2s, timeout: 1sec)\n",
+        "first.chaos:1:68: error[E0103]: unknown unit `sec` (help: did you mean `1s`?)\n",
+    );
+}
+
+/// `chaosc check --format short NAME`, on a file `NAME` holding `text` alone in a
+/// folder, exits 1 and prints exactly `short`.
+fn assert_check_fails_with(name: &str, text: &str, short: &str) {
+    let dir = temp();
+    write(dir.path(), name, text);
+    let out = run(dir.path(), &["check", "--format", "short", name]);
+    assert_eq!((out.code, out.stdout.as_str()), (1, short), "{out:?}");
 }
 
 #[test]
@@ -299,11 +325,11 @@ fn imports_of_special_files_are_refused_at_the_import() {
     assert_eq!(
         lines,
         [
-            "main.chaos:1:8: error[E0801]: cannot import `/dev/zero`: not a `.chaos` file",
-            "main.chaos:2:8: error[E0801]: cannot import `/proc/self/environ`: not a `.chaos` file",
-            "main.chaos:3:8: error[E0801]: cannot import `./fifo.chaos`: not a regular file (a named pipe)",
-            "main.chaos:4:8: error[E0801]: cannot import `./zero.chaos`: not a regular file (a character device)",
-            "main.chaos:5:8: error[E0801]: cannot import `./environ.chaos`: the file is not text (it contains a NUL byte)",
+            "main.chaos:1:8: error[E0801]: cannot import `/dev/zero`: not a `.chaos` file (help: import a `.chaos` file, such as `./common.chaos`, or a standard module, `std/NAME`)",
+            "main.chaos:2:8: error[E0801]: cannot import `/proc/self/environ`: not a `.chaos` file (help: import a `.chaos` file, such as `./common.chaos`, or a standard module, `std/NAME`)",
+            "main.chaos:3:8: error[E0801]: cannot import `./fifo.chaos`: not a regular file (a named pipe) (help: relative imports resolve against the importing file's folder; standard modules start with `std/`)",
+            "main.chaos:4:8: error[E0801]: cannot import `./zero.chaos`: not a regular file (a character device) (help: relative imports resolve against the importing file's folder; standard modules start with `std/`)",
+            "main.chaos:5:8: error[E0801]: cannot import `./environ.chaos`: the file is not text (it contains a NUL byte) (help: relative imports resolve against the importing file's folder; standard modules start with `std/`)",
         ],
         "{out:?}"
     );
@@ -329,7 +355,7 @@ fn doubling_interpolations_are_refused_quickly() {
     let took = started.elapsed();
     assert_eq!(
         out.stdout,
-        "double.chaos:20:13: error[E1003]: the string is longer than 1 MiB once interpolated\n",
+        "double.chaos:20:13: error[E1003]: the string is longer than 1 MiB once interpolated (help: interpolate shorter values: a string holds at most 1 MiB)\n",
         "{out:?}"
     );
     assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
@@ -337,17 +363,10 @@ fn doubling_interpolations_are_refused_quickly() {
 
 #[test]
 fn const_cycles_are_errors() {
-    let dir = temp();
-    write(
-        dir.path(),
+    assert_check_fails_with(
         "cycle.chaos",
         "const a = \"${b}\"\nconst b = \"${a}\"\nprobe p = http(\"http://127.0.0.1:1/${a}\")\nscenario \"s\" {\n  baseline 5s\n  slo {\n    availability(p) >= 99%\n  }\n}\n",
-    );
-    let out = run(dir.path(), &["check", "--format", "short", "cycle.chaos"]);
-    assert_eq!(out.code, 1, "{out:?}");
-    assert_eq!(
-        out.stdout,
-        "cycle.chaos:2:14: error[E0208]: `a` is defined in terms of itself: `a` → `b` → `a`\n"
+        "cycle.chaos:2:14: error[E0208]: `a` is defined in terms of itself: `a` → `b` → `a` (help: give one of `a`, `b` a value that does not use the others)\n",
     );
 }
 
@@ -418,7 +437,7 @@ fn proxies_on_every_interface_warn_and_proxies_to_themselves_are_errors() {
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(
         out.stdout,
-        "open.chaos:1:21: warning[W0006]: the proxy listens on `0.0.0.0:18081`, every network interface\n"
+        "open.chaos:1:21: warning[W0006]: the proxy listens on `0.0.0.0:18081`, every network interface (help: listen on the loopback interface: `127.0.0.1:18081`)\n"
     );
     let out = run(dir.path(), &["check", "--deny-warnings", "open.chaos"]);
     assert_eq!(out.code, 1, "{out:?}");
@@ -441,7 +460,7 @@ fn a_byte_order_mark_is_accepted_and_formatted_away() {
     write(dir.path(), "unit.chaos", "\u{FEFF}const a = 1x\n");
     let out = run(dir.path(), &["check", "--format", "short", "unit.chaos"]);
     assert_eq!(
-        out.stdout, "unit.chaos:1:12: error[E0103]: unknown unit `x`\n",
+        out.stdout, "unit.chaos:1:12: error[E0103]: unknown unit `x` (help: did you mean `1s`?)\n",
         "{out:?}"
     );
     // `fmt` removes it: `--check` lists the file, `fmt` rewrites it without.
@@ -1185,7 +1204,7 @@ scenario "S" {
     assert_eq!(out.code, 1, "{out:?}");
     assert_eq!(
         out.stdout.trim_end(),
-        "p.chaos:1:7: error[E0209]: the name `p0` reads as a percentile",
+        "p.chaos:1:7: error[E0209]: the name `p0` reads as a percentile (help: rename the probe, e.g. `p0_probe` or a name that says what it is)",
         "one diagnostic, at the declaration: {out:?}"
     );
     let out = run(dir.path(), &["check", "p.chaos"]);
@@ -1233,7 +1252,7 @@ scenario "S" {{ timeline {{ at 0s cpu_stress(workers: 1) for 1s }} slo {{ availa
     assert_eq!(out.code, 1, "{out:?}");
     assert_eq!(
         out.stdout.trim_end(),
-        "bad.chaos:1:74: error[E0405]: `healthy` is not a JSON pointer: it does not start with `/`"
+        "bad.chaos:1:74: error[E0405]: `healthy` is not a JSON pointer: it does not start with `/` (help: start it with `/`: `/healthy`)"
     );
 }
 

@@ -56,26 +56,36 @@ impl<'a> Checker<'a> {
     pub fn condition(&mut self, condition: &'a Condition) -> Option<ConditionRecord> {
         let name = &condition.metric;
         let Some(spec) = signatures::metric_spec(&name.name) else {
-            let help =
-                suggest::did_you_mean(&name.name, signatures::METRICS.iter().map(|m| m.name))
-                    .unwrap_or_else(|| {
-                        format!(
-                            "the metrics are {}",
-                            super::types::one_of(
-                                &signatures::METRICS
-                                    .iter()
-                                    .map(|m| m.name)
-                                    .collect::<Vec<_>>()
-                            )
-                        )
-                    });
+            let (label, help) = if super::scope::reads_as_percentile(&name.name) {
+                // `p95(api)`: a percentile written as if it were the metric.
+                let probe = match condition.args.as_deref() {
+                    Some([first, ..]) => super::expr::expr_text(first),
+                    _ => "PROBE".to_string(),
+                };
+                (
+                    "a percentile, not a metric",
+                    format!(
+                        "a percentile is an argument of `latency`: write `latency({probe}, {})`",
+                        name.name
+                    ),
+                )
+            } else {
+                let help =
+                    suggest::did_you_mean(&name.name, signatures::METRICS.iter().map(|m| m.name))
+                        .unwrap_or_else(|| {
+                            let names: Vec<&str> =
+                                signatures::METRICS.iter().map(|m| m.name).collect();
+                            format!("the metrics are {}", super::types::one_of(&names))
+                        });
+                ("not a metric", help)
+            };
             let d = self
                 .error(
                     Code::UnknownMetric,
                     name.span,
                     format!("unknown metric `{}`", name.name),
                 )
-                .with_label("not a metric")
+                .with_label(label)
                 .with_help(help);
             self.emit(d);
             self.infer(&condition.value);

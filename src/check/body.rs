@@ -6,6 +6,7 @@ use super::scope::{Bound, Checker, Def, Local};
 use super::signatures::CallClass;
 use super::types::{ParamTy, TargetKind, Ty, Val};
 use crate::diag::{Code, Span};
+use crate::shared::comparison::{self, Comparison};
 use crate::syntax::ast::*;
 
 /// One body contributing to a scenario: the template chain first, the scenario last.
@@ -332,7 +333,7 @@ impl<'a> Checker<'a> {
             }
             _ => return,
         };
-        if crate::probe::prometheus::Comparison::parse(text).is_ok() {
+        if Comparison::parse(text).is_ok() {
             return;
         }
         let d = self
@@ -342,10 +343,7 @@ impl<'a> Checker<'a> {
                 format!("`{text}` is not a comparison"),
             )
             .with_label("not a comparison")
-            .with_help(format!(
-                "`expect` takes {}",
-                crate::probe::prometheus::ACCEPTED
-            ));
+            .with_help(format!("`expect` takes {}", comparison::ACCEPTED));
         self.emit(d);
     }
 

@@ -5,7 +5,7 @@ use super::scope::{Checker, Def, Local, Resolved};
 use super::signatures::{self, CallClass, CallSpec, Limit, ParamSpec};
 use super::types::{ParamTy, TargetKind, Ty, Val};
 use crate::diag::{suggest, Code, Span};
-use crate::plan::Text;
+use crate::shared::Text;
 use crate::syntax::ast::*;
 use std::collections::HashMap;
 
@@ -56,6 +56,8 @@ impl<'a> Checker<'a> {
             ExprKind::Float(f) => Val::Float(*f),
             ExprKind::Bool(b) => Val::Bool(*b),
             ExprKind::String(s) => self.string_value(s),
+            // Its unit was reported when it was parsed (E0103, E0104).
+            ExprKind::Quantity(q) if q.malformed => Val::Error,
             ExprKind::Quantity(q) => {
                 let (max, allowed) = max_quantity(q.dimension);
                 if q.value.abs() > max {
@@ -1031,12 +1033,13 @@ impl<'a> Checker<'a> {
                         None
                     };
                     if let Some(message) = problem {
+                        let value = self.infer(&arg.value);
                         let help = match spec.params.first() {
                             Some(first) if seen_named => format!(
                                 "only the first argument may be positional: move it to the front (as `{}`) or name it",
                                 first.name
                             ),
-                            Some(_) => "name the extra argument: `name: value`".to_string(),
+                            Some(_) => extra_argument_help(spec, call_args, arg, &value),
                             None => format!("`{}()` takes no arguments: remove it", spec.name),
                         };
                         let d = self
@@ -1044,7 +1047,6 @@ impl<'a> Checker<'a> {
                             .with_label("positional argument")
                             .with_help(help);
                         self.emit(d);
-                        self.infer(&arg.value);
                         continue;
                     }
                     &spec.params[0]
@@ -1102,6 +1104,44 @@ impl<'a> Checker<'a> {
             .with_label(format!("not a {}", class.noun()))
             .with_help(help);
         self.emit(d);
+    }
+}
+
+/// The help for a positional argument past the first: the first required parameter
+/// not given yet whose type fits the value, named (`delay: 200ms`), or else the
+/// parameters not given yet.
+fn extra_argument_help(spec: &CallSpec, call_args: &[Arg], arg: &Arg, value: &Val) -> String {
+    let given = |name: &str| {
+        call_args
+            .iter()
+            .enumerate()
+            .any(|(index, a)| match &a.name {
+                Some(n) => n.name == name,
+                None => index == 0 && spec.params.first().is_some_and(|p| p.name == name),
+            })
+    };
+    let open: Vec<&ParamSpec> = spec.params.iter().filter(|p| !given(p.name)).collect();
+    let fits = open
+        .iter()
+        .find(|p| p.required && !matches!(value, Val::Error) && compatible(value, &p.ty));
+    if let Some(param) = fits {
+        let written = match &arg.value.kind {
+            ExprKind::List(_) | ExprKind::Map(_) | ExprKind::Call(_) => "…".to_string(),
+            _ => expr_text(&arg.value),
+        };
+        return format!("name the extra argument: `{}: {written}`?", param.name);
+    }
+    match open.as_slice() {
+        [] => format!("`{}` takes no more arguments: remove it", spec.name),
+        [one] => format!("name the extra argument: `{}: …`", one.name),
+        more => format!(
+            "name the extra argument: `{}` also takes {}",
+            spec.name,
+            more.iter()
+                .map(|p| format!("`{}`", p.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 

@@ -160,7 +160,7 @@ impl<'a> Checker<'a> {
                     match entry {
                         SafetyEntry::MaxDuration(expr, _) => {
                             if let ExprKind::Quantity(q) = &expr.kind {
-                                if q.dimension == Dimension::Duration {
+                                if q.dimension == Dimension::Duration && !q.malformed {
                                     facts.max_duration = Some(q.value);
                                 }
                             }

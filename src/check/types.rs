@@ -155,7 +155,7 @@ pub enum Val {
     /// `None` when the text is not known statically (a param without a value).
     Str(Option<String>),
     /// Text that includes `env(…)` values, read at run time.
-    Text(crate::plan::Text),
+    Text(crate::shared::Text),
     Quantity(Dimension, f64),
     Range(i64, i64),
     List(Vec<Val>),

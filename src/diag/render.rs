@@ -5,19 +5,35 @@
 use super::{Diagnostic, Sources};
 use serde::Serialize;
 
-/// `path:line:col: severity[CODE]: message`, one line per diagnostic.
+/// `path:line:col: severity[CODE]: message`, then ` (help: HELP)` when the diagnostic
+/// has help: one line per diagnostic (a line break in either becomes a space).
 pub fn short(diagnostic: &Diagnostic, sources: &Sources) -> String {
     let source = sources.get(diagnostic.source);
     let (line, col) = source.line_col(diagnostic.span().start);
-    format!(
+    let mut out = format!(
         "{}:{}:{}: {}[{}]: {}",
         source.name,
         line,
         col,
         diagnostic.severity.as_str(),
         diagnostic.code.as_str(),
-        clip_message(&diagnostic.message)
-    )
+        clip_message(&one_line(&diagnostic.message))
+    );
+    if let Some(help) = &diagnostic.help {
+        out.push_str(" (help: ");
+        out.push_str(&clip_message(&one_line(help)));
+        out.push(')');
+    }
+    out
+}
+
+/// `text` with its line breaks as spaces, for a format of one line per diagnostic.
+fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains(['\n', '\r']) {
+        text.replace("\r\n", " ").replace(['\n', '\r'], " ").into()
+    } else {
+        text.into()
+    }
 }
 
 /// The `--format json` document: stable, documented in `docs/cli.md`.
@@ -488,6 +504,34 @@ mod tests {
         use miette::SourceCode as _;
         let contents = view.source.read_span(&(11, 1).into(), 0, 0).unwrap();
         assert_eq!((contents.line(), contents.column()), (0, 11));
+    }
+
+    #[test]
+    fn the_short_format_keeps_the_help_on_the_line() {
+        let mut sources = Sources::default();
+        let id = sources.add("a.chaos", "const a = 1sec\n");
+        let d = Diagnostic::new(
+            Code::UnknownUnit,
+            id,
+            Span::new(11, 14),
+            "unknown unit `sec`",
+        );
+        assert_eq!(
+            short(&d, &sources),
+            "a.chaos:1:12: error[E0103]: unknown unit `sec`"
+        );
+        let d = d.with_help("did you mean `1s`?");
+        assert_eq!(
+            short(&d, &sources),
+            "a.chaos:1:12: error[E0103]: unknown unit `sec` (help: did you mean `1s`?)"
+        );
+        // One line whatever the texts hold.
+        let d = Diagnostic::new(Code::UnknownUnit, id, Span::new(11, 14), "a\nb")
+            .with_help("c\r\nd\re");
+        assert_eq!(
+            short(&d, &sources),
+            "a.chaos:1:12: error[E0103]: a b (help: c d e)"
+        );
     }
 
     #[test]

@@ -1294,7 +1294,7 @@ impl<'a> Lowering<'_, 'a> {
             metric,
             probe,
             percentile,
-            op: op_of(c.op),
+            op: c.op,
             threshold,
         };
         match &c.probe {
@@ -1393,17 +1393,6 @@ fn metric_of(name: &str) -> Metric {
         "recovery_time" => Metric::RecoveryTime,
         "consecutive_failures" => Metric::ConsecutiveFailures,
         _ => Metric::Requests,
-    }
-}
-
-fn op_of(op: ast::CompareOp) -> CompareOp {
-    match op {
-        ast::CompareOp::Lt => CompareOp::Lt,
-        ast::CompareOp::Le => CompareOp::Le,
-        ast::CompareOp::Gt => CompareOp::Gt,
-        ast::CompareOp::Ge => CompareOp::Ge,
-        ast::CompareOp::Eq => CompareOp::Eq,
-        ast::CompareOp::Ne => CompareOp::Ne,
     }
 }
 

@@ -14,6 +14,10 @@ pub mod view;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// Text known now or read from the environment at run time; the checker makes it, so it
+/// is defined below the front end (`crate::shared`).
+pub use crate::shared::Text;
+
 /// Bumped when a field changes meaning or disappears.
 pub const PLAN_VERSION: u32 = 1;
 
@@ -35,21 +39,6 @@ pub struct Plan {
     /// Scenarios in run order (a suite's order when `--suite` selects one).
     pub scenarios: Vec<Scenario>,
     pub suites: Vec<Suite>,
-}
-
-/// A value that is either known now or read from the environment at run time.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(untagged)]
-pub enum Text {
-    Literal(String),
-    /// `env("NAME")`: the value is read when the run starts and never printed.
-    Env {
-        env: String,
-    },
-    /// A string with literal parts and `env(…)` parts, joined at run time.
-    Concat {
-        concat: Vec<Text>,
-    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -264,21 +253,8 @@ pub enum Metric {
     Requests,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub enum CompareOp {
-    #[serde(rename = "<")]
-    Lt,
-    #[serde(rename = "<=")]
-    Le,
-    #[serde(rename = ">")]
-    Gt,
-    #[serde(rename = ">=")]
-    Ge,
-    #[serde(rename = "==")]
-    Eq,
-    #[serde(rename = "!=")]
-    Ne,
-}
+/// `<` … `!=`, serialized as written; the operators of the language's assertions.
+pub use crate::shared::comparison::CompareOp;
 
 /// A normalised threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

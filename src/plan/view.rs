@@ -29,9 +29,9 @@
 //! view draws itself; only user-written names can be wider than they count.
 
 use super::{
-    Abort, Assertion, CompareOp, Condition, ContainerSelector, Direction, Fault, Level, Metric,
-    Origin, ParamSource, ParamValue, Plan, Probe, ProbeCheck, ProcessSelector, Ready, Scenario,
-    Schedule, Service, Severity, Step, Suite, Target, Text, Threshold, Window,
+    Abort, Assertion, Condition, ContainerSelector, Direction, Fault, Level, Metric, Origin,
+    ParamSource, ParamValue, Plan, Probe, ProbeCheck, ProcessSelector, Ready, Scenario, Schedule,
+    Service, Severity, Step, Suite, Target, Text, Threshold, Window,
 };
 use std::ops::Range;
 
@@ -1443,17 +1443,6 @@ fn metric(metric: Metric) -> &'static str {
     }
 }
 
-fn compare(op: CompareOp) -> &'static str {
-    match op {
-        CompareOp::Lt => "<",
-        CompareOp::Le => "<=",
-        CompareOp::Gt => ">",
-        CompareOp::Ge => ">=",
-        CompareOp::Eq => "==",
-        CompareOp::Ne => "!=",
-    }
-}
-
 /// `latency(home, p99) <= 250ms`, as it would be written.
 fn condition(condition: &Condition) -> String {
     let mut args = Vec::new();
@@ -1473,7 +1462,7 @@ fn condition(condition: &Condition) -> String {
         Threshold::Ms(ms) => duration_f(ms),
         Threshold::Count(n) => n.to_string(),
     };
-    format!("{call} {} {threshold}", compare(condition.op))
+    format!("{call} {} {threshold}", condition.op.as_str())
 }
 
 fn window(window: Window) -> &'static str {

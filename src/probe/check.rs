@@ -15,6 +15,7 @@ use tokio::process::Command;
 
 use super::sample::Outcome;
 use crate::plan::{ProbeCheck, Text};
+use crate::shared::comparison::Comparison;
 
 /// Why a probe cannot run at all. Messages never contain a value read from the
 /// environment.
@@ -142,7 +143,7 @@ impl Prepared {
                 })
             }
             ProbeCheck::Prometheus { url, query, expect } => {
-                let expect = super::prometheus::Comparison::parse(expect).map_err(invalid)?;
+                let expect = Comparison::parse(expect).map_err(invalid)?;
                 let base = reqwest::Url::parse(&resolve(url)?)
                     // The URL may hold an environment value: do not print it.
                     .map_err(|e| invalid(format!("the probe's url is not a valid url ({e})")))?;

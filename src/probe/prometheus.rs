@@ -6,97 +6,12 @@
 //! a per-instance query fails as soon as one instance is out of bounds, and an empty
 //! vector fails (no data is no evidence). See `docs/probes.md`.
 
-use std::fmt;
 use std::time::Duration;
 
 use serde::Deserialize;
 
 use super::sample::Outcome;
-
-/// `< <= > >= == !=`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    Eq,
-    Ne,
-}
-
-impl Op {
-    fn as_str(self) -> &'static str {
-        match self {
-            Op::Lt => "<",
-            Op::Le => "<=",
-            Op::Gt => ">",
-            Op::Ge => ">=",
-            Op::Eq => "==",
-            Op::Ne => "!=",
-        }
-    }
-}
-
-/// A parsed `expect`: an operator and a finite threshold.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Comparison {
-    pub op: Op,
-    pub threshold: f64,
-}
-
-impl fmt::Display for Comparison {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.op.as_str(), self.threshold)
-    }
-}
-
-/// The forms `expect` accepts, for error messages.
-pub const ACCEPTED: &str =
-    "an operator (`<`, `<=`, `>`, `>=`, `==`, `!=`) then a number, such as `\"< 0.05\"`";
-
-impl Comparison {
-    /// Parses `"< 0.05"`, `">=1e3"`, `" == -2 "`. The threshold must be finite.
-    pub fn parse(text: &str) -> Result<Comparison, String> {
-        let t = text.trim();
-        // Two-character operators first, so that `<=` is not read as `<` then `=…`.
-        let ops = [
-            ("<=", Op::Le),
-            (">=", Op::Ge),
-            ("==", Op::Eq),
-            ("!=", Op::Ne),
-            ("<", Op::Lt),
-            (">", Op::Gt),
-        ];
-        let bad = || format!("`expect: \"{text}\"` is not a comparison: write {ACCEPTED}");
-        let (op, rest) = ops
-            .iter()
-            .find_map(|(s, op)| t.strip_prefix(s).map(|rest| (*op, rest)))
-            .ok_or_else(bad)?;
-        let number = rest.trim();
-        // `f64::from_str` also takes `inf` and `NaN`, which are no threshold.
-        let threshold: f64 = number.parse().map_err(|_| bad())?;
-        if !threshold.is_finite() {
-            return Err(bad());
-        }
-        Ok(Comparison { op, threshold })
-    }
-
-    /// Whether `value` satisfies the comparison. `NaN` satisfies none, `!=` included:
-    /// a ratio with nothing to divide (`0/0`) is no evidence either way.
-    pub fn holds(&self, value: f64) -> bool {
-        if value.is_nan() {
-            return false;
-        }
-        match self.op {
-            Op::Lt => value < self.threshold,
-            Op::Le => value <= self.threshold,
-            Op::Gt => value > self.threshold,
-            Op::Ge => value >= self.threshold,
-            Op::Eq => value == self.threshold,
-            Op::Ne => value != self.threshold,
-        }
-    }
-}
+use crate::shared::comparison::Comparison;
 
 /// The query endpoint for `base`: `base` itself when its path already ends in
 /// `/api/v1/query`, otherwise `/api/v1/query` appended to its path (so a Prometheus
@@ -226,55 +141,6 @@ pub fn classify(status: u16, body: &[u8], expect: &Comparison) -> Outcome {
 mod tests {
     use super::*;
 
-    fn cmp(text: &str) -> Comparison {
-        Comparison::parse(text).unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    #[test]
-    fn comparisons_parse_with_or_without_spaces() {
-        let cases = [
-            ("< 0.05", Op::Lt, 0.05),
-            ("<=1", Op::Le, 1.0),
-            ("  >  -2.5 ", Op::Gt, -2.5),
-            (">= 1e3", Op::Ge, 1000.0),
-            ("== 0", Op::Eq, 0.0),
-            ("!= 3", Op::Ne, 3.0),
-        ];
-        for (text, op, threshold) in cases {
-            assert_eq!(cmp(text), Comparison { op, threshold }, "{text}");
-        }
-        assert_eq!(cmp("<= 0.5").to_string(), "<= 0.5");
-    }
-
-    #[test]
-    fn anything_else_is_refused_with_the_accepted_forms() {
-        for text in [
-            "", "0.05", "<", "= 1", "=< 1", "< 1 2", "< x", "< inf", "> NaN", "<< 1", "≤ 1",
-            "< 0.05s",
-        ] {
-            let err = Comparison::parse(text).expect_err(text);
-            assert!(err.contains(&format!("`expect: \"{text}\"`")), "{err}");
-            assert!(
-                err.contains("`<=`") && err.contains("`\"< 0.05\"`"),
-                "{err}"
-            );
-        }
-    }
-
-    #[test]
-    fn comparisons_hold_and_nan_satisfies_none() {
-        assert!(cmp("< 1").holds(0.5) && !cmp("< 1").holds(1.0));
-        assert!(cmp("<= 1").holds(1.0) && !cmp("<= 1").holds(1.5));
-        assert!(cmp("> 1").holds(2.0) && !cmp("> 1").holds(1.0));
-        assert!(cmp(">= 1").holds(1.0) && !cmp(">= 1").holds(0.0));
-        assert!(cmp("== 1").holds(1.0) && !cmp("== 1").holds(1.0000001));
-        assert!(cmp("!= 1").holds(2.0) && !cmp("!= 1").holds(1.0));
-        assert!(cmp("> 1").holds(f64::INFINITY) && cmp("< 1").holds(f64::NEG_INFINITY));
-        for text in ["< 1", "<= 1", "> 1", ">= 1", "== 1", "!= 1"] {
-            assert!(!cmp(text).holds(f64::NAN), "{text}");
-        }
-    }
-
     #[test]
     fn the_query_endpoint_is_appended_unless_given() {
         let url = |s: &str| reqwest::Url::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
@@ -317,7 +183,7 @@ mod tests {
 
     #[test]
     fn answers_are_classified() {
-        let lt = cmp("< 0.05");
+        let lt = Comparison::parse("< 0.05").unwrap();
         let c = |status: u16, body: &str| classify(status, body.as_bytes(), &lt);
         assert_eq!(c(200, &vector(&["0.01"])), Outcome::Ok);
         assert_eq!(c(200, &vector(&["0.01", "0.049"])), Outcome::Ok);

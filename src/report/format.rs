@@ -2,7 +2,7 @@
 //! and `metrics.prom` name and round things the same way.
 
 use super::results::{AssertionResult, Measured, Phases, ScenarioResult, Span};
-use crate::plan::{CompareOp, Level, Origin, Severity, Window};
+use crate::plan::{Level, Origin, Severity, Window};
 
 /// Milliseconds with one decimal: `1234.5 ms`.
 pub fn ms(value: f64) -> String {
@@ -42,20 +42,13 @@ pub fn measured(value: &Measured) -> String {
     }
 }
 
-pub fn op(op: CompareOp) -> &'static str {
-    match op {
-        CompareOp::Lt => "<",
-        CompareOp::Le => "<=",
-        CompareOp::Gt => ">",
-        CompareOp::Ge => ">=",
-        CompareOp::Eq => "==",
-        CompareOp::Ne => "!=",
-    }
-}
-
 /// `>= 99.00%`
 pub fn threshold(assertion: &AssertionResult) -> String {
-    format!("{} {}", op(assertion.op), measured(&assertion.threshold))
+    format!(
+        "{} {}",
+        assertion.op.as_str(),
+        measured(&assertion.threshold)
+    )
 }
 
 pub fn window(window: Window) -> &'static str {

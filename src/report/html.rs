@@ -253,7 +253,7 @@ fn thresholds(s: &ScenarioResult, probe: &str) -> Vec<Threshold> {
                 label: format!(
                     "p{} {} {}",
                     a.percentile.map_or("50".to_string(), |p| format!("{p}")),
-                    format::op(a.op),
+                    a.op.as_str(),
                     format::ms(ms)
                 ),
                 warn: a.severity == crate::plan::Severity::Warn,

@@ -542,7 +542,7 @@ pub fn describe(condition: &Condition) -> String {
         Threshold::Ms(ms) => ms_written(ms),
         Threshold::Count(n) => n.to_string(),
     };
-    format!("{call} {} {threshold}", op_text(condition.op))
+    format!("{call} {} {threshold}", condition.op.as_str())
 }
 
 /// [`describe`] with `warn ` for a non-blocking assertion and ` during WINDOW` when the
@@ -636,17 +636,6 @@ fn metric_name(metric: Metric) -> &'static str {
         Metric::RecoveryTime => "recovery_time",
         Metric::ConsecutiveFailures => "consecutive_failures",
         Metric::Requests => "requests",
-    }
-}
-
-fn op_text(op: CompareOp) -> &'static str {
-    match op {
-        CompareOp::Lt => "<",
-        CompareOp::Le => "<=",
-        CompareOp::Gt => ">",
-        CompareOp::Ge => ">=",
-        CompareOp::Eq => "==",
-        CompareOp::Ne => "!=",
     }
 }
 

@@ -279,40 +279,8 @@ pub struct Assertion {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CompareOp {
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    Eq,
-    Ne,
-}
-
-impl CompareOp {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CompareOp::Lt => "<",
-            CompareOp::Le => "<=",
-            CompareOp::Gt => ">",
-            CompareOp::Ge => ">=",
-            CompareOp::Eq => "==",
-            CompareOp::Ne => "!=",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<CompareOp> {
-        Some(match s {
-            "<" => CompareOp::Lt,
-            "<=" => CompareOp::Le,
-            ">" => CompareOp::Gt,
-            ">=" => CompareOp::Ge,
-            "==" => CompareOp::Eq,
-            "!=" => CompareOp::Ne,
-            _ => return None,
-        })
-    }
-}
+/// `< <= > >= == !=`: shared with the `expect` of a `prometheus` probe.
+pub use crate::shared::comparison::CompareOp;
 
 /// `KIND(args)`.
 #[derive(Debug, Clone, PartialEq)]
@@ -426,4 +394,7 @@ pub struct Quantity {
     pub value: f64,
     /// The source text, kept so that the formatter prints `1m30s` as written.
     pub text: String,
+    /// A unit did not parse or the units do not combine (E0103, E0104): the value is
+    /// meaningless and the checker stays quiet about it, so one mistake is one diagnostic.
+    pub malformed: bool,
 }

@@ -600,6 +600,7 @@ impl<'a> Builder<'a> {
         let mut dimension = None;
         let mut previous_factor = f64::INFINITY;
         let mut segments = 0;
+        let mut malformed = false;
         for (number, unit_text, unit_span) in quantity_segments(text, span.start) {
             segments += 1;
             let digits: String = number.chars().filter(|c| *c != '_').collect();
@@ -621,6 +622,7 @@ impl<'a> Builder<'a> {
                     dimension: dimension.unwrap_or(Dimension::Duration),
                     value: total,
                     text: text.to_string(),
+                    malformed: true,
                 };
             };
             if segments > 1 {
@@ -633,6 +635,7 @@ impl<'a> Builder<'a> {
                     )
                     .help =
                         Some("only durations combine, largest unit first, as in `1m30s`".into());
+                    malformed = true;
                     break;
                 }
                 if known.factor >= previous_factor {
@@ -645,6 +648,7 @@ impl<'a> Builder<'a> {
                         "write the largest unit first, each at most once, as in `1h30m` or `1m30s`"
                             .into(),
                     );
+                    malformed = true;
                     break;
                 }
             }
@@ -656,6 +660,7 @@ impl<'a> Builder<'a> {
             dimension: dimension.unwrap_or(Dimension::Duration),
             value: total,
             text: text.to_string(),
+            malformed,
         }
     }
 

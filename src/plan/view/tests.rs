@@ -1,6 +1,7 @@
 use super::*;
 use crate::plan::{
-    Capability, Direction, Level, ParamSource, Recovery, Safety, SourceSpan, PLAN_VERSION,
+    Capability, CompareOp, Direction, Level, ParamSource, Recovery, Safety, SourceSpan,
+    PLAN_VERSION,
 };
 use std::collections::BTreeMap;
 
