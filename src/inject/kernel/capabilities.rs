@@ -381,7 +381,15 @@ mod tests {
     fn the_probe_matches_a_direct_attempt() {
         let caps = detect();
         if !caps.netns.available {
-            eprintln!("skipped: {}", caps.netns.detail);
+            // Straight to stderr: libtest captures `eprintln!`, and a skip must show.
+            let _ = std::io::Write::write_all(
+                &mut std::io::stderr(),
+                format!(
+                    "SKIPPED the_probe_matches_a_direct_attempt: {}\n",
+                    caps.netns.detail
+                )
+                .as_bytes(),
+            );
             return;
         }
         let direct = tool::run(
