@@ -281,6 +281,56 @@ pub enum Severity {
     Warn,
 }
 
+impl Metric {
+    /// The metric as written in the language (and serialized).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Metric::Availability => "availability",
+            Metric::ErrorRate => "error_rate",
+            Metric::Latency => "latency",
+            Metric::LatencyDegradation => "latency_degradation",
+            Metric::Mttr => "mttr",
+            Metric::RecoveryTime => "recovery_time",
+            Metric::ConsecutiveFailures => "consecutive_failures",
+            Metric::Requests => "requests",
+        }
+    }
+}
+
+impl Window {
+    /// The window as written after `during` (and serialized).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Window::Baseline => "baseline",
+            Window::Chaos => "chaos",
+            Window::Recovery => "recovery",
+            Window::Run => "run",
+        }
+    }
+}
+
+impl Severity {
+    /// `blocking` or `warn`, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Blocking => "blocking",
+            Severity::Warn => "warn",
+        }
+    }
+}
+
+/// One text per enum: every report and view prints these through `Display`.
+macro_rules! display_as_str {
+    ($($t:ty),*) => {$(
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )*};
+}
+display_as_str!(Metric, Window, Severity);
+
 /// Which level of the program an assertion or abort came from (`language.md` §7.3).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -29,9 +29,9 @@
 //! view draws itself; only user-written names can be wider than they count.
 
 use super::{
-    Abort, Assertion, Condition, ContainerSelector, Direction, Fault, Level, Metric, Origin,
-    ParamSource, ParamValue, Plan, Probe, ProbeCheck, ProcessSelector, Ready, Scenario, Schedule,
-    Service, Severity, Step, Suite, Target, Text, Threshold, Window,
+    Abort, Assertion, Condition, ContainerSelector, Direction, Fault, Level, Origin, ParamSource,
+    ParamValue, Plan, Probe, ProbeCheck, ProcessSelector, Ready, Scenario, Schedule, Service,
+    Severity, Step, Suite, Target, Text, Threshold,
 };
 use std::ops::Range;
 
@@ -1430,19 +1430,6 @@ fn probe_text(probe: &Probe, g: &Glyphs) -> (String, String) {
     )
 }
 
-fn metric(metric: Metric) -> &'static str {
-    match metric {
-        Metric::Availability => "availability",
-        Metric::ErrorRate => "error_rate",
-        Metric::Latency => "latency",
-        Metric::LatencyDegradation => "latency_degradation",
-        Metric::Mttr => "mttr",
-        Metric::RecoveryTime => "recovery_time",
-        Metric::ConsecutiveFailures => "consecutive_failures",
-        Metric::Requests => "requests",
-    }
-}
-
 /// `latency(home, p99) <= 250ms`, as it would be written.
 fn condition(condition: &Condition) -> String {
     let mut args = Vec::new();
@@ -1453,9 +1440,9 @@ fn condition(condition: &Condition) -> String {
         args.push(format!("p{}", number(p)));
     }
     let call = if args.is_empty() {
-        metric(condition.metric).to_string()
+        condition.metric.as_str().to_string()
     } else {
-        format!("{}({})", metric(condition.metric), args.join(", "))
+        format!("{}({})", condition.metric.as_str(), args.join(", "))
     };
     let threshold = match condition.threshold {
         Threshold::Percent(p) => percent(p),
@@ -1465,20 +1452,11 @@ fn condition(condition: &Condition) -> String {
     format!("{call} {} {threshold}", condition.op.as_str())
 }
 
-fn window(window: Window) -> &'static str {
-    match window {
-        Window::Baseline => "baseline",
-        Window::Chaos => "chaos",
-        Window::Recovery => "recovery",
-        Window::Run => "run",
-    }
-}
-
 fn assertion_text(assertion: &Assertion) -> String {
     format!(
         "{} during {}",
         condition(&assertion.condition),
-        window(assertion.window)
+        assertion.window.as_str()
     )
 }
 

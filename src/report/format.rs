@@ -2,7 +2,7 @@
 //! and `metrics.prom` name and round things the same way.
 
 use super::results::{AssertionResult, Measured, Phases, ScenarioResult, Span};
-use crate::plan::{Level, Origin, Severity, Window};
+use crate::plan::{Level, Origin};
 
 /// Milliseconds with one decimal: `1234.5 ms`.
 pub fn ms(value: f64) -> String {
@@ -49,22 +49,6 @@ pub fn threshold(assertion: &AssertionResult) -> String {
         assertion.op.as_str(),
         measured(&assertion.threshold)
     )
-}
-
-pub fn window(window: Window) -> &'static str {
-    match window {
-        Window::Baseline => "baseline",
-        Window::Chaos => "chaos",
-        Window::Recovery => "recovery",
-        Window::Run => "run",
-    }
-}
-
-pub fn severity(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Blocking => "blocking",
-        Severity::Warn => "warn",
-    }
 }
 
 pub fn level(level: Level) -> &'static str {

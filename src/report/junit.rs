@@ -345,22 +345,22 @@ fn failed_message(a: &AssertionResult) -> String {
     format!(
         "{measured}, expected {} during {}",
         f::threshold(a),
-        f::window(a.window)
+        a.window.as_str()
     )
 }
 
 fn inconclusive_message(a: &AssertionResult) -> String {
     format!(
         "inconclusive: no samples during {}, expected {}",
-        f::window(a.window),
+        a.window.as_str(),
         f::threshold(a)
     )
 }
 
 fn assertion_detail(a: &AssertionResult) -> String {
     let window = match &a.window_span {
-        Some(span) => format!("{} {}", f::window(a.window), f::span(span)),
-        None => f::window(a.window).to_string(),
+        Some(span) => format!("{} {}", a.window.as_str(), f::span(span)),
+        None => a.window.as_str().to_string(),
     };
     let measured = a
         .measured
@@ -369,7 +369,7 @@ fn assertion_detail(a: &AssertionResult) -> String {
         .unwrap_or_else(|| "—".to_string());
     [
         format!("assertion: {}", a.text),
-        format!("severity: {}", f::severity(a.severity)),
+        format!("severity: {}", a.severity.as_str()),
         format!("window: {window}"),
         format!("measured: {measured}"),
         format!("threshold: {}", f::threshold(a)),

@@ -367,14 +367,14 @@ fn assertions(out: &mut String, title: &str, list: &[AssertionResult]) {
     );
     for a in list {
         let window = match &a.window_span {
-            Some(span) => format!("{} {}", f::window(a.window), f::span(span)),
-            None => f::window(a.window).to_string(),
+            Some(span) => format!("{} {}", a.window.as_str(), f::span(span)),
+            None => a.window.as_str().to_string(),
         };
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} |",
             code(&a.text),
-            f::severity(a.severity),
+            a.severity.as_str(),
             window,
             or_dash(a.measured.as_ref().map(f::measured)),
             escape(&f::threshold(a)),

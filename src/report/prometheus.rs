@@ -522,8 +522,8 @@ fn assertion(scenario: &str, name: &str, a: &AssertionResult, families: [&mut Fa
         ("scenario", scenario),
         ("assertion", name),
         ("probe", a.probe.as_deref().unwrap_or("")),
-        ("severity", f::severity(a.severity)),
-        ("window", f::window(a.window)),
+        ("severity", a.severity.as_str()),
+        ("window", a.window.as_str()),
     ];
     passed.add(&labels, bool_value(a.status == AssertionStatus::Passed));
     inconclusive.add(

@@ -372,7 +372,7 @@ fn culprits(first: &AssertionResult, total: usize) -> String {
 /// "`availability(home) >= 99%` measured 96.5%", or why it is inconclusive.
 pub fn outcome_text(r: &AssertionResult) -> String {
     let text = &r.text;
-    let window = window_name(r.window);
+    let window = r.window.as_str();
     match (r.status, r.measured) {
         (AssertionStatus::Inconclusive, measured) => {
             let why = if r.probe.is_none() {
@@ -531,7 +531,7 @@ pub fn describe(condition: &Condition) -> String {
     if let Some(p) = condition.percentile {
         args.push(format!("p{}", number(p, 6)));
     }
-    let name = metric_name(condition.metric);
+    let name = condition.metric.as_str();
     let call = if args.is_empty() {
         name.to_string()
     } else {
@@ -555,7 +555,7 @@ pub fn describe_assertion(a: &Assertion) -> String {
     text.push_str(&describe(&a.condition));
     if a.window != default_window(a.condition.metric) {
         text.push_str(" during ");
-        text.push_str(window_name(a.window));
+        text.push_str(a.window.as_str());
     }
     text
 }
@@ -623,28 +623,6 @@ fn number(x: f64, decimals: usize) -> String {
         text.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
         text
-    }
-}
-
-fn metric_name(metric: Metric) -> &'static str {
-    match metric {
-        Metric::Availability => "availability",
-        Metric::ErrorRate => "error_rate",
-        Metric::Latency => "latency",
-        Metric::LatencyDegradation => "latency_degradation",
-        Metric::Mttr => "mttr",
-        Metric::RecoveryTime => "recovery_time",
-        Metric::ConsecutiveFailures => "consecutive_failures",
-        Metric::Requests => "requests",
-    }
-}
-
-fn window_name(window: Window) -> &'static str {
-    match window {
-        Window::Baseline => "baseline",
-        Window::Chaos => "chaos",
-        Window::Recovery => "recovery",
-        Window::Run => "run",
     }
 }
 

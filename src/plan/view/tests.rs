@@ -3,6 +3,7 @@ use crate::plan::{
     Capability, CompareOp, Direction, Level, ParamSource, Recovery, Safety, SourceSpan,
     PLAN_VERSION,
 };
+use crate::plan::{Metric, Window};
 use std::collections::BTreeMap;
 
 fn span(file: &str, line: usize, column: usize) -> SourceSpan {
