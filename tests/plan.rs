@@ -798,3 +798,58 @@ fn legacy_magnitudes_are_honoured() {
     assert_eq!(step("Database Brief Outage").duration_ms, Some(10_000));
     assert!(step("Database Extended Outage").destructive);
 }
+
+/// Every fault kind the checker knows lowers to the fault of that kind, never to a
+/// fallback (a typo between the checker and the lowering would otherwise silently
+/// become another fault); and every metric to the metric of that name.
+#[test]
+fn every_fault_kind_and_metric_lowers_to_itself() {
+    let calls = [
+        ("cpu_stress", "cpu_stress(workers: 1)"),
+        ("memory_stress", "memory_stress(size: 1MiB)"),
+        ("disk_stress", "disk_stress(size: 1MiB)"),
+        ("latency", "latency(edge, delay: 10ms)"),
+        ("packet_loss", "packet_loss(edge, rate: 5%)"),
+        ("bandwidth", "bandwidth(edge, rate: 1Mbps)"),
+        ("blackhole", "blackhole(edge)"),
+        ("reset", "reset(edge)"),
+        ("container_kill", "container_kill(box)"),
+        ("container_restart", "container_restart(box)"),
+        ("container_stop", "container_stop(box)"),
+        ("container_pause", "container_pause(box)"),
+        ("process_kill", "process_kill(proc)"),
+        ("process_pause", "process_pause(proc)"),
+        ("exec", "exec(run: [\"true\"], revert: [\"true\"])"),
+    ];
+    let known: std::collections::BTreeSet<&str> =
+        chaosc::check::signatures::fault_kinds().collect();
+    let tested: std::collections::BTreeSet<&str> = calls.iter().map(|(k, _)| *k).collect();
+    assert_eq!(known, tested, "a fault kind without a lowering test");
+    for (kind, call) in calls {
+        let instant = matches!(
+            kind,
+            "container_kill" | "container_restart" | "process_kill"
+        );
+        let duration = if instant { "" } else { " for 1s" };
+        let text = format!(
+            "target edge = proxy(listen: \"127.0.0.1:18001\", upstream: \"127.0.0.1:18002\")\ntarget box = container(\"db\")\ntarget proc = process(name: \"sleep\")\nprobe home = http(\"http://127.0.0.1:18001/\")\nsafety {{\n  allow_targets [\"*\"]\n}}\n\nscenario \"s\" {{\n  timeline {{\n    at 0s {call}{duration} as step\n  }}\n  slo {{\n    availability(home) >= 99%\n  }}\n}}\n"
+        );
+        let plan = plan_of(&text, &Options::default());
+        assert_eq!(plan.scenarios[0].steps[0].fault.kind(), kind, "{text}");
+    }
+    for spec in chaosc::check::signatures::METRICS {
+        let text = if spec.name == "latency_degradation" {
+            format!("probe home = http(\"http://127.0.0.1:18001/\")\nscenario \"s\" {{\n  baseline 1s\n  slo {{\n    {}(home) <= 1s\n  }}\n}}\n", spec.name)
+        } else {
+            let threshold = match spec.dimension {
+                Some(chaosc::syntax::ast::Dimension::Percent) => "50%",
+                Some(_) => "1s",
+                None => "1",
+            };
+            format!("probe home = http(\"http://127.0.0.1:18001/\")\nscenario \"s\" {{\n  slo {{\n    {}(home) <= {threshold}\n  }}\n}}\n", spec.name)
+        };
+        let plan = plan_of(&text, &Options::default());
+        let metric = plan.scenarios[0].assertions[0].condition.metric;
+        assert_eq!(metric.as_str(), spec.name, "{text}");
+    }
+}
