@@ -135,7 +135,7 @@ pub fn run(args: &RunArgs, globals: &Globals) -> i32 {
         report_dir: std::env::temp_dir(),
         proxies: Default::default(),
     };
-    let mut checks = preflight::run(&plan, &probe_ctx);
+    let mut checks = preflight::run(&plan, &probe_ctx, args.dry_run);
     if let (true, Some(addr)) = (args.dry_run, args.metrics_listen) {
         checks.push(preflight::Check {
             subject: "metrics listener".into(),

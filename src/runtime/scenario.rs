@@ -52,27 +52,22 @@ pub struct Shared {
     pub live: Option<Arc<super::live::Live>>,
 }
 
+/// How the readiness gate ended.
+enum Gate {
+    /// Every probe is healthy: faults may start.
+    Open,
+    /// The run was stopped (interrupt, deadline) while it waited.
+    Stopped(Stopped),
+    /// A probe was not healthy in time: why.
+    Refused(String),
+}
+
 /// Why the chaos or recovery phase ended early.
 #[derive(Debug, Clone)]
 enum Stopped {
     Interrupted,
     Aborted(AbortResult),
     Error(String),
-}
-
-/// Ends a scenario as `not_steady` before any fault (its probes already stopped).
-fn not_steady(
-    mut result: ScenarioResult,
-    stores: &BTreeMap<String, SharedStore>,
-    (t0, windows, checks): (Instant, &Windows, u32),
-    reason: &str,
-    shared: &Shared,
-) -> ScenarioResult {
-    result.probes = probe_results(stores, t0, windows, checks);
-    result.verdict = Verdict::NotSteady;
-    result.reason = Some(reason.to_string());
-    shared.progress.event(&format!("{}: {reason}", result.name));
-    result
 }
 
 fn us(d: Duration) -> u64 {
@@ -225,20 +220,23 @@ pub async fn run(plan: &Plan, s: &Scenario, shared: &Shared) -> ScenarioResult {
         (&refused, &stopped, shared.readiness, s.steps.is_empty())
     {
         match watch.ready(s.recovery.checks, within).await {
-            Ok(()) => {
+            Gate::Open => {
                 // Faults start when the gate opens (at once after a healthy baseline).
                 chaos_start = chaos_start.max(Instant::now());
             }
-            Err(Ok(stop)) => stopped = Some(stop),
-            Err(Err(reason)) => refused = Some(format!("not ready for faults: {reason}")),
+            Gate::Stopped(stop) => stopped = Some(stop),
+            Gate::Refused(reason) => refused = Some(format!("not ready for faults: {reason}")),
         }
     }
     if let Some(reason) = refused {
         let _ = stop_probes.send(true);
         finish_probes(probe_tasks).await;
         proxies.stop().await;
-        let clock = (t0, &windows, s.recovery.checks);
-        return not_steady(result, &stores, clock, &reason, shared);
+        result.probes = probe_results(&stores, t0, &windows, s.recovery.checks);
+        result.verdict = Verdict::NotSteady;
+        shared.progress.event(&format!("{}: {reason}", s.name));
+        result.reason = Some(reason);
+        return result;
     }
 
     // Chaos.
@@ -393,9 +391,8 @@ impl Watch<'_> {
     }
 
     /// The readiness gate: waits until the last `checks` samples of every probe
-    /// succeeded, for at most `within`. `Err(Ok(_))` when the run was stopped meanwhile,
-    /// `Err(Err(reason))` when a probe was not healthy in time.
-    async fn ready(&self, checks: u32, within: Duration) -> Result<(), Result<Stopped, String>> {
+    /// succeeded, for at most `within`.
+    async fn ready(&self, checks: u32, within: Duration) -> Gate {
         let need = checks.max(1) as usize;
         let started = Instant::now();
         let until = started + within;
@@ -403,7 +400,7 @@ impl Watch<'_> {
         let mut interrupt = self.shared.interrupt.clone();
         loop {
             if let Some(stop) = self.check(None) {
-                return Err(Ok(stop));
+                return Gate::Stopped(stop);
             }
             let failing: Vec<String> = self.with_stores(|stores| {
                 stores
@@ -417,15 +414,15 @@ impl Watch<'_> {
                     .collect()
             });
             if failing.is_empty() {
-                return Ok(());
+                return Gate::Open;
             }
             let now = Instant::now();
             if now >= until {
-                return Err(Err(format!(
+                return Gate::Refused(format!(
                     "probe {} did not succeed {need} times in a row within {} ms before the first fault",
                     failing.join(", "),
                     within.as_millis()
-                )));
+                ));
             }
             if !announced && now - started >= Duration::from_millis(500) {
                 announced = true;
