@@ -14,7 +14,7 @@ pub fn create_new(path: &Path) -> io::Result<File> {
     OpenOptions::new()
         .write(true)
         .create_new(true)
-        .custom_flags(libc_o_nofollow())
+        .custom_flags(no_follow())
         .mode(0o644)
         .open(path)
 }
@@ -25,7 +25,7 @@ pub fn append(path: &Path, mode: u32) -> io::Result<File> {
     OpenOptions::new()
         .append(true)
         .create(true)
-        .custom_flags(libc_o_nofollow())
+        .custom_flags(no_follow())
         .mode(mode)
         .open(path)
 }
@@ -49,7 +49,9 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
-fn libc_o_nofollow() -> i32 {
+/// `O_NOFOLLOW`, for `OpenOptionsExt::custom_flags`: every file chaosc opens where
+/// someone else may have planted a link goes through this.
+pub fn no_follow() -> i32 {
     nix::fcntl::OFlag::O_NOFOLLOW.bits()
 }
 

@@ -149,7 +149,7 @@ fn try_lock(key: &str) -> Result<Result<Flock<File>, String>, InjectError> {
         .create(true)
         .truncate(false)
         .mode(0o644)
-        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+        .custom_flags(super::files::no_follow())
         .open(&path)
         .map_err(|e| InjectError::new(format!("cannot open the lock `{}`: {e}", path.display())))?;
     match Flock::lock(file, FlockArg::LockExclusiveNonblock) {

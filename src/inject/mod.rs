@@ -161,7 +161,7 @@ pub trait Prepared: Send {
 }
 
 /// The lock keys of the targets a revert record acts on.
-pub fn lock_keys_of(revert: &Revert) -> Vec<String> {
+fn lock_keys_of(revert: &Revert) -> Vec<String> {
     match revert {
         Revert::Continue { processes } => processes
             .iter()
@@ -179,7 +179,7 @@ pub fn lock_keys_of(revert: &Revert) -> Vec<String> {
 }
 
 /// The lock key of an interface in a network namespace (or the host's).
-pub fn interface_key(netns: Option<&str>, device: &str) -> String {
+pub(crate) fn interface_key(netns: Option<&str>, device: &str) -> String {
     format!("interface-{}-{device}", netns.unwrap_or("host"))
 }
 

@@ -24,8 +24,13 @@ const RIGHT: f64 = 56.0;
 const TOP: f64 = 24.0;
 const BOTTOM: f64 = 44.0;
 
-/// The latency lines: percentile, colour.
-const LINES: [(&str, &str); 3] = [("p50", "#0969da"), ("p95", "#8250df"), ("p99", "#bc4c00")];
+/// The latency lines: percentile, colour, and its value in a bucket.
+type Line = (&'static str, &'static str, fn(&Bucket) -> Option<f64>);
+const LINES: [Line; 3] = [
+    ("p50", "#0969da", |b| b.p50_ms),
+    ("p95", "#8250df", |b| b.p95_ms),
+    ("p99", "#bc4c00", |b| b.p99_ms),
+];
 
 /// Step colours, one per lane, in turn.
 const STEP_COLOURS: [&str; 6] = [
@@ -284,8 +289,7 @@ fn chart(out: &mut String, s: &ScenarioResult, probe: &ProbeResult) {
     let max_latency = probe
         .timeline
         .iter()
-        .flat_map(|b| [b.p50_ms, b.p95_ms, b.p99_ms])
-        .flatten()
+        .flat_map(|b| LINES.iter().filter_map(move |(_, _, pick)| pick(b)))
         .chain(limits.iter().map(|t| t.ms))
         .fold(0.0_f64, f64::max)
         .max(1.0)
@@ -333,12 +337,7 @@ fn chart(out: &mut String, s: &ScenarioResult, probe: &ProbeResult) {
         );
     }
     // Latency percentiles per second.
-    for (name, colour) in LINES {
-        let pick = |b: &Bucket| match name {
-            "p50" => b.p50_ms,
-            "p95" => b.p95_ms,
-            _ => b.p99_ms,
-        };
+    for (name, colour, pick) in LINES {
         let points: Vec<(f64, f64)> = probe
             .timeline
             .iter()
@@ -421,7 +420,7 @@ fn chart(out: &mut String, s: &ScenarioResult, probe: &ProbeResult) {
     // Scales and legend.
     let legend: Vec<String> = LINES
         .iter()
-        .map(|(name, colour)| format!("<tspan fill=\"{colour}\">{name}</tspan>"))
+        .map(|(name, colour, _)| format!("<tspan fill=\"{colour}\">{name}</tspan>"))
         .collect();
     let _ = writeln!(
         out,

@@ -8,7 +8,7 @@ use super::results::{
     AbortResult, AssertionResult, AssertionStatus, RunResults, ScenarioResult, StepResult,
     StepStatus, Verdict,
 };
-use super::tables::{self, Align, Table};
+use super::tables::{self, or_dash, Align, Table};
 
 pub fn render(results: &RunResults) -> String {
     let mut out = String::new();
@@ -129,10 +129,6 @@ fn icon(verdict: Verdict) -> &'static str {
 
 fn verdict(verdict: Verdict) -> String {
     format!("{} {}", icon(verdict), verdict.as_str())
-}
-
-fn or_dash(value: Option<String>) -> String {
-    value.unwrap_or_else(|| "—".to_string())
 }
 
 fn header(out: &mut String, r: &RunResults) {

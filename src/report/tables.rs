@@ -21,7 +21,8 @@ pub enum Align {
 
 const DASH: &str = "—";
 
-fn or_dash(value: Option<String>) -> String {
+/// A value, or `—` for none (every report table writes a missing value so).
+pub fn or_dash(value: Option<String>) -> String {
     value.unwrap_or_else(|| DASH.to_string())
 }
 

@@ -375,11 +375,7 @@ fn a_service_whose_port_is_taken_is_refused_in_preflight() {
 #[test]
 fn a_service_that_dies_during_a_scenario_is_an_error_not_a_pass() {
     let _shared = super::support::shared();
-    if !support::available(
-        "python3",
-        support::on_path("python3"),
-        "the service is a python3 one-liner",
-    ) {
+    if !support::python3("the service is a python3 one-liner") {
         return;
     }
     let server = FlagServer::start();
@@ -462,17 +458,7 @@ fn the_readiness_gate_holds_faults_until_the_probes_are_healthy() {
         })
     };
     let reports = tmp.path().join("waited");
-    let ran = chaosc(
-        tmp.path(),
-        &[
-            "run",
-            &file,
-            "--yes",
-            "--report-dir",
-            reports.to_str().unwrap_or(""),
-        ],
-        LIMIT,
-    );
+    let ran = support::run_confirmed(tmp.path(), Path::new(&file), &reports, LIMIT);
     healer.join().expect("the healer ends");
     assert!(flag.exists(), "injected once healthy: {ran:#?}");
     let r = results(&reports);

@@ -147,17 +147,7 @@ scenario "error ratio" {{
     assert!(ready, "the dry run tried the probe once: {dry:#?}");
 
     let reports = tmp.path().join("reports");
-    let ran = chaosc(
-        tmp.path(),
-        &[
-            "run",
-            &file,
-            "--yes",
-            "--report-dir",
-            reports.to_str().unwrap_or(""),
-        ],
-        LIMIT,
-    );
+    let ran = support::run_confirmed(tmp.path(), Path::new(&file), &reports, LIMIT);
     let r = results(&reports);
     // Passed with a warning: the blocking assertions hold, the chaos one does not.
     assert_eq!(ran.code, 0, "{ran:#?} {:#}", r["scenarios"][0]["probes"]);

@@ -47,7 +47,7 @@ pub fn inspect(dir: &Path) -> Result<Inspected, String> {
     let path = dir.join(FILE_NAME);
     let mut file = std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags((nix::fcntl::OFlag::O_NOFOLLOW | nix::fcntl::OFlag::O_NONBLOCK).bits())
+        .custom_flags(crate::inject::files::no_follow() | nix::fcntl::OFlag::O_NONBLOCK.bits())
         .open(&path)
         .map_err(|e| match e.raw_os_error() {
             Some(code) if code == nix::libc::ELOOP => "its journal is a symbolic link".to_string(),
