@@ -6,12 +6,14 @@
 //! with `--deny-warnings`, files `fmt --check` would change), 2 usage or IO errors.
 
 mod check;
+mod completions;
 mod doctor;
 mod explain;
 mod files;
 mod fmt;
 mod import;
 mod leftovers;
+mod man;
 mod plan;
 mod recover;
 pub mod render;
@@ -36,11 +38,12 @@ Examples:
   chaosc fmt --check                list the files that are not formatted
   chaosc plan smoke.chaos           timelines, assertions and safety of what would run
   chaosc plan smoke.chaos --format json -o plan.json
+  chaosc run smoke.chaos            inject the faults, judge the SLOs, write the reports
   chaosc explain E0201              what an error code means
   chaosc import chaos_scenarios.yml the legacy YAML configuration as a .chaos file";
 
-/// Chaos experiments as code: check, format and plan `.chaos` files, and import the
-/// legacy YAML configuration.
+/// Chaos experiments as code: check, format, plan and run `.chaos` experiments, and
+/// import the legacy YAML configuration.
 #[derive(Debug, Parser)]
 #[command(
     name = "chaosc",
@@ -105,6 +108,12 @@ pub enum Command {
     /// The guard process of a run (started by `chaosc run`, not by hand)
     #[command(name = "__guard", hide = true)]
     Guard(GuardArgs),
+    /// Print a shell completion script (bash, zsh, fish …)
+    #[command(after_help = completions::EXAMPLES)]
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page, or write every page into a folder
+    #[command(after_help = man::EXAMPLES)]
+    Man(man::ManArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -209,6 +218,8 @@ where
             },
         ),
         Command::Worker(args) => worker::run(&args),
+        Command::Completions(args) => completions::run(&args),
+        Command::Man(args) => man::run(&args, &globals),
     }
 }
 
