@@ -888,6 +888,42 @@ fn the_exposition_check_rejects_malformed_lines() {
     assert_eq!(samples[0].1, [("a".to_string(), "q\"\\\n".to_string())]);
 }
 
+/// Why `metrics.prom` is not written by the `prometheus` crate (docs/reports.md): its
+/// text encoder spells infinity `inf` (Rust's `f64` display), which is not the format's
+/// `+Inf` and which this strict reading refuses, and its registry sorts families by
+/// name and series by label values, so run order is lost. If this test fails, the crate
+/// has changed and the choice should be made again.
+#[test]
+fn the_prometheus_crate_cannot_write_what_metrics_prom_needs() {
+    use prometheus::{Encoder as _, GaugeVec, Opts, Registry, TextEncoder};
+    let registry = Registry::new();
+    let recovery = GaugeVec::new(
+        Opts::new("chaosc_probe_recovery_seconds", "never recovered is +Inf"),
+        &["scenario"],
+    )
+    .unwrap();
+    let exit = GaugeVec::new(Opts::new("chaosc_run_exit_code", "exit"), &[]).unwrap();
+    registry.register(Box::new(exit.clone())).unwrap();
+    registry.register(Box::new(recovery.clone())).unwrap();
+    exit.with_label_values::<&str>(&[]).set(1.0);
+    // Scenarios in run order: `second` ran first.
+    recovery.with_label_values(&["second"]).set(f64::INFINITY);
+    recovery.with_label_values(&["first"]).set(2.5);
+    let mut text = Vec::new();
+    TextEncoder::new()
+        .encode(&registry.gather(), &mut text)
+        .unwrap();
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.contains("chaosc_probe_recovery_seconds{scenario=\"second\"} inf\n"),
+        "{text}"
+    );
+    assert!(parse_exposition(&text).is_err(), "{text}");
+    let position = |needle: &str| text.find(needle).unwrap_or(usize::MAX);
+    assert!(position("scenario=\"first\"") < position("scenario=\"second\""));
+    assert!(position("chaosc_probe_recovery_seconds") < position("chaosc_run_exit_code"));
+}
+
 fn find<'a>(samples: &'a [Sample], name: &str, labels: &[(&str, &str)]) -> Option<&'a Sample> {
     samples.iter().find(|(n, l, _)| {
         n == name

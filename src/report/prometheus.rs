@@ -3,10 +3,12 @@
 //! base units (seconds, ratios 0–1); the names, labels and units are listed in
 //! `docs/reports.md`.
 //!
-//! Hand-written rather than through the `prometheus` crate: the format is a few lines
-//! of grammar, the crate would sort series away from the run's order and bring its own
-//! dependencies, and what matters — escaping and one series per label set — is tested
-//! against the grammar in `tests/report.rs`.
+//! Hand-written rather than through the `prometheus` crate, whose text encoder spells
+//! infinity `inf` (not the format's `+Inf`) and whose registry sorts families and
+//! series away from the run's order (`docs/reports.md`; a test in `tests/report.rs`
+//! pins both). Escaping and one series per label set are tested against the grammar in
+//! `tests/report.rs`, and the text against a real Prometheus and Pushgateway in
+//! `tests/run/prometheus_real.rs`.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;

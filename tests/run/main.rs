@@ -28,8 +28,8 @@ mod database_container;
 
 // `--metrics-listen` and `--pushgateway`.
 mod metrics_out;
-// `prometheus` probes.
-mod prometheus;
+// A real Prometheus and Pushgateway: scraping, `prometheus` probes, pushing.
+mod prometheus_real;
 // Suites: order and cooldown (issue 12).
 mod suites;
 // `http` probes that check a JSON body (issue 12).
