@@ -14,8 +14,8 @@ mod components;
 
 use bin::run;
 
-/// The subcommands a person may type; `__guard` and `__worker` are internal.
-const SUBCOMMANDS: [&str; 10] = [
+/// Subcommands a person may type, at least; `__guard` and `__worker` are internal.
+const KNOWN: [&str; 10] = [
     "check",
     "fmt",
     "explain",
@@ -51,6 +51,26 @@ fn bounded(command: &mut Command) -> Output {
     child.wait_with_output().expect("the program is reaped")
 }
 
+/// The subcommands `chaosc --help` lists (but `help`): the visible ones, whatever was
+/// added since [`KNOWN`].
+fn subcommands() -> Vec<String> {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let help = run(dir.path(), &["--help"]).stdout;
+    let listed = help.split("Commands:\n").nth(1).unwrap_or_default();
+    let names: Vec<String> = listed
+        .lines()
+        .take_while(|l| l.starts_with("  "))
+        .filter(|l| !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_string)
+        .collect();
+    for name in KNOWN {
+        assert!(names.iter().any(|n| n == name), "`{name}` in {help}");
+    }
+    names
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -62,7 +82,7 @@ fn a_completion_script_for_each_shell_names_every_subcommand() {
         let out = run(dir.path(), &["completions", shell]);
         assert_eq!(out.code, 0, "{shell}: {out:?}");
         assert!(out.stderr.is_empty(), "{shell}: {out:?}");
-        for name in SUBCOMMANDS {
+        for name in &subcommands() {
             assert!(out.stdout.contains(name), "{shell} lacks `{name}`");
         }
         for name in HIDDEN {
@@ -145,13 +165,20 @@ fn the_manual_page_is_roff_naming_every_subcommand() {
     assert_eq!(out.code, 0, "{out:?}");
     let page = &out.stdout;
     assert!(page.contains("\n.TH chaosc 1 "), "{page}");
-    for section in ["NAME", "SYNOPSIS", "OPTIONS", "SUBCOMMANDS"] {
+    for section in ["NAME", "SYNOPSIS", "OPTIONS", "SUBCOMMANDS", "EXAMPLES"] {
         assert!(
             page.contains(&format!("\n.SH {section}\n")),
             "{section}: {page}"
         );
     }
-    for name in SUBCOMMANDS {
+    // The examples are laid out as written: not filled.
+    let examples = page.split("\n.SH EXAMPLES\n").nth(1).unwrap_or_default();
+    assert!(examples.starts_with(".nf\n"), "{examples}");
+    assert!(
+        examples.contains("\n  chaosc run smoke.chaos  "),
+        "{examples}"
+    );
+    for name in &subcommands() {
         // roff escapes the hyphen of `chaosc-check(1)`.
         assert!(
             page.contains(&format!("\nchaosc\\-{name}(1)\n")),
@@ -186,7 +213,7 @@ fn man_writes_a_page_per_subcommand_into_a_folder() {
         })
         .collect();
     written.sort();
-    let mut expected: Vec<String> = SUBCOMMANDS
+    let mut expected: Vec<String> = subcommands()
         .iter()
         .map(|name| format!("chaosc-{name}.1"))
         .chain(["chaosc.1".to_string()])
@@ -195,6 +222,12 @@ fn man_writes_a_page_per_subcommand_into_a_folder() {
     assert_eq!(written, expected);
     let run_page = std::fs::read_to_string(pages.join("chaosc-run.1")).expect("chaosc-run.1");
     assert!(run_page.contains("\\-\\-metrics\\-listen"), "{run_page}");
+    assert!(run_page.contains("\n.SH EXAMPLES\n.nf\n"), "{run_page}");
+    assert!(
+        out.stderr
+            .contains(&format!("wrote {} manual pages into ", expected.len())),
+        "{out:?}"
+    );
 
     // A folder that cannot be made is a usage error.
     let blocked = dir.path().join("file");
@@ -234,10 +267,14 @@ fn the_manual_page_renders_with_man() {
     // No roff request is left as text: everything was understood.
     assert!(!stdout.lines().any(|l| l.starts_with('.')), "{stdout}");
     let plain: String = stdout.replace("\u{2010}", "-");
-    for section in ["NAME", "SYNOPSIS", "OPTIONS", "SUBCOMMANDS"] {
+    for section in ["NAME", "SYNOPSIS", "OPTIONS", "SUBCOMMANDS", "EXAMPLES"] {
         assert!(plain.lines().any(|l| l == section), "{section}: {plain}");
     }
-    for name in SUBCOMMANDS {
+    // An example line comes out whole, its columns kept.
+    let example =
+        "chaosc plan smoke.chaos           timelines, assertions and safety of what would run";
+    assert!(plain.lines().any(|l| l.trim_start() == example), "{plain}");
+    for name in &subcommands() {
         assert!(
             plain
                 .lines()

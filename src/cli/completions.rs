@@ -34,11 +34,7 @@ pub fn run(args: &CompletionsArgs) -> i32 {
 /// the command it is given.
 fn public_command() -> clap::Command {
     let full = Cli::command();
-    let visible: Vec<clap::Command> = full
-        .get_subcommands()
-        .filter(|s| !s.is_hide_set())
-        .cloned()
-        .collect();
+    let visible = visible_subcommands(&full);
     let mut public = clap::Command::new("chaosc")
         .version(env!("CARGO_PKG_VERSION"))
         .args(full.get_arguments().cloned());
@@ -46,6 +42,14 @@ fn public_command() -> clap::Command {
         public = public.about(about.clone());
     }
     public.subcommands(visible)
+}
+
+/// The subcommands of `cmd` that are not hidden.
+pub(super) fn visible_subcommands(cmd: &clap::Command) -> Vec<clap::Command> {
+    cmd.get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .cloned()
+        .collect()
 }
 
 #[cfg(test)]
