@@ -1,9 +1,9 @@
 //! `chaosc completions SHELL` and `chaosc man`: the scripts and pages generated from
 //! the clap definitions name every subcommand (and no hidden one), the bash script
-//! loads in a real `bash` and completes, and the page renders with a real `man`; the
-//! top-level help names `run`.
+//! completes in a real `bash` and `fish` and registers in a real `zsh`, and the page
+//! renders with a real `man`; the top-level help names `run`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -117,45 +117,136 @@ ask chaosc run --metr
 
 #[test]
 fn the_bash_completion_loads_in_bash_and_completes() {
-    if !components::available("bash", components::on_path("bash"), "no `bash` on PATH") {
+    let Some((dir, script, driver)) = completion_files("bash", "chaosc", BASH_DRIVER) else {
         return;
-    }
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let out = run(dir.path(), &["completions", "bash"]);
-    assert_eq!(out.code, 0, "{out:?}");
-    let script = dir.path().join("chaosc.bash");
-    let driver = dir.path().join("driver.bash");
-    std::fs::write(&script, &out.stdout).expect("the script is written");
-    std::fs::write(&driver, BASH_DRIVER).expect("the driver is written");
-    let bash = bounded(
-        Command::new("bash")
-            .args(["--norc", "--noprofile"])
-            .arg(&driver)
-            .arg(&script)
-            .current_dir(dir.path()),
-    );
-    let (stdout, stderr) = (text(&bash.stdout), text(&bash.stderr));
-    assert!(bash.status.success(), "{stdout}\n{stderr}");
+    };
+    let (norc, noprofile) = (Path::new("--norc"), Path::new("--noprofile"));
+    let (stdout, stderr) = shell("bash", &[norc, noprofile, &driver, &script], dir.path());
     assert!(stderr.is_empty(), "{stderr}");
-    let mut lines = stdout.lines();
-    let registration = lines.next().unwrap_or_default();
+    let registration = stdout.lines().next().unwrap_or_default();
     assert!(
         registration.starts_with("complete ") && registration.ends_with(" chaosc"),
         "{stdout}"
     );
-    let section = |title: &str| -> Vec<&str> {
-        stdout
-            .split(&format!("== {title}\n"))
-            .nth(1)
-            .unwrap_or_default()
-            .split("==")
-            .next()
-            .unwrap_or_default()
-            .lines()
-            .collect()
+    completes_r_and_metr(&stdout);
+}
+
+/// Sources the completion script given as the first argument and asks fish for the
+/// completions of `chaosc r` and of `chaosc run --metr`.
+const FISH_DRIVER: &str = "source $argv[1]
+echo '== subcommands'
+complete -C 'chaosc r'
+echo '== flags'
+complete -C 'chaosc run --metr'
+";
+
+/// Loads the completion folder given as `$1` the way a user's `.zshrc` does (`fpath`,
+/// `compinit`, its dump file in `$2`) and prints the function registered for `chaosc`.
+const ZSH_DRIVER: &str = r#"fpath=("$1" $fpath)
+autoload -Uz compinit
+compinit -u -d "$2/zcompdump"
+print -r -- "registered ${_comps[chaosc]}"
+"#;
+
+/// Runs `shell ARGS` in `dir` with `dir` as its home, so it reads and writes nothing of
+/// the user's.
+fn shell(shell: &str, args: &[&Path], dir: &Path) -> (String, String) {
+    let out = bounded(
+        Command::new(shell)
+            .args(args)
+            .current_dir(dir)
+            .env("HOME", dir)
+            .env("XDG_CONFIG_HOME", dir.join("config"))
+            .env("XDG_DATA_HOME", dir.join("data")),
+    );
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{shell}: {stdout}\n{stderr}");
+    (stdout, stderr)
+}
+
+/// The generated completion script of `shell` as `script_name`, and `driver` beside it,
+/// in a new folder; `None` (skipped) when `shell` is missing.
+fn completion_files(
+    shell: &str,
+    script_name: &str,
+    driver: &str,
+) -> Option<(tempfile::TempDir, PathBuf, PathBuf)> {
+    let why = format!("no `{shell}` on PATH");
+    if !components::available(shell, components::on_path(shell), &why) {
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let out = run(dir.path(), &["completions", shell]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let folder = dir.path().join("completions");
+    std::fs::create_dir(&folder).expect("a folder");
+    let script = folder.join(script_name);
+    let driver_file = dir.path().join("driver");
+    std::fs::write(&script, &out.stdout).expect("the script is written");
+    std::fs::write(&driver_file, driver).expect("the driver is written");
+    Some((dir, script, driver_file))
+}
+
+/// The candidates the driver printed after `== TITLE`: each line's first field (fish
+/// adds a description after a tab), sorted.
+fn candidates(stdout: &str, title: &str) -> Vec<String> {
+    let mut found: Vec<String> = stdout
+        .split(&format!("== {title}\n"))
+        .nth(1)
+        .unwrap_or_default()
+        .lines()
+        .take_while(|l| !l.starts_with("=="))
+        .map(|l| l.split('\t').next().unwrap_or_default().to_string())
+        .collect();
+    found.sort();
+    found
+}
+
+/// The driver's answers: `chaosc r` completes to `recover` and `run`, and
+/// `chaosc run --metr` to `--metrics-listen`.
+fn completes_r_and_metr(stdout: &str) {
+    assert_eq!(
+        candidates(stdout, "subcommands"),
+        ["recover", "run"],
+        "{stdout}"
+    );
+    assert_eq!(
+        candidates(stdout, "flags"),
+        ["--metrics-listen"],
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_fish_completion_completes_in_fish() {
+    let Some((dir, script, driver)) = completion_files("fish", "chaosc.fish", FISH_DRIVER) else {
+        return;
     };
-    assert_eq!(section("subcommands"), ["run", "recover"], "{stdout}");
-    assert_eq!(section("flags"), ["--metrics-listen"], "{stdout}");
+    let no_config = Path::new("--no-config");
+    let (stdout, stderr) = shell("fish", &[no_config, &driver, &script], dir.path());
+    assert!(stderr.is_empty(), "{stderr}");
+    completes_r_and_metr(&stdout);
+}
+
+#[test]
+fn the_zsh_completion_parses_and_registers_for_chaosc() {
+    // The file name a zsh completion must have: `_` and the command.
+    let Some((dir, script, driver)) = completion_files("zsh", "_chaosc", ZSH_DRIVER) else {
+        return;
+    };
+    let folder = script.parent().expect("the script's folder");
+    let text = std::fs::read_to_string(&script).expect("the script");
+    assert!(text.starts_with("#compdef chaosc\n"), "{text}");
+    // `-n`: read and parse the script without running it.
+    let (_, stderr) = shell("zsh", &[Path::new("-n"), &script], dir.path());
+    assert!(stderr.is_empty(), "{stderr}");
+    let (stdout, stderr) = shell(
+        "zsh",
+        &[Path::new("-f"), &driver, folder, dir.path()],
+        dir.path(),
+    );
+    assert!(stderr.is_empty(), "{stderr}");
+    assert_eq!(stdout, "registered _chaosc\n");
 }
 
 #[test]
