@@ -10,7 +10,9 @@ use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
+pub mod comment;
 mod format;
+pub mod github;
 pub mod html;
 pub mod junit;
 pub mod markdown;
@@ -46,6 +48,16 @@ pub fn render_junit(results: &RunResults) -> String {
 /// `metrics.prom`: Prometheus text exposition format.
 pub fn render_prometheus(results: &RunResults) -> String {
     prometheus::render(results)
+}
+
+/// The GitHub job summary: verdict, scenarios, what did not pass, links to the reports.
+pub fn render_github(results: &RunResults, links: &github::Links) -> String {
+    github::render(results, links)
+}
+
+/// The pull-request comment, starting with [`comment::MARKER`].
+pub fn render_comment(results: &RunResults, run_url: Option<&str>) -> String {
+    comment::render(results, run_url)
 }
 
 /// `report.html`: one self-contained page with a chart per probe of each scenario.

@@ -34,3 +34,5 @@ mod prometheus;
 mod suites;
 // `http` probes that check a JSON body (issue 12).
 mod json_health;
+// `chaosc report`, `$GITHUB_STEP_SUMMARY` and `--report-only` (issue 14).
+mod reports_cli;
