@@ -626,6 +626,56 @@ fn report_command_renders_a_results_file() {
     );
 }
 
+/// The legacy files of the fixture: every scenario that ran and did not pass is a
+/// violation (whatever its verdict), skipped ones are left out as the legacy tool never
+/// had them, and `chaos_metrics.prom` is in the strict exposition grammar, hostile
+/// names included.
+#[test]
+fn legacy_files_of_every_verdict() {
+    use chaosc::report::legacy;
+    let results = fixture();
+    let validation = legacy::validation(&results);
+    assert!(!validation.passed);
+    for expected in [
+        "Baseline too noisy: steady_state: error_rate(home) <= 1%: measured 12.50%, expected <= 1.00%",
+        "Baseline too noisy: not_steady: ",
+        "Latency budget: latency_degradation(home, p95) <= 300ms: no samples in its window (inconclusive)",
+        "Abort on errors: aborted: ",
+        "Fault without effect: error: ",
+        "Interrupted <by> SIGINT: interrupted: ",
+    ] {
+        assert!(
+            validation.violations.iter().any(|v| v.starts_with(expected)),
+            "{expected:?} in {:#?}",
+            validation.violations
+        );
+    }
+    assert!(!validation
+        .violations
+        .iter()
+        .any(|v| v.starts_with("Web server")));
+    let chaos_results = legacy::chaos_results(&results);
+    assert_eq!(chaos_results.total_scenarios, results.scenarios.len() - 1);
+    assert_eq!(chaos_results.successful, 2);
+    // Counters among them (as the legacy file had), so not the strict check of
+    // chaosc's own gauges: each sample is `name{labels} value`, labels well formed.
+    let text = legacy::render_metrics(&results);
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let (series, value) = line.rsplit_once(' ').expect("a value");
+        assert!(value.parse::<f64>().is_ok(), "{line}");
+        let (name, rest) = series.split_once('{').unwrap_or((series, ""));
+        assert!(is_name(name, false) && name.starts_with("chaos_"), "{line}");
+        if !rest.is_empty() {
+            let (labels, after) = parse_labels(&series[name.len()..]).expect("labels");
+            assert_eq!(after, "", "{line}");
+            assert_eq!(labels.len(), 3, "{line}");
+        }
+    }
+    assert!(text.contains(
+        "chaos_scenario_success{scenario=\"edge_proxy_p99_a_b_tick_back_slash_second_line\","
+    ));
+}
+
 /// The page is well-formed XML: every name is escaped, every element closed, and each
 /// probe of each scenario has its chart.
 #[test]

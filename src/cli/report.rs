@@ -18,6 +18,7 @@ Examples:
   chaosc report chaos-reports/20261126T202753Z --format html -o report.html
   chaosc report out/ --format github >> \"$GITHUB_STEP_SUMMARY\"   the job summary
   chaosc report out/ --format comment -o comment.md            a pull-request comment
+  chaosc report out/ --format legacy                           chaos_results.json … into out/
 
 Rendering md, html, junit or prom again gives exactly the file `chaosc run` wrote.
 Exit status: 0 rendered, 2 the folder has no readable results.json of this version,
@@ -55,6 +56,9 @@ pub enum ReportFormat {
     /// A pull-request comment, starting with `<!-- chaosc-report -->`, within 65 536
     /// characters
     Comment,
+    /// The legacy tool's `chaos_results.json`, `resilience_validation.json` and
+    /// `chaos_metrics.prom`, written into `-o DIR` (default: the report folder)
+    Legacy,
 }
 
 pub fn run(args: &ReportArgs, globals: &Globals) -> i32 {
@@ -81,6 +85,7 @@ pub fn run(args: &ReportArgs, globals: &Globals) -> i32 {
             },
         ),
         ReportFormat::Comment => report::render_comment(&results, run_url.as_deref()),
+        ReportFormat::Legacy => return write_legacy(args, &results, globals),
     };
     match &args.output {
         None => {
@@ -97,6 +102,36 @@ pub fn run(args: &ReportArgs, globals: &Globals) -> i32 {
                 EXIT_USAGE
             }
         },
+    }
+}
+
+/// `--format legacy`: three files, so into a folder rather than one output.
+fn write_legacy(args: &ReportArgs, results: &RunResults, globals: &Globals) -> i32 {
+    let dir = args
+        .output
+        .clone()
+        .unwrap_or_else(|| report_folder(&args.dir));
+    let written = std::fs::create_dir_all(&dir).and_then(|()| report::write_legacy(&dir, results));
+    match written {
+        Ok(paths) => {
+            if !globals.quiet {
+                for path in paths {
+                    super::err(&format!("wrote `{}`\n", path.display()));
+                }
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            super::error_line(
+                globals,
+                &format!(
+                    "cannot write the legacy files into `{}`: {}",
+                    dir.display(),
+                    files::reason(&e)
+                ),
+            );
+            EXIT_USAGE
+        }
     }
 }
 

@@ -30,6 +30,7 @@ Examples:
   chaosc run --legacy chaos_scenarios.yml --suite smoke_test
   chaosc run experiments.chaos --seed 42             repeat the random decisions of a run
   chaosc run experiments.chaos --report-only         failed SLOs are reported, but exit 0
+  chaosc run experiments.chaos --compat legacy       also write chaos_results.json and the other legacy files
   chaosc run experiments.chaos --no-readiness-gate   inject even if a probe fails before the first fault
   chaosc run experiments.chaos --metrics-listen 127.0.0.1:9464
                                                      serve live metrics at /metrics while it runs
@@ -93,8 +94,20 @@ pub struct RunArgs {
     #[arg(long)]
     pub report_only: bool,
 
+    /// Also write the files of the tool chaosc replaces (`chaos_results.json`,
+    /// `resilience_validation.json`, `chaos_metrics.prom`) into the report folder
+    #[arg(long, value_enum, value_name = "TOOL")]
+    pub compat: Option<Compat>,
+
     #[command(flatten)]
     pub select: SelectArgs,
+}
+
+/// Whose output files `--compat` adds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Compat {
+    /// The legacy Python tool's (`docs/legacy.md`)
+    Legacy,
 }
 
 pub fn run(args: &RunArgs, globals: &Globals) -> i32 {
@@ -259,6 +272,17 @@ pub fn run(args: &RunArgs, globals: &Globals) -> i32 {
     }
     if let Err(e) = write_reports(&report_dir, &results) {
         super::error_line(globals, &e);
+    }
+    if args.compat == Some(Compat::Legacy) {
+        if let Err(e) = crate::report::write_legacy(&report_dir, &results) {
+            super::error_line(
+                globals,
+                &format!(
+                    "cannot write the legacy files into `{}`: {e}",
+                    report_dir.display()
+                ),
+            );
+        }
     }
     append_step_summary(&results, &report_dir, globals);
     if let Some(url) = &args.pushgateway {

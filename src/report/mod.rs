@@ -15,6 +15,7 @@ mod format;
 pub mod github;
 pub mod html;
 pub mod junit;
+pub mod legacy;
 pub mod markdown;
 pub mod prometheus;
 pub mod pushgateway;
@@ -82,6 +83,17 @@ pub fn write_all(dir: &Path, results: &RunResults) -> io::Result<Vec<PathBuf>> {
         written.push(write_atomically(dir, name, text.as_bytes())?);
     }
     // The renames are entries of the folder: syncing it makes them survive a crash.
+    fs::File::open(dir)?.sync_all()?;
+    Ok(written)
+}
+
+/// Writes the legacy tool's three files into `dir` (`--compat legacy`), each whole as
+/// [`write_all`] does, and returns their paths.
+pub fn write_legacy(dir: &Path, results: &RunResults) -> io::Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    for (name, text) in legacy::render_all(results)? {
+        written.push(write_atomically(dir, name, text.as_bytes())?);
+    }
     fs::File::open(dir)?.sync_all()?;
     Ok(written)
 }

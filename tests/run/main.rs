@@ -36,3 +36,5 @@ mod suites;
 mod json_health;
 // `chaosc report`, `$GITHUB_STEP_SUMMARY` and `--report-only` (issue 14).
 mod reports_cli;
+// `--compat legacy` (issue 14).
+mod legacy_outputs;
