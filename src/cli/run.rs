@@ -30,16 +30,17 @@ Examples:
   chaosc run --legacy chaos_scenarios.yml --suite smoke_test
   chaosc run experiments.chaos --seed 42             repeat the random decisions of a run
   chaosc run experiments.chaos --report-only         failed SLOs are reported, but exit 0
-  chaosc run experiments.chaos --compat legacy       also write chaos_results.json and the other legacy files
+  chaosc run experiments.chaos --compat legacy       also write the legacy tool's output files
   chaosc run experiments.chaos --no-readiness-gate   inject even if a probe fails before the first fault
   chaosc run experiments.chaos --metrics-listen 127.0.0.1:9464
                                                      serve live metrics at /metrics while it runs
   chaosc run experiments.chaos --pushgateway http://pushgateway:9091
                                                      push metrics.prom to a Pushgateway at the end
 
-Exit status: 0 every blocking assertion held (or `--report-only`), 1 an assertion
-failed or a scenario was not steady, 2 compile or usage error (or confirmation refused), 3 aborted, 4 an
-injector, probe or infrastructure error, 130 interrupted (after reverting).";
+Exit status: 0 every blocking assertion held, 1 an assertion failed or a scenario was
+not steady (0 with `--report-only`), 2 compile or usage error (or confirmation refused),
+3 aborted, 4 an injector, probe or infrastructure error, 130 interrupted (after
+reverting).";
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -88,9 +89,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "URL", value_parser = pushgateway::parse_url)]
     pub pushgateway: Option<reqwest::Url>,
 
-    /// Failed assertions (and `not_steady`) still make the verdict `failed` in every
-    /// report, but exit 0 (the legacy `fail_on_violation: false`); errors, aborts and
-    /// interruptions keep their exit status
+    /// Exit 0 when the run only failed its SLOs (verdict `failed` or `not_steady`, which
+    /// every report still says): the legacy `fail_on_violation: false`; errors, aborts
+    /// and interruptions keep their exit status
     #[arg(long)]
     pub report_only: bool,
 
