@@ -620,9 +620,20 @@ fn report_command_renders_a_results_file() {
         report("comment", false),
         chaosc::report::render_comment(&results, None)
     );
+    // Through `results.json` and back, every report is the one rendered from the
+    // results themselves: every verdict, hostile names, unrounded numbers.
     assert_eq!(
         report("md", false),
         chaosc::report::render_markdown(&results)
+    );
+    assert_eq!(report("html", false), chaosc::report::render_html(&results));
+    assert_eq!(
+        report("junit", false),
+        chaosc::report::render_junit(&results)
+    );
+    assert_eq!(
+        report("prom", false),
+        chaosc::report::render_prometheus(&results)
     );
 }
 
