@@ -138,12 +138,20 @@ fn report_only_exits_0_for_failed_slos_and_every_report_still_says_failed() {
     let _shared = support::shared();
     let tmp = tempfile::tempdir().expect("a temp dir");
     let file = failing_program(tmp.path());
-    let ran = chaosc(
+    // A summary file that cannot be written is an error line, not another status.
+    let unwritable = tmp.path().join("missing/summary.md");
+    let ran = chaosc_with_env(
         tmp.path(),
         &run_args(&file, "out", &["--report-only"]),
+        &[("GITHUB_STEP_SUMMARY", unwritable.to_str().unwrap_or(""))],
         LIMIT,
     );
     assert_eq!(ran.code, 0, "{ran:#?}");
+    assert!(
+        ran.stderr
+            .contains("error: cannot append the job summary to `"),
+        "{ran:#?}"
+    );
     assert!(ran.stdout.contains("verdict: failed (exit 0)"), "{ran:#?}");
     let reports = tmp.path().join("out");
     let r = results(&reports);
