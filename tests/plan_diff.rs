@@ -430,6 +430,10 @@ fn an_old_file_that_is_not_a_plan_of_this_version_is_a_usage_error() {
         assert!(out.stdout.is_empty(), "{old}: {out:?}");
         assert!(out.stderr.starts_with(expected), "{old}: {out:?}");
     }
+    // `run --plan` reads plans the same way, before anything runs.
+    let out = bin::run(dir, &["run", "--plan", "v2.json", "--dry-run"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.starts_with(cases[0].1), "{out:?}");
     let out = bin::run(dir, &["plan", "quickstart.chaos", "--fail-on-destructive"]);
     assert_eq!(out.code, 2, "the flag needs --diff: {out:?}");
 }
