@@ -23,6 +23,9 @@ mod tool;
 /// One pre-commit or git command; the first `pre-commit run` also clones the hooks.
 const DEADLINE: Duration = Duration::from_secs(120);
 
+/// A `pre-commit run` that builds chaosc in release mode first.
+const BUILD_DEADLINE: Duration = Duration::from_secs(45 * 60);
+
 /// Valid and canonical.
 const VALID: &str = "probe home = http(\"http://127.0.0.1:8080/\")\n\nscenario \"x\" {\n  baseline 5s\n  slo {\n    availability >= 99%\n  }\n}\n";
 /// `5sec` is not a unit: E0103.
@@ -44,6 +47,10 @@ struct Sandbox {
     _temp: tempfile::TempDir,
     root: PathBuf,
     path: String,
+    /// Set for the build with cargo: where cargo and rustup keep their toolchains and
+    /// crates, and a build folder of the sandbox's own.
+    cargo: Vec<(String, String)>,
+    deadline: Duration,
 }
 
 impl Sandbox {
@@ -64,14 +71,37 @@ impl Sandbox {
             _temp: temp,
             root,
             path,
+            cargo: Vec::new(),
+            deadline: DEADLINE,
         }
+    }
+
+    /// A sandbox in which pre-commit may build chaosc with cargo: the real cargo and
+    /// rustup homes (the toolchain, the crates already downloaded), a build folder
+    /// inside the sandbox, and the time a release build takes.
+    fn with_cargo() -> Sandbox {
+        let mut sandbox = Sandbox::new();
+        let home = PathBuf::from(std::env::var_os("HOME").unwrap_or_default());
+        let dir = |var: &str, default: &str| {
+            std::env::var(var).unwrap_or_else(|_| home.join(default).display().to_string())
+        };
+        sandbox.cargo = vec![
+            ("CARGO_HOME".into(), dir("CARGO_HOME", ".cargo")),
+            ("RUSTUP_HOME".into(), dir("RUSTUP_HOME", ".rustup")),
+            (
+                "CARGO_TARGET_DIR".into(),
+                sandbox.root.join("target").display().to_string(),
+            ),
+        ];
+        sandbox.deadline = BUILD_DEADLINE;
+        sandbox
     }
 
     fn run(&self, program: &str, args: &[&str], dir: &Path) -> tool::Output {
         let home = self.root.join("home");
         let cache = self.root.join("pre-commit");
         let (home, cache) = (home.to_str().unwrap(), cache.to_str().unwrap());
-        let envs = [
+        let mut envs = vec![
             ("PATH", self.path.as_str()),
             ("HOME", home),
             ("XDG_CACHE_HOME", home),
@@ -84,7 +114,8 @@ impl Sandbox {
             ("GIT_COMMITTER_EMAIL", "test@127.0.0.1"),
             ("NO_COLOR", "1"),
         ];
-        tool::run(program, args, dir, &envs, DEADLINE)
+        envs.extend(self.cargo.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        tool::run(program, args, dir, &envs, self.deadline)
     }
 
     fn ok(&self, program: &str, args: &[&str], dir: &Path) -> tool::Output {
@@ -161,9 +192,14 @@ fn hooks_repository(sandbox: &Sandbox) -> (PathBuf, String) {
 
 /// A project using the hooks from `hooks` at `rev`, as any repository would.
 fn project(sandbox: &Sandbox, hooks: &Path, rev: &str) -> PathBuf {
+    let hooks_config = "      - id: chaosc-check\n      - id: chaosc-fmt-check\n      - id: chaosc-fmt\n        stages: [manual]\n";
+    project_with(sandbox, hooks, rev, hooks_config)
+}
+
+fn project_with(sandbox: &Sandbox, hooks: &Path, rev: &str, hooks_config: &str) -> PathBuf {
     let dir = sandbox.git_repo("project");
     let config = format!(
-        "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: chaosc-check\n      - id: chaosc-fmt-check\n      - id: chaosc-fmt\n        stages: [manual]\n",
+        "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n{hooks_config}",
         hooks.display()
     );
     fs::write(dir.join(".pre-commit-config.yaml"), config).unwrap();
@@ -265,4 +301,42 @@ fn the_format_hooks_list_or_rewrite_a_file_out_of_canonical_form() {
         &["run", "chaosc-fmt-check", "--color", "never"],
         &project,
     );
+}
+
+/// The manifest as published (`language: rust`), from this repository at HEAD: pre-commit
+/// builds chaosc with `cargo install` (crates from crates.io, a release build: minutes),
+/// so this runs only when `CHAOSC_TEST_PRECOMMIT_RUST=1` asks for it.
+#[test]
+fn the_published_hooks_build_chaosc_with_cargo_and_block_an_invalid_file() {
+    let asked = std::env::var("CHAOSC_TEST_PRECOMMIT_RUST").is_ok_and(|v| v == "1");
+    if !tools_present()
+        || !components::available(
+            "pre-commit-rust",
+            asked && components::on_path("cargo"),
+            "set CHAOSC_TEST_PRECOMMIT_RUST=1 (and have cargo) to build chaosc as pre-commit does, with `cargo install` from crates.io",
+        )
+    {
+        return;
+    }
+    let sandbox = Sandbox::with_cargo();
+    let repository = fixtures::root();
+    let rev = sandbox.ok("git", &["rev-parse", "HEAD"], repository).stdout;
+    let project = project_with(
+        &sandbox,
+        repository,
+        rev.trim(),
+        "      - id: chaosc-check\n",
+    );
+    fs::write(project.join("invalid.chaos"), INVALID).unwrap();
+    sandbox.ok("git", &["add", "invalid.chaos"], &project);
+    let out = sandbox.run("git", &["commit", "-m", "an invalid experiment"], &project);
+    assert_ne!(out.code, 0, "the commit is blocked: {out:?}");
+    let said = format!("{}{}", out.stdout, out.stderr);
+    assert!(
+        said.contains("invalid.chaos:4:13: error[E0103]: unknown unit `sec`"),
+        "{out:?}"
+    );
+    fs::write(project.join("invalid.chaos"), VALID).unwrap();
+    sandbox.ok("git", &["add", "invalid.chaos"], &project);
+    sandbox.ok("git", &["commit", "-m", "fixed"], &project);
 }
