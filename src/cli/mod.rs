@@ -12,6 +12,7 @@ mod files;
 mod fmt;
 mod import;
 mod leftovers;
+mod lsp;
 mod plan;
 mod recover;
 pub mod render;
@@ -37,7 +38,8 @@ Examples:
   chaosc plan smoke.chaos           timelines, assertions and safety of what would run
   chaosc plan smoke.chaos --format json -o plan.json
   chaosc explain E0201              what an error code means
-  chaosc import chaos_scenarios.yml the legacy YAML configuration as a .chaos file";
+  chaosc import chaos_scenarios.yml the legacy YAML configuration as a .chaos file
+  chaosc lsp                        the language server an editor starts (editors/README.md)";
 
 /// Chaos experiments as code: check, format and plan `.chaos` files, and import the
 /// legacy YAML configuration.
@@ -90,6 +92,9 @@ pub enum Command {
     /// Import a legacy YAML configuration as a `.chaos` program
     #[command(after_help = import::EXAMPLES)]
     Import(import::ImportArgs),
+    /// Serve an editor over the Language Server Protocol on stdin/stdout
+    #[command(after_help = lsp::EXAMPLES)]
+    Lsp(lsp::LspArgs),
     /// Runs one resource-stress worker (spawned by `chaosc run`, not for people)
     #[command(name = "__worker", hide = true)]
     Worker(worker::WorkerArgs),
@@ -198,6 +203,7 @@ where
         Command::Explain(args) => explain::run(&args, &globals),
         Command::Plan(args) => plan::run(&args, &globals),
         Command::Import(args) => import::run(&args, &globals),
+        Command::Lsp(args) => lsp::run(&args, &globals),
         Command::Run(args) => run::run(&args, &globals),
         Command::Recover(args) => recover::run(&args, &globals),
         Command::Doctor(args) => doctor::run(&args, &globals),

@@ -1,0 +1,162 @@
+//! What the language's callable kinds and metrics are, read from the checker's
+//! signature tables. The only file of the server that reads those tables, so that a
+//! change of their shape is met in one place.
+
+use crate::check::signatures::{self, CallClass, Limit, Sustain};
+use crate::check::types::Ty;
+
+/// Which kind of thing a call makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    Target,
+    Probe,
+    Service,
+    Fault,
+}
+
+impl Class {
+    pub const ALL: [Class; 4] = [Class::Fault, Class::Probe, Class::Target, Class::Service];
+
+    fn call_class(self) -> CallClass {
+        match self {
+            Class::Target => CallClass::Target,
+            Class::Probe => CallClass::Probe,
+            Class::Service => CallClass::Service,
+            Class::Fault => CallClass::Fault,
+        }
+    }
+
+    /// "fault kind", "probe kind" …
+    pub fn noun(self) -> &'static str {
+        self.call_class().noun()
+    }
+}
+
+/// One parameter of a kind, described for people.
+pub struct ParamInfo {
+    pub name: &'static str,
+    /// "a duration", "one of `GET`, …".
+    pub ty: String,
+    pub required: bool,
+    /// "more than 0", "from 1 to 1024" …; empty when any value of the type goes.
+    pub limit: String,
+    /// An example value for a snippet.
+    pub placeholder: &'static str,
+}
+
+/// A callable kind: its name, what it makes and its parameters in positional order.
+pub struct KindInfo {
+    pub name: &'static str,
+    pub class: Class,
+    pub params: Vec<ParamInfo>,
+    /// Groups of parameters of which at most one may be given (`exactly_one`: one must).
+    pub exclusive: &'static [&'static str],
+    pub exactly_one: bool,
+    /// For faults: the target kinds it acts on.
+    pub targets: Vec<&'static str>,
+    /// For faults: "sustained (`for D`)" or "instant".
+    pub sustain: Option<String>,
+    pub destructive: bool,
+}
+
+/// The kind `name` of `class`, or of any class when `class` is `None` (faults first).
+pub fn find(class: Option<Class>, name: &str) -> Option<KindInfo> {
+    let classes: &[Class] = match &class {
+        Some(c) => std::slice::from_ref(c),
+        None => &Class::ALL,
+    };
+    classes.iter().find_map(|&class| {
+        signatures::lookup(class.call_class(), name).map(|spec| KindInfo {
+            name: spec.name,
+            class,
+            params: spec
+                .params
+                .iter()
+                .map(|p| ParamInfo {
+                    name: p.name,
+                    ty: p.ty.describe(),
+                    required: p.required,
+                    limit: limit_text(p.limit),
+                    placeholder: placeholder(&p.ty),
+                })
+                .collect(),
+            exclusive: spec.exclusive,
+            exactly_one: spec.exactly_one,
+            targets: spec.targets.iter().map(|t| t.name()).collect(),
+            sustain: (class == Class::Fault).then(|| match spec.sustain {
+                Sustain::Sustained => "sustained: held `for` a duration".to_string(),
+                Sustain::Instant => "instant: happens once".to_string(),
+                Sustain::SustainedWith(arg) => {
+                    format!("instant, or sustained when `{arg}` is given")
+                }
+            }),
+            destructive: spec.destructive,
+        })
+    })
+}
+
+/// The names of every kind of `class`.
+pub fn names(class: Class) -> Vec<&'static str> {
+    signatures::names(class.call_class()).collect()
+}
+
+/// The metrics of assertions and abort conditions, with what they measure.
+pub fn metrics() -> Vec<(&'static str, &'static str)> {
+    signatures::METRICS
+        .iter()
+        .map(|m| {
+            let what = match (m.dimension, m.takes_percentile) {
+                (Some(_), true) => "a duration at a percentile: `METRIC(probe, p95)`",
+                (Some(d), false) => d.name(),
+                (None, _) => "a count",
+            };
+            (m.name, what)
+        })
+        .collect()
+}
+
+/// The windows an assertion may be judged `during`.
+pub fn windows() -> &'static [&'static str] {
+    signatures::WINDOWS
+}
+
+/// The type names of `param` and template parameters.
+pub fn param_types() -> &'static [&'static str] {
+    crate::check::types::PARAM_TYPES
+}
+
+fn limit_text(limit: Limit) -> String {
+    let text = match limit {
+        Limit::None => "",
+        Limit::Positive => "more than 0",
+        Limit::NonNegative => "0 or more",
+        Limit::Percent => "from 0% to 100%",
+        Limit::PositivePercent => "more than 0% and at most 100%",
+        Limit::Port => "from 1 to 65535",
+        Limit::PositiveMs => "at least 1ms, whole milliseconds",
+        Limit::NonNegativeMs => "0 or more, whole milliseconds",
+        Limit::Count(most) => return format!("from 1 to {most}"),
+    };
+    text.to_string()
+}
+
+fn placeholder(ty: &Ty) -> &'static str {
+    match ty {
+        Ty::Int => "1",
+        Ty::Float => "1.0",
+        Ty::Str | Ty::Ready => "\"\"",
+        Ty::Bool => "true",
+        Ty::Quantity(d) => match d {
+            crate::syntax::ast::Dimension::Duration => "100ms",
+            crate::syntax::ast::Dimension::Percent => "10%",
+            crate::syntax::ast::Dimension::Size => "256MiB",
+            crate::syntax::ast::Dimension::Rate => "10/s",
+            crate::syntax::ast::Dimension::Bandwidth => "1Mbps",
+        },
+        Ty::StrList => "[\"\"]",
+        Ty::Map | Ty::Json => "{}",
+        Ty::Word(words) => words.first().copied().unwrap_or(""),
+        Ty::Target(_) => "target",
+        Ty::Status => "200",
+    }
+}
