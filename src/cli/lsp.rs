@@ -20,11 +20,20 @@ pub struct LspArgs {
 }
 
 pub fn run(_args: &LspArgs, globals: &Globals) -> i32 {
-    match crate::lsp::serve_stdio(Box::new(FsLoader)) {
+    match serve_stdio() {
         Ok(()) => EXIT_OK,
         Err(error) => {
             super::error_line(globals, &format!("the language server stopped: {error}"));
             EXIT_USAGE
         }
     }
+}
+
+/// Serves one editor on stdin/stdout until it says `exit`.
+fn serve_stdio() -> Result<(), crate::lsp::Error> {
+    let (connection, io_threads) = lsp_server::Connection::stdio();
+    crate::lsp::serve(&connection, Box::new(FsLoader))?;
+    drop(connection);
+    io_threads.join()?;
+    Ok(())
 }

@@ -34,16 +34,7 @@ use lsp_types::request::{self as req, Request as _};
 use lsp_types::*;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-type Error = Box<dyn std::error::Error + Send + Sync>;
-
-/// Serves one client on stdin/stdout until it says `exit`.
-pub fn serve_stdio(disk: Box<dyn Loader>) -> Result<(), Error> {
-    let (connection, io_threads) = Connection::stdio();
-    serve(&connection, disk)?;
-    drop(connection);
-    io_threads.join()?;
-    Ok(())
-}
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
 /// What the server can do.
 fn capabilities() -> ServerCapabilities {
@@ -73,6 +64,8 @@ fn capabilities() -> ServerCapabilities {
     }
 }
 
+/// Serves one client on `connection` until it says `exit`; files that are not open
+/// are read through `disk`. The caller makes the connection (the CLI, on stdin/stdout).
 pub fn serve(connection: &Connection, disk: Box<dyn Loader>) -> Result<(), Error> {
     let capabilities = serde_json::to_value(capabilities())?;
     let (id, _params) = connection.initialize_start()?;
