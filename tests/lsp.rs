@@ -270,6 +270,10 @@ fn an_editor_session_through_every_feature() {
         kind.contains("`delay`: a duration (required, more than 0)"),
         "{kind}"
     );
+    assert!(
+        kind.contains("`jitter: duration` (0ms)"),
+        "the default of `jitter`: {kind}"
+    );
     let name = hover_text(&mut client, &uri, position(MAIN, "edge,", 0, 1));
     assert!(name.contains("target edge"), "{name}");
     assert!(name.contains("front door"), "{name}");

@@ -59,8 +59,10 @@ pub fn word_at(text: &str, offset: usize) -> Option<&str> {
         return None;
     }
     let start = text[..offset]
-        .rfind(|c: char| !is_word(c))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !is_word(*c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let end = text[offset..]
         .find(|c: char| !is_word(c))
         .map_or(text.len(), |i| offset + i);
@@ -96,7 +98,10 @@ pub fn kind_text(kind: &KindInfo) -> String {
         } else {
             "at most one"
         };
-        out.push_str(&format!("\n{how} of {}", names.join(", ")));
+        out.push_str(&format!("\n{how} of {}\n", names.join(", ")));
+    }
+    if let Some(row) = kinds::reference(kind.class, kind.name) {
+        out.push_str(&format!("\nWith defaults (the language reference): {row}"));
     }
     out
 }

@@ -95,6 +95,26 @@ pub fn find(class: Option<Class>, name: &str) -> Option<KindInfo> {
     })
 }
 
+/// The language reference's table row for a kind (`docs/language.md` §5 and §6), which
+/// gives the defaults: `latency | proxy, interface | delay: duration (required), …`.
+pub fn reference(class: Class, name: &str) -> Option<String> {
+    const LANGUAGE: &str = include_str!("../../docs/language.md");
+    // Faults are rows `| `name` | …`; targets, probes and services `| `name(…)` | …`.
+    let fault_row = format!("| `{name}` |");
+    let call_row = format!("| `{name}(");
+    let row = LANGUAGE.lines().find(|line| match class {
+        Class::Fault => line.starts_with(&fault_row),
+        _ => line.starts_with(&call_row),
+    })?;
+    let cells: Vec<&str> = row
+        .trim_matches('|')
+        .split(" | ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    Some(cells.join(" — ").replace("\\|", "|"))
+}
+
 /// The names of every kind of `class`.
 pub fn names(class: Class) -> Vec<&'static str> {
     signatures::names(class.call_class()).collect()
@@ -158,5 +178,24 @@ fn placeholder(ty: &Ty) -> &'static str {
         Ty::Word(words) => words.first().copied().unwrap_or(""),
         Ty::Target(_) => "target",
         Ty::Status => "200",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every fault, probe and target kind has its row in the language reference (where
+    /// the defaults are); `spawn` is described in prose (§3.4).
+    #[test]
+    fn every_kind_is_in_the_reference() {
+        for class in [Class::Fault, Class::Probe, Class::Target] {
+            for name in names(class) {
+                let row = reference(class, name);
+                assert!(row.is_some(), "no row for the {} `{name}`", class.noun());
+            }
+        }
+        let latency = reference(Class::Fault, "latency").unwrap();
+        assert!(latency.contains("`jitter: duration` (0ms)"), "{latency}");
     }
 }

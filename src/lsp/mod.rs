@@ -25,6 +25,8 @@ mod kinds;
 mod navigate;
 mod position;
 mod program;
+#[cfg(test)]
+mod robustness;
 
 use crate::check::Loader;
 use documents::Documents;
