@@ -423,6 +423,33 @@ fn an_editor_session_through_every_feature() {
         "{diagnostics:#?}"
     );
 
+    // The imported file opened and changed in the editor: the importer is checked again
+    // against the buffer, not the disk.
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": lib_uri, "languageId": "chaos", "version": 1, "text": LIB.replace("edge", "front")}}),
+    );
+    let main_again = client.diagnostics(&uri);
+    assert!(
+        main_again
+            .iter()
+            .any(|d| d["code"] == "E0201" && d["message"].as_str().unwrap().contains("`edge`")),
+        "{main_again:#?}"
+    );
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": lib_uri}}),
+    );
+    let cleared = client.diagnostics(&lib_uri);
+    assert!(cleared.is_empty());
+    let main_back = client.diagnostics(&uri);
+    assert!(
+        !main_back
+            .iter()
+            .any(|d| d["message"].as_str().unwrap().contains("`edge`")),
+        "{main_back:#?}"
+    );
+
     // Half-written text: no crash, a syntax error, and completion still answers.
     let broken = fixed.replace(
         "    at 0s latency(edge, delay: 1m30s) for 5s\n",

@@ -86,6 +86,21 @@ impl Documents {
         self.open.keys().cloned().collect()
     }
 
+    /// The open documents that import (directly or not) a file at one of `paths`.
+    pub fn importers(&self, paths: &[PathBuf]) -> Vec<Url> {
+        self.open
+            .values()
+            .filter(|d| {
+                d.program
+                    .modules
+                    .iter()
+                    .skip(1)
+                    .any(|m| m.path.as_ref().is_some_and(|p| paths.contains(p)))
+            })
+            .map(|d| d.uri.clone())
+            .collect()
+    }
+
     /// Opens or replaces a document's text, then checks it.
     pub fn set(&mut self, uri: Url, version: i32, text: String) {
         let path = path_of(&uri);

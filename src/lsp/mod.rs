@@ -118,7 +118,9 @@ struct Server<'c> {
 
 impl Server<'_> {
     fn notification(&mut self, notification: Notification) {
-        let changed = match notification.method.as_str() {
+        let notification_was_watched_files =
+            notification.method == notif::DidChangeWatchedFiles::METHOD;
+        let changed: Vec<Url> = match notification.method.as_str() {
             notif::DidOpenTextDocument::METHOD => {
                 let Ok(params) = notification
                     .extract::<DidOpenTextDocumentParams>(notif::DidOpenTextDocument::METHOD)
@@ -127,7 +129,7 @@ impl Server<'_> {
                 };
                 let doc = params.text_document;
                 self.documents.set(doc.uri.clone(), doc.version, doc.text);
-                Some(doc.uri)
+                vec![doc.uri]
             }
             notif::DidChangeTextDocument::METHOD => {
                 let Ok(params) = notification
@@ -142,7 +144,7 @@ impl Server<'_> {
                 let uri = params.text_document.uri;
                 self.documents
                     .set(uri.clone(), params.text_document.version, change.text);
-                Some(uri)
+                vec![uri]
             }
             notif::DidCloseTextDocument::METHOD => {
                 let Ok(params) = notification
@@ -154,24 +156,41 @@ impl Server<'_> {
                 self.documents.close(&uri);
                 self.publish_params(PublishDiagnosticsParams::new(uri.clone(), Vec::new(), None));
                 // Documents importing it read it from disk again.
-                Some(uri)
+                vec![uri]
             }
-            notif::DidSaveTextDocument::METHOD => None,
-            _ => None,
+            notif::DidChangeWatchedFiles::METHOD => {
+                let Ok(params) = notification
+                    .extract::<DidChangeWatchedFilesParams>(notif::DidChangeWatchedFiles::METHOD)
+                else {
+                    return;
+                };
+                params.changes.into_iter().map(|c| c.uri).collect()
+            }
+            _ => Vec::new(),
         };
-        if let Some(uri) = changed {
-            // Every other open document may import the one that changed.
-            for other in self.documents.uris() {
-                if other != uri {
-                    self.documents.analyse(&other);
-                }
+        // The changed documents, and every open document that imports one of them (any
+        // open document when files changed on disk: one may now find an import it missed).
+        let on_disk = notification_was_watched_files;
+        let paths: Vec<_> = changed.iter().map(documents::path_of).collect();
+        let mut publish: Vec<Url> = changed
+            .into_iter()
+            .filter(|uri| self.documents.get(uri).is_some())
+            .collect();
+        let importers = if on_disk {
+            self.documents.uris()
+        } else {
+            self.documents.importers(&paths)
+        };
+        for importer in importers {
+            if !publish.contains(&importer) {
+                self.documents.analyse(&importer);
+                publish.push(importer);
             }
-            let uris = self.documents.uris();
-            for uri in uris {
-                if let Some(document) = self.documents.get(&uri) {
-                    let params = diagnostics::publish(document);
-                    self.publish_params(params);
-                }
+        }
+        for uri in publish {
+            if let Some(document) = self.documents.get(&uri) {
+                let params = diagnostics::publish(document);
+                self.publish_params(params);
             }
         }
     }
