@@ -616,3 +616,38 @@ fn a_100_kb_file_is_answered_within_50_ms() {
     assert!(slow.is_empty(), "too slow: {slow:?} ({report:?})");
     client.shutdown();
 }
+
+#[test]
+fn input_that_is_not_the_protocol_is_an_error_not_a_hang() {
+    for (input, says) in [
+        ("hello\n", "malformed header"),
+        ("", "its input ended before the editor said `exit`"),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_chaosc"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let started = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > DEADLINE {
+                let _ = child.kill();
+                panic!("`chaosc lsp` still runs on {input:?}");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(output.stdout.is_empty());
+        assert!(stderr.contains(says), "{stderr}");
+    }
+}

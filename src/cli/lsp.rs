@@ -23,7 +23,15 @@ pub fn run(_args: &LspArgs, globals: &Globals) -> i32 {
     match serve_stdio() {
         Ok(()) => EXIT_OK,
         Err(error) => {
-            super::error_line(globals, &format!("the language server stopped: {error}"));
+            let closed = error
+                .downcast_ref::<lsp_server::ProtocolError>()
+                .is_some_and(|e| e.channel_is_disconnected());
+            let why = if closed {
+                "its input ended before the editor said `exit`".to_string()
+            } else {
+                error.to_string()
+            };
+            super::error_line(globals, &format!("the language server stopped: {why}"));
             EXIT_USAGE
         }
     }
@@ -32,8 +40,10 @@ pub fn run(_args: &LspArgs, globals: &Globals) -> i32 {
 /// Serves one editor on stdin/stdout until it says `exit`.
 fn serve_stdio() -> Result<(), crate::lsp::Error> {
     let (connection, io_threads) = lsp_server::Connection::stdio();
-    crate::lsp::serve(&connection, Box::new(FsLoader))?;
+    let served = crate::lsp::serve(&connection, Box::new(FsLoader));
     drop(connection);
+    // When the input was not the protocol, the reader thread knows why: say that rather
+    // than that the channel closed.
     io_threads.join()?;
-    Ok(())
+    served
 }
