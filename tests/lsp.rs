@@ -578,8 +578,9 @@ fn a_100_kb_file_is_answered_within_50_ms() {
     // change computed: 50 ms in any build. Diagnostics, symbols and formatting work over
     // the whole file (the checker, the formatter): 50 ms in a release build, which is
     // what editors run (`cargo test --release --test lsp`); a debug build is about ten
-    // times slower, so it gets a second.
-    let whole_file_budget = Duration::from_millis(if cfg!(debug_assertions) { 1000 } else { 50 });
+    // times slower and the test machine is shared, so it gets three seconds (a bound against a
+    // quadratic slip, not a measure).
+    let whole_file_budget = Duration::from_millis(if cfg!(debug_assertions) { 3000 } else { 50 });
     let mut report = vec![
         format!("didOpen → diagnostics {open:?}"),
         format!("didChange → diagnostics {change:?}"),

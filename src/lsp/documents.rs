@@ -33,13 +33,13 @@ impl Document {
 
 pub struct Documents {
     open: HashMap<Url, Document>,
-    disk: Box<dyn Loader>,
+    disk: Box<dyn Loader + Sync>,
 }
 
 /// Reads open buffers first, then the disk.
 struct Overlay<'a> {
     open: &'a HashMap<Url, Document>,
-    disk: &'a dyn Loader,
+    disk: &'a (dyn Loader + Sync),
 }
 
 impl Loader for Overlay<'_> {
@@ -67,7 +67,7 @@ pub fn path_of(uri: &Url) -> PathBuf {
 }
 
 impl Documents {
-    pub fn new(disk: Box<dyn Loader>) -> Documents {
+    pub fn new(disk: Box<dyn Loader + Sync>) -> Documents {
         Documents {
             open: HashMap::new(),
             disk,
@@ -140,8 +140,16 @@ impl Documents {
             open: &self.open,
             disk: &*self.disk,
         };
-        let checked = crate::check::check(&document.path, &document.text, &overlay);
-        let program = Program::load(&document.path, &document.text, &overlay);
+        // The checker and the server's own index each parse the text: on two threads, so
+        // that a keystroke waits for the slower of them, not for both.
+        let (checked, program) = std::thread::scope(|scope| {
+            let program = scope.spawn(|| Program::load(&document.path, &document.text, &overlay));
+            let checked = crate::check::check(&document.path, &document.text, &overlay);
+            let program = program
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (checked, program)
+        });
         // The root file is the checker's first source.
         let diagnostics = checked
             .diagnostics

@@ -68,7 +68,7 @@ fn capabilities() -> ServerCapabilities {
 
 /// Serves one client on `connection` until it says `exit`; files that are not open
 /// are read through `disk`. The caller makes the connection (the CLI, on stdin/stdout).
-pub fn serve(connection: &Connection, disk: Box<dyn Loader>) -> Result<(), Error> {
+pub fn serve(connection: &Connection, disk: Box<dyn Loader + Sync>) -> Result<(), Error> {
     let capabilities = serde_json::to_value(capabilities())?;
     let (id, _params) = connection.initialize_start()?;
     connection.initialize_finish(id, capabilities_result(capabilities))?;
