@@ -652,3 +652,39 @@ fn input_that_is_not_the_protocol_is_an_error_not_a_hang() {
         assert!(stderr.contains(says), "{stderr}");
     }
 }
+
+#[test]
+fn problems_in_an_imported_file_that_is_not_open_are_published_and_cleared() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.chaos");
+    std::fs::write(
+        &bad,
+        "probe home = http(\"http://127.0.0.1:1/\", every: 1s)\nconst late = hom\n",
+    )
+    .unwrap();
+    let main = dir.path().join("main.chaos");
+    let bad_uri = format!("file://{}", bad.display());
+    let uri = format!("file://{}", main.display());
+    let text = "import \"./bad.chaos\"\n";
+    let mut client = Client::start(dir.path());
+    initialize(&mut client, &format!("file://{}", dir.path().display()));
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "chaos", "version": 1, "text": text}}),
+    );
+    let in_bad = client.diagnostics(&bad_uri);
+    assert!(
+        in_bad
+            .iter()
+            .any(|d| d["code"] == "E0201"
+                && d["range"]["start"] == json!({"line": 1, "character": 13})),
+        "{in_bad:#?}"
+    );
+    // The import removed: nothing is said about `bad.chaos` any more.
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": "// nothing\n"}]}),
+    );
+    assert_eq!(client.diagnostics(&bad_uri), Vec::<Value>::new());
+    client.shutdown();
+}

@@ -2,10 +2,11 @@
 //! note in the message, secondary labels as related information.
 
 use super::documents::Document;
+use super::program::Module;
 use crate::diag::{self, Severity};
 use lsp_types::{
     DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString,
-    PublishDiagnosticsParams,
+    PublishDiagnosticsParams, Url,
 };
 
 pub fn publish(document: &Document) -> PublishDiagnosticsParams {
@@ -14,14 +15,29 @@ pub fn publish(document: &Document) -> PublishDiagnosticsParams {
         diagnostics: document
             .diagnostics
             .iter()
-            .map(|d| convert(d, document))
+            .map(|d| convert(d, &document.uri, document.module()))
             .collect(),
         version: Some(document.version),
     }
 }
 
-pub fn convert(d: &diag::Diagnostic, document: &Document) -> lsp_types::Diagnostic {
-    let module = document.module();
+/// The diagnostics a document's check found in the files it imports (not the standard
+/// library's), by file.
+pub fn of_imports(document: &Document) -> Vec<(Url, lsp_types::Diagnostic)> {
+    document
+        .imported
+        .iter()
+        .filter_map(|(path, d)| {
+            let module = &document.program.modules[document.program.module_of(path)?];
+            let uri = Url::from_file_path(path).ok()?;
+            let converted = convert(d, &uri, module);
+            Some((uri, converted))
+        })
+        .collect()
+}
+
+/// One diagnostic of the file `module`, whose address is `uri`.
+pub fn convert(d: &diag::Diagnostic, uri: &Url, module: &Module) -> lsp_types::Diagnostic {
     let range = |span: diag::Span| module.lines.range(&module.text, span.start, span.end);
     let mut message = d.message.clone();
     if let Some(primary) = d.labels.iter().find(|l| l.primary && !l.message.is_empty()) {
@@ -38,7 +54,7 @@ pub fn convert(d: &diag::Diagnostic, document: &Document) -> lsp_types::Diagnost
         .iter()
         .filter(|l| !l.primary)
         .map(|l| DiagnosticRelatedInformation {
-            location: Location::new(document.uri.clone(), range(l.span)),
+            location: Location::new(uri.clone(), range(l.span)),
             message: if l.message.is_empty() {
                 "related".to_string()
             } else {

@@ -23,6 +23,8 @@ pub struct Document {
     pub last_parsed: Option<Index>,
     /// The checker's diagnostics in this document.
     pub diagnostics: Vec<Diagnostic>,
+    /// Those it found in the files this one imports (by path; not the standard library).
+    pub imported: Vec<(PathBuf, Diagnostic)>,
 }
 
 impl Document {
@@ -122,6 +124,7 @@ impl Documents {
             },
             last_parsed,
             diagnostics: Vec::new(),
+            imported: Vec::new(),
         };
         self.open.insert(uri.clone(), placeholder);
         self.analyse(&uri);
@@ -150,14 +153,23 @@ impl Documents {
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             (checked, program)
         });
-        // The root file is the checker's first source.
-        let diagnostics = checked
-            .diagnostics
-            .into_iter()
-            .filter(|d| d.source.0 == 0)
-            .collect();
+        // The root file is the checker's first source; imported files have their
+        // normalised path as their name, the standard library `std/NAME`.
+        let mut diagnostics = Vec::new();
+        let mut imported = Vec::new();
+        for d in checked.diagnostics {
+            if d.source.0 == 0 {
+                diagnostics.push(d);
+                continue;
+            }
+            let name = &checked.sources.get(d.source).name;
+            if Path::new(name).is_absolute() {
+                imported.push((PathBuf::from(name), d));
+            }
+        }
         let document = self.open.get_mut(uri).expect("looked up above");
         document.diagnostics = diagnostics;
+        document.imported = imported;
         document.program = program;
         if let Some(index) = &document.program.root().index {
             document.last_parsed = Some(index.clone());

@@ -67,7 +67,7 @@ pub fn actions(document: &Document, range: Range) -> Vec<CodeAction> {
             Some(CodeAction {
                 title: format!("replace with `{suggested}`"),
                 kind: Some(CodeActionKind::QUICKFIX),
-                diagnostics: Some(vec![super::diagnostics::convert(d, document)]),
+                diagnostics: Some(vec![super::diagnostics::convert(d, &document.uri, module)]),
                 edit: Some(WorkspaceEdit {
                     changes: Some(changes),
                     ..WorkspaceEdit::default()

@@ -75,6 +75,7 @@ pub fn serve(connection: &Connection, disk: Box<dyn Loader + Sync>) -> Result<()
     let mut server = Server {
         connection,
         documents: Documents::new(disk),
+        imports_published: Vec::new(),
     };
     for message in &connection.receiver {
         match message {
@@ -114,6 +115,9 @@ fn capabilities_result(capabilities: serde_json::Value) -> serde_json::Value {
 struct Server<'c> {
     connection: &'c Connection,
     documents: Documents,
+    /// Files that are not open but hold diagnostics an open document's check found
+    /// (it imports them): published, so that they are cleared when fixed.
+    imports_published: Vec<Url>,
 }
 
 impl Server<'_> {
@@ -193,6 +197,37 @@ impl Server<'_> {
                 self.publish_params(params);
             }
         }
+        self.publish_imports();
+    }
+
+    /// The diagnostics of imported files that are not open, gathered from every open
+    /// document's check; a file that has none any more is cleared.
+    fn publish_imports(&mut self) {
+        let mut by_file: Vec<(Url, Vec<lsp_types::Diagnostic>)> = Vec::new();
+        for document in self.documents.all() {
+            for (uri, d) in diagnostics::of_imports(document) {
+                if self.documents.get(&uri).is_some() {
+                    continue;
+                }
+                match by_file.iter_mut().find(|(u, _)| *u == uri) {
+                    Some((_, list)) if !list.contains(&d) => list.push(d),
+                    Some(_) => {}
+                    None => by_file.push((uri, vec![d])),
+                }
+            }
+        }
+        let now: Vec<Url> = by_file.iter().map(|(uri, _)| uri.clone()).collect();
+        for gone in self.imports_published.iter().filter(|u| !now.contains(u)) {
+            self.publish_params(PublishDiagnosticsParams::new(
+                gone.clone(),
+                Vec::new(),
+                None,
+            ));
+        }
+        for (uri, list) in by_file {
+            self.publish_params(PublishDiagnosticsParams::new(uri, list, None));
+        }
+        self.imports_published = now;
     }
 
     fn publish_params(&self, params: PublishDiagnosticsParams) {
