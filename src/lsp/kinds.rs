@@ -198,4 +198,56 @@ mod tests {
         let latency = reference(Class::Fault, "latency").unwrap();
         assert!(latency.contains("`jitter: duration` (0ms)"), "{latency}");
     }
+
+    /// The words of the TextMate grammar's `calls` rule with scope `scope`.
+    fn highlighted(scope: &str) -> Vec<String> {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/editors/vscode/syntaxes/chaos.tmLanguage.json"
+        );
+        let grammar: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let patterns = grammar["repository"]["calls"]["patterns"]
+            .as_array()
+            .unwrap();
+        let mut words = Vec::new();
+        for pattern in patterns.iter().filter(|p| p["name"] == scope) {
+            let regex = pattern["match"].as_str().unwrap();
+            let group = regex
+                .strip_prefix("\\b(")
+                .unwrap()
+                .split(")\\b")
+                .next()
+                .unwrap();
+            words.extend(group.split('|').map(str::to_string));
+        }
+        words
+    }
+
+    /// The editor highlights every kind and metric the checker knows.
+    #[test]
+    fn the_textmate_grammar_knows_every_kind_and_metric() {
+        let scopes = [
+            (Class::Fault, "support.function.fault.chaos"),
+            (Class::Probe, "support.function.probe.chaos"),
+            (Class::Target, "support.type.target.chaos"),
+            (Class::Service, "support.function.service.chaos"),
+        ];
+        for (class, scope) in scopes {
+            let words = highlighted(scope);
+            for name in names(class) {
+                assert!(
+                    words.iter().any(|w| w == name),
+                    "`{name}` is not in {scope}: {words:?}"
+                );
+            }
+        }
+        let words = highlighted("support.function.metric.chaos");
+        for (name, _) in metrics() {
+            assert!(
+                words.iter().any(|w| w == name),
+                "metric `{name}`: {words:?}"
+            );
+        }
+    }
 }
