@@ -366,6 +366,10 @@ fn an_editor_session_through_every_feature() {
         labels(&items).contains(&"std/faults".to_string()),
         "{items}"
     );
+    assert!(
+        labels(&items).contains(&"./lib.chaos".to_string()),
+        "{items}"
+    );
     let items = client.request(
         "textDocument/completion",
         at(&uri, position(MAIN, "edge, delay", 0, 0)),

@@ -81,6 +81,9 @@ impl Completions<'_> {
                         "standard library module",
                     );
                 }
+                for file in neighbours(&self.document.path) {
+                    self.add(&format!("./{file}"), CompletionItemKind::FILE, "file");
+                }
             }
             return;
         }
@@ -330,4 +333,21 @@ impl Completions<'_> {
         let module = self.document.module();
         module.lines.range(&self.document.text, start, self.offset)
     }
+}
+
+/// The other `.chaos` files in the folder of `path`, sorted.
+fn neighbours(path: &std::path::Path) -> Vec<String> {
+    let Some(dir) = path.parent() else {
+        return Vec::new();
+    };
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| entry.path() != path && entry.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".chaos"))
+        .collect();
+    files.sort();
+    files
 }
