@@ -1,5 +1,6 @@
-//! `chaosc lsp`: a Language Server Protocol server over stdio (`lsp-server` for the
-//! JSON-RPC transport, `lsp-types` for the messages).
+//! `chaosc lsp`: a Language Server Protocol server (`lsp-server` for the JSON-RPC
+//! transport, `lsp-types` for the messages) on a connection the caller makes
+//! (`src/cli/lsp.rs`: stdin and stdout).
 //!
 //! - `documents`: the open documents, checked on every change; imports read through
 //!   the caller's loader, open buffers first;
