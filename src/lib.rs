@@ -7,6 +7,7 @@ pub mod cli;
 pub mod diag;
 pub mod fmt;
 pub mod inject;
+pub mod lsp;
 pub mod plan;
 pub mod probe;
 pub mod report;
