@@ -394,11 +394,13 @@ impl<'a> Checker<'a> {
             .iter()
             .map(|(_, s)| s.display())
             .collect();
+        // Looked up by hash: a suite may list thousands of scenarios.
+        let set: std::collections::HashSet<&str> = known.iter().map(String::as_str).collect();
         for name in names {
             let Some(text) = self.string(name) else {
                 continue;
             };
-            if !known.contains(&text) {
+            if !set.contains(text.as_str()) {
                 let help = suggest::did_you_mean(&text, known.iter().map(String::as_str))
                     .unwrap_or_else(|| {
                         "name a scenario defined in this file or one it imports".into()
@@ -439,11 +441,12 @@ impl<'a> Checker<'a> {
 
     /// E0203: scenario names are unique across a run.
     pub fn check_run_wide(&mut self) {
-        let mut seen: Vec<(String, usize, Span)> = Vec::new();
+        // By name, so that thousands of scenarios cost no more than reading them.
+        let mut seen: std::collections::HashMap<String, (usize, Span)> =
+            std::collections::HashMap::new();
         for (module, name) in self.run_scenarios() {
             let text = name.display();
-            if let Some((_, first_module, first_span)) = seen.iter().find(|(n, _, _)| *n == text) {
-                let (first_module, first_span) = (*first_module, *first_span);
+            if let Some(&(first_module, first_span)) = seen.get(&text) {
                 self.in_module(module, |c| {
                     let mut d = c
                         .error(Code::DuplicateScenario, name.span, format!("scenario `{text}` is defined twice in this run"))
@@ -458,7 +461,7 @@ impl<'a> Checker<'a> {
                 });
                 continue;
             }
-            seen.push((text, module, name.span));
+            seen.insert(text, (module, name.span));
         }
     }
 }
