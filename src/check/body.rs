@@ -193,9 +193,8 @@ impl<'a> Checker<'a> {
                     self.define_local(&d.name, Local::Def(Def::Decl(d)));
                     if d.kind == DeclKind::Probe {
                         merged.has_local_probe = true;
-                        merged
-                            .local_probes
-                            .push((d.name.name.clone(), Self::decl_key(d)));
+                        let key = self.probe_key(d);
+                        merged.local_probes.push((d.name.name.clone(), key));
                     }
                 }
                 _ => {}
@@ -307,7 +306,7 @@ impl<'a> Checker<'a> {
                 self.check_comparison(&bound);
             }
             self.probes.insert(
-                Self::decl_key(decl),
+                self.probe_key(decl),
                 ProbeRecord {
                     name: decl.name.name.clone(),
                     kind,
@@ -318,6 +317,17 @@ impl<'a> Checker<'a> {
             );
         }
         Some(bound)
+    }
+
+    /// The key of a probe's record. A probe declared in a scenario or template body has
+    /// one record per scenario being checked (a template's probe differs with the
+    /// scenario's arguments); a top-level one has one.
+    fn probe_key(&self, decl: &Decl) -> String {
+        if self.frames.is_empty() {
+            Self::decl_key(decl)
+        } else {
+            format!("{}@{}", Self::decl_key(decl), self.scenarios.len())
+        }
     }
 
     /// A `prometheus` probe's `expect`, when it is known here, is a comparison that the
