@@ -10,7 +10,8 @@
 //!
 //! `cargo bench --bench scaling`. Environment: `CHAOSC_SCALING` (scenario counts,
 //! comma-separated, default `250,500,1000,2000,4000,8000`), `CHAOSC_BENCH_REPS`
-//! (repetitions per size, default 3; the minimum is printed).
+//! (repetitions per size, default 3; the minimum is printed), `CHAOSC_SCALING_OUT` (a
+//! folder to write each program to, as `scaling-N.chaos`, to time the processes).
 
 use chaosc::check::{check, Loader};
 use chaosc::plan::lower::{lower, Options};
@@ -167,8 +168,15 @@ fn main() {
         "plan - check",
         "plan/check"
     );
+    let out_dir = std::env::var_os("CHAOSC_SCALING_OUT").map(std::path::PathBuf::from);
     for count in counts {
         let text = generate(count);
+        if let Some(dir) = &out_dir {
+            let file = dir.join(format!("scaling-{count}.chaos"));
+            if let Err(e) = std::fs::write(&file, &text) {
+                panic!("cannot write {}: {e}", file.display());
+            }
+        }
         // The input must be valid, or the numbers would measure error paths.
         let lowered = lower(path, &text, &NoFiles, &options);
         let errors: Vec<&str> = lowered
