@@ -938,7 +938,17 @@ fn capabilities_of(step: &Step) -> Vec<Capability> {
         Fault::PacketLoss { .. } | Fault::Blackhole { .. } if on_interface => {
             out.extend([Capability::Root, Capability::Nftables])
         }
-        _ => {}
+        // On a proxy: the built-in fault proxy needs nothing special.
+        Fault::Latency { .. }
+        | Fault::Bandwidth { .. }
+        | Fault::PacketLoss { .. }
+        | Fault::Blackhole { .. }
+        | Fault::Reset { .. } => {}
+        // Stress in a container needs what the container target adds below.
+        Fault::CpuStress { .. }
+        | Fault::MemoryStress { .. }
+        | Fault::DiskStress { .. }
+        | Fault::Exec { .. } => {}
     }
     if on_container {
         out.push(Capability::Docker);
