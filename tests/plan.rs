@@ -853,3 +853,24 @@ fn every_fault_kind_and_metric_lowers_to_itself() {
         assert_eq!(metric.as_str(), spec.name, "{text}");
     }
 }
+
+/// A probe declared in a template is the scenario's own: each scenario built on the
+/// template probes with its own arguments.
+#[test]
+fn a_template_probe_has_each_scenarios_arguments() {
+    let text = "template t(port: int) {\n  probe local = http(\"http://127.0.0.1:${port}/\")\n  slo {\n    availability(local) >= 90%\n  }\n}\n\nscenario \"a\" = t(port: 18001)\nscenario \"b\" = t(port: 18002)\n";
+    let plan = plan_of(text, &Options::default());
+    let urls: Vec<String> = plan
+        .scenarios
+        .iter()
+        .map(|s| match &s.probes[..] {
+            [probe] => match &probe.check {
+                chaosc::plan::ProbeCheck::Http { url, .. } => format!("{url:?}"),
+                other => panic!("not an http probe: {other:?}"),
+            },
+            probes => panic!("expected one probe, found {}", probes.len()),
+        })
+        .collect();
+    assert!(urls[0].contains("18001"), "{urls:?}");
+    assert!(urls[1].contains("18002"), "{urls:?}");
+}

@@ -3,7 +3,7 @@
 use super::body::Merged;
 use super::record::{AbortRecord, AssertionRecord, ConditionRecord};
 use super::scope::{Checker, Def};
-use super::signatures;
+use super::signatures::{self, CallClass, Kind};
 use super::types::Ty;
 use crate::diag::{suggest, Code, Span};
 use crate::syntax::ast::*;
@@ -16,22 +16,34 @@ impl<'a> Checker<'a> {
         merged: &mut Merged,
         slo: bool,
     ) -> Option<AssertionRecord> {
-        let condition = self.condition(&assertion.condition);
-        let metric = condition.as_ref().map(|c| c.metric);
-        if let Some(window) = &assertion.window {
-            self.window(window);
-        }
+        let record = self.checked_assertion(assertion);
+        let metric = record.as_ref().map(|r| r.condition.metric);
         if slo && !assertion.warn {
             merged.blocking += 1;
         }
-        if metric == Some("latency_degradation") {
+        if metric == Some(signatures::MetricKind::LatencyDegradation) {
             merged
                 .degradation
                 .push((self.module, assertion.condition.metric.span));
         }
+        record
+    }
+
+    /// Checks an assertion's condition and window; its record when the metric exists.
+    pub(super) fn checked_assertion(
+        &mut self,
+        assertion: &'a Assertion,
+    ) -> Option<AssertionRecord> {
+        let condition = self.condition(&assertion.condition);
+        if let Some(window) = &assertion.window {
+            self.window(window);
+        }
         Some(AssertionRecord {
             condition: condition?,
-            window: assertion.window.as_ref().map(|w| w.name.clone()),
+            window: assertion
+                .window
+                .as_ref()
+                .and_then(|w| signatures::WindowKind::from_name(&w.name)),
             warn: assertion.warn,
             module: self.module,
             span: assertion.span,
@@ -120,7 +132,7 @@ impl<'a> Checker<'a> {
             }
         }
         Some(ConditionRecord {
-            metric: spec.name,
+            metric: spec.kind,
             probe,
             percentile,
             op: condition.op,
@@ -178,7 +190,12 @@ impl<'a> Checker<'a> {
                     Some(Def::Decl(d)) if d.kind == DeclKind::Probe => {
                         probe = Some((path.display(), Self::decl_key(d)));
                         let kind = d.call.callee.name.name.as_str();
-                        if spec.latency && signatures::PROBES_WITHOUT_LATENCY.contains(&kind) {
+                        let measures_latency = signatures::lookup(CallClass::Probe, kind)
+                            .is_none_or(|probe| match probe.kind {
+                                Kind::Probe(probe) => probe.measures_latency(),
+                                _ => true,
+                            });
+                        if spec.latency && !measures_latency {
                             let d = self
                                 .error(
                                     Code::MetricNotProduced,

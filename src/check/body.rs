@@ -3,7 +3,7 @@
 use super::expr::BoundCall;
 use super::record::{AbortRecord, AssertionRecord, ProbeRecord, ScenarioRecord, StepRecord};
 use super::scope::{Bound, Checker, Def, Local};
-use super::signatures::CallClass;
+use super::signatures::{self, CallClass, FaultKind, Kind, ProbeKind};
 use super::types::{ParamTy, TargetKind, Ty, Val};
 use crate::diag::{Code, Span};
 use crate::shared::comparison::{self, Comparison};
@@ -18,7 +18,8 @@ pub struct Layer<'a> {
 
 /// A timeline step, as far as it is known statically.
 pub struct StepInfo {
-    pub kind: &'static str,
+    /// `None` when the fault is unknown (reported).
+    pub kind: Option<FaultKind>,
     pub alias: Option<String>,
     pub args: std::collections::HashMap<&'static str, Val>,
     pub target_value: Val,
@@ -105,12 +106,14 @@ impl<'a> Checker<'a> {
     ) {
         let steps = steps
             .into_iter()
-            .filter(|s| !s.kind.is_empty())
             .filter_map(|s| {
+                let kind = s.kind?;
+                let mut args = s.args;
+                kind.spec().fill_defaults(&mut args);
                 Some(StepRecord {
-                    kind: s.kind,
+                    kind,
                     alias: s.alias,
-                    args: s.args,
+                    args,
                     target: s.target_value,
                     start: s.start?,
                     duration: (s.length? > 0.0 || s.sustained).then_some(s.length?),
@@ -129,8 +132,8 @@ impl<'a> Checker<'a> {
             baseline: merged.baseline.filter(|b| !b.is_nan()).unwrap_or(0.0),
             steady_state: merged.steady,
             steps,
-            recover_within: merged.recover_within,
-            recover_checks: merged.recover_checks,
+            recover_within: merged.recover_within.unwrap_or(signatures::RECOVER_WITHIN),
+            recover_checks: merged.recover_checks.unwrap_or(signatures::RECOVER_CHECKS),
             assertions: merged.assertions,
             aborts: merged.aborts,
             max_duration: merged.max_duration,
@@ -190,9 +193,8 @@ impl<'a> Checker<'a> {
                     self.define_local(&d.name, Local::Def(Def::Decl(d)));
                     if d.kind == DeclKind::Probe {
                         merged.has_local_probe = true;
-                        merged
-                            .local_probes
-                            .push((d.name.name.clone(), Self::decl_key(d)));
+                        let key = self.probe_key(d);
+                        merged.local_probes.push((d.name.name.clone(), key));
                     }
                 }
                 _ => {}
@@ -282,34 +284,49 @@ impl<'a> Checker<'a> {
                 BodyEntryKind::Const(c) => {
                     self.infer(&c.value);
                 }
-                BodyEntryKind::Decl(d) => self.decl(d),
+                BodyEntryKind::Decl(d) => {
+                    self.decl(d);
+                }
             }
         }
     }
 
     /// A local or top-level `service`, `target`, `probe` or `fault` declaration.
-    pub fn decl(&mut self, decl: &'a Decl) {
+    /// Returns the bound call when it is one of a known kind.
+    pub fn decl(&mut self, decl: &'a Decl) -> Option<BoundCall> {
         let class = match decl.kind {
             DeclKind::Service => CallClass::Service,
             DeclKind::Target => CallClass::Target,
             DeclKind::Probe => CallClass::Probe,
             DeclKind::Fault => CallClass::Fault,
         };
-        let bound = self.check_call(&decl.call, class, decl.kind == DeclKind::Fault);
-        if let (DeclKind::Probe, Some(bound)) = (decl.kind, bound) {
-            if bound.spec.name == "prometheus" {
+        let bound = self.check_call(&decl.call, class, decl.kind == DeclKind::Fault)?;
+        if let Kind::Probe(kind) = bound.spec.kind {
+            if kind == ProbeKind::Prometheus {
                 self.check_comparison(&bound);
             }
             self.probes.insert(
-                Self::decl_key(decl),
+                self.probe_key(decl),
                 ProbeRecord {
                     name: decl.name.name.clone(),
-                    kind: bound.spec.name,
-                    args: bound.values(),
+                    kind,
+                    args: bound.filled(),
                     module: self.module,
                     span: decl.name.span,
                 },
             );
+        }
+        Some(bound)
+    }
+
+    /// The key of a probe's record. A probe declared in a scenario or template body has
+    /// one record per scenario being checked (a template's probe differs with the
+    /// scenario's arguments); a top-level one has one.
+    fn probe_key(&self, decl: &Decl) -> String {
+        if self.frames.is_empty() {
+            Self::decl_key(decl)
+        } else {
+            format!("{}@{}", Self::decl_key(decl), self.scenarios.len())
         }
     }
 
@@ -442,11 +459,16 @@ impl<'a> Checker<'a> {
             self.emit(d);
         }
         if !merged.allow_targets && !file_allow {
-            for step in steps.iter().filter(|s| s.destructive) {
+            // Only a known fault kind is destructive.
+            for (step, kind) in steps
+                .iter()
+                .filter(|s| s.destructive)
+                .filter_map(|s| Some((s, s.kind?.name())))
+            {
                 let (module, span) = self.own_place(step.module, step.span, name_span_of(scenario));
                 self.in_module(module, |c| {
                     let d = c
-                        .error(Code::DestructiveWithoutAllowTargets, span, format!("`{}` is destructive but no `allow_targets` limits what it may touch", step.kind))
+                        .error(Code::DestructiveWithoutAllowTargets, span, format!("`{kind}` is destructive but no `allow_targets` limits what it may touch"))
                         .with_label("destructive fault")
                         .with_help("add `safety { allow_targets [\"name-or-glob\"] }` to the file");
                     c.emit(d);

@@ -1,8 +1,8 @@
 //! Typing values, strings and calls.
 
-use super::record::TargetRecord;
+use super::record::{ProbeRecord, TargetRecord};
 use super::scope::{Checker, Def, Local, Resolved};
-use super::signatures::{self, CallClass, CallSpec, Limit, ParamSpec};
+use super::signatures::{self, CallClass, CallSpec, Kind, Limit, ParamSpec};
 use super::types::{ParamTy, TargetKind, Ty, Val};
 use crate::diag::{suggest, Code, Span};
 use crate::shared::Text;
@@ -34,6 +34,13 @@ impl BoundCall {
             .iter()
             .map(|(k, (v, _))| (*k, v.clone()))
             .collect()
+    }
+
+    /// The argument values, with the defaults of the parameters not given.
+    pub fn filled(&self) -> HashMap<&'static str, Val> {
+        let mut values = self.values();
+        self.spec.fill_defaults(&mut values);
+        values
     }
 
     /// The target the fault acts on: the `target` argument, or the host.
@@ -225,7 +232,7 @@ impl<'a> Checker<'a> {
                     }
                 }
                 DeclKind::Probe => Val::Probe {
-                    kind: decl.call.callee.name.name.clone(),
+                    key: Self::decl_key(decl),
                 },
                 DeclKind::Fault => {
                     let d = self
@@ -347,9 +354,24 @@ impl<'a> Checker<'a> {
         }
         if call.callee.namespace.is_none() && signatures::lookup(CallClass::Probe, name).is_some() {
             return match self.check_call(call, CallClass::Probe, false) {
-                Some(_) => Val::Probe {
-                    kind: name.to_string(),
-                },
+                Some(bound) => {
+                    let Kind::Probe(kind) = bound.spec.kind else {
+                        return Val::Error;
+                    };
+                    // Named by what uses it (a service's `ready`).
+                    let key = format!("{name}(…)#{:p}", call as *const Call);
+                    self.probes.insert(
+                        key.clone(),
+                        ProbeRecord {
+                            name: String::new(),
+                            kind,
+                            args: bound.filled(),
+                            module: self.module,
+                            span: call.span,
+                        },
+                    );
+                    Val::Probe { key }
+                }
                 None => Val::Error,
             };
         }

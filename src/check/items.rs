@@ -1,10 +1,10 @@
 //! Top-level items: params, consts, declarations, suites, environments, `slo` and
 //! `safety` blocks, and the rules about a whole run (scenario names).
 
-use super::record::SafetyRecord;
+use super::record::{AssertionRecord, EnvironmentRecord, SafetyRecord, ServiceRecord, SuiteRecord};
 use super::scope::{Checker, Def, FileFacts};
 use super::signatures;
-use super::types::{param_type, ParamTy};
+use super::types::{param_type, ParamTy, Val};
 use crate::diag::{suggest, Code, Span};
 use crate::syntax::ast::*;
 
@@ -29,24 +29,85 @@ impl<'a> Checker<'a> {
                     self.infer(&c.value);
                     self.evaluating.pop();
                 }
-                ItemKind::Decl(decl) => self.decl(decl),
+                ItemKind::Decl(decl) => {
+                    let bound = self.decl(decl);
+                    self.record_decl(decl, item.doc.as_ref(), bound);
+                }
                 ItemKind::Template(template) => self.check_template(template),
-                ItemKind::Scenario(scenario) => self.check_scenario(scenario),
-                ItemKind::Suite(suite) => self.suite(suite),
+                ItemKind::Scenario(scenario) => {
+                    if let Some(doc) = &item.doc {
+                        let key = super::record::scenario_key(self.module, scenario.name.span);
+                        self.program.docs.insert(key, doc.clone());
+                    }
+                    self.check_scenario(scenario)
+                }
+                ItemKind::Suite(suite) => self.suite(suite, item.doc.as_ref()),
                 ItemKind::Environment(environment) => self.environment(environment),
                 ItemKind::Slo(block) => {
-                    for assertion in &block.assertions {
-                        self.condition(&assertion.condition);
-                        if let Some(window) = &assertion.window {
-                            self.window(window);
-                        }
-                    }
+                    let slo = self.slo_block(block);
+                    self.program.modules[self.module].slo.extend(slo);
                 }
                 ItemKind::Safety(block) => {
-                    self.safety(block);
+                    let record = self.safety(block);
+                    self.program.modules[self.module].safety.push(record);
                 }
             }
         }
+    }
+
+    /// Records a top-level declaration for lowering: its documentation, a probe in
+    /// its file's scope, a service with its readiness.
+    fn record_decl(
+        &mut self,
+        decl: &'a Decl,
+        doc: Option<&String>,
+        bound: Option<super::expr::BoundCall>,
+    ) {
+        let key = Self::decl_key(decl);
+        if let Some(doc) = doc {
+            self.program.docs.insert(key.clone(), doc.clone());
+        }
+        match decl.kind {
+            DeclKind::Probe => self.program.modules[self.module]
+                .probes
+                .push((decl.name.name.clone(), key)),
+            DeclKind::Service => {
+                let Some(bound) = bound else { return };
+                let ready_probe = match bound.args.get("ready") {
+                    Some((Val::Probe { key }, _)) => {
+                        let written = decl
+                            .call
+                            .args
+                            .iter()
+                            .find(|a| a.name.as_ref().is_some_and(|n| n.name == "ready"));
+                        // A named probe keeps its name; one written inline is the service's.
+                        let name = match written.map(|a| &a.value.kind) {
+                            Some(ExprKind::Path(path)) => path.display(),
+                            _ => format!("{}.ready", decl.name.name),
+                        };
+                        Some((name, key.clone()))
+                    }
+                    _ => None,
+                };
+                self.program.services.push(ServiceRecord {
+                    name: decl.name.name.clone(),
+                    args: bound.filled(),
+                    ready_probe,
+                    module: self.module,
+                    span: decl.name.span,
+                });
+            }
+            DeclKind::Target | DeclKind::Fault => {}
+        }
+    }
+
+    /// The assertions of an `slo` block, checked.
+    fn slo_block(&mut self, block: &'a SloBlock) -> Vec<AssertionRecord> {
+        block
+            .assertions
+            .iter()
+            .filter_map(|assertion| self.checked_assertion(assertion))
+            .collect()
     }
 
     /// Checks a window name after `during`.
@@ -193,7 +254,14 @@ impl<'a> Checker<'a> {
         facts
     }
 
-    fn suite(&mut self, suite: &'a Suite) {
+    fn suite(&mut self, suite: &'a Suite, doc: Option<&String>) {
+        let mut record = SuiteRecord {
+            name: suite.name.name.clone(),
+            doc: doc.cloned(),
+            description: None,
+            scenarios: Vec::new(),
+            cooldown: None,
+        };
         let mut seen: Vec<(&str, Span)> = Vec::new();
         for entry in &suite.entries {
             let (key, span) = match entry {
@@ -217,28 +285,45 @@ impl<'a> Checker<'a> {
             match entry {
                 SuiteEntry::Description(s) => {
                     self.string(s);
+                    record.description = Some(s.display());
                 }
-                SuiteEntry::Scenarios(names, _) => self.scenario_names(names),
+                SuiteEntry::Scenarios(names, _) => {
+                    self.scenario_names(names);
+                    record.scenarios = names.iter().map(|n| n.display()).collect();
+                }
                 SuiteEntry::Cooldown(expr, _) => {
-                    self.duration(expr, "cooldown", true);
+                    record.cooldown = self.duration(expr, "cooldown", true);
                 }
             }
         }
+        self.program.suites.push(record);
     }
 
     fn environment(&mut self, environment: &'a Environment) {
+        let mut record = EnvironmentRecord {
+            name: environment.name.name.clone(),
+            module: self.module,
+            slo: Vec::new(),
+            allow: None,
+            confirm: Vec::new(),
+        };
         for entry in &environment.entries {
             match entry {
                 EnvEntry::Slo(block) => {
-                    for assertion in &block.assertions {
-                        self.condition(&assertion.condition);
-                        if let Some(window) = &assertion.window {
-                            self.window(window);
-                        }
+                    let slo = self.slo_block(block);
+                    record.slo.extend(slo);
+                }
+                EnvEntry::Allow(names, _) => {
+                    self.scenario_names(names);
+                    // The first `allow` list is the one that counts.
+                    if record.allow.is_none() {
+                        record.allow = Some(names.iter().map(|n| n.display()).collect());
                     }
                 }
-                EnvEntry::Allow(names, _) => self.scenario_names(names),
-                EnvEntry::Confirm(kinds, _) => self.fault_kinds(kinds),
+                EnvEntry::Confirm(kinds, _) => {
+                    self.fault_kinds(kinds);
+                    record.confirm.extend(kinds.iter().map(|k| k.name.clone()));
+                }
                 EnvEntry::Set(pairs, _) => {
                     for (name, value) in pairs {
                         let path = Path {
@@ -273,6 +358,10 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+        let selected = (self.module, environment as *const Environment);
+        if self.selected_environment == Some(selected) {
+            self.program.environment = Some(record);
+        }
     }
 
     /// Every scenario name of the run: the root file and what it imports.
@@ -305,11 +394,13 @@ impl<'a> Checker<'a> {
             .iter()
             .map(|(_, s)| s.display())
             .collect();
+        // Looked up by hash: a suite may list thousands of scenarios.
+        let set: std::collections::HashSet<&str> = known.iter().map(String::as_str).collect();
         for name in names {
             let Some(text) = self.string(name) else {
                 continue;
             };
-            if !known.contains(&text) {
+            if !set.contains(text.as_str()) {
                 let help = suggest::did_you_mean(&text, known.iter().map(String::as_str))
                     .unwrap_or_else(|| {
                         "name a scenario defined in this file or one it imports".into()
@@ -350,11 +441,12 @@ impl<'a> Checker<'a> {
 
     /// E0203: scenario names are unique across a run.
     pub fn check_run_wide(&mut self) {
-        let mut seen: Vec<(String, usize, Span)> = Vec::new();
+        // By name, so that thousands of scenarios cost no more than reading them.
+        let mut seen: std::collections::HashMap<String, (usize, Span)> =
+            std::collections::HashMap::new();
         for (module, name) in self.run_scenarios() {
             let text = name.display();
-            if let Some((_, first_module, first_span)) = seen.iter().find(|(n, _, _)| *n == text) {
-                let (first_module, first_span) = (*first_module, *first_span);
+            if let Some(&(first_module, first_span)) = seen.get(&text) {
                 self.in_module(module, |c| {
                     let mut d = c
                         .error(Code::DuplicateScenario, name.span, format!("scenario `{text}` is defined twice in this run"))
@@ -369,7 +461,7 @@ impl<'a> Checker<'a> {
                 });
                 continue;
             }
-            seen.push((text, module, name.span));
+            seen.insert(text, (module, name.span));
         }
     }
 }

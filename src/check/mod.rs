@@ -10,6 +10,7 @@
 //! - [`items`]: suites, environments, safety blocks and the warnings about the whole file.
 
 mod assertions;
+mod bind;
 mod body;
 pub(crate) mod expr;
 mod items;
@@ -21,6 +22,7 @@ mod templates;
 mod timeline;
 pub mod types;
 
+pub use bind::Bindings;
 pub use expr::example as expr_example;
 
 use crate::diag::{self, Diagnostic, Sources};
@@ -48,29 +50,37 @@ impl Checked {
 
 /// Checks the file `path` whose text is `text`, and everything it imports.
 pub fn check(path: &Path, text: &str, loader: &dyn Loader) -> Checked {
-    compile(path, text, loader, |_, _| Vec::new(), |_, _| ()).0
+    compile(path, text, loader, None).0
 }
 
-/// Loads and checks a program. `bind` runs once names are known and before anything is
-/// checked (lowering binds params there; its diagnostics are reported with the rest);
-/// `finish` reads the checker afterwards. `finish` runs only when every file parsed.
-pub(crate) fn compile<R>(
+/// Loads and checks a program, and returns what the checker recorded about it (when
+/// every file parsed). With `bindings`, params are bound to their values (the command
+/// line's, the environment's, the defaults) once names are known and before anything
+/// is checked, so that every value is checked and recorded as the plan will have it.
+pub fn compile(
     path: &Path,
     text: &str,
     loader: &dyn Loader,
-    bind: impl FnOnce(&mut scope::Checker<'_>, &mut Sources) -> Vec<Diagnostic>,
-    finish: impl FnOnce(&mut scope::Checker<'_>, &Sources) -> R,
-) -> (Checked, Option<R>) {
+    bindings: Option<&Bindings>,
+) -> (Checked, Option<record::Program>) {
     let mut loaded = modules::load(path, text, loader);
     let mut diagnostics = std::mem::take(&mut loaded.diagnostics);
     let mut result = None;
     if loaded.modules.iter().all(|m| m.file.is_some()) {
         let mut checker = scope::Checker::new(&loaded.modules);
         checker.collect();
-        let bound = bind(&mut checker, &mut loaded.sources);
+        if let Some(bindings) = bindings {
+            let bound = checker.bind(bindings, &mut loaded.sources);
+            diagnostics.extend(bound);
+        }
         checker.check_all();
-        result = Some(finish(&mut checker, &loaded.sources));
-        diagnostics.extend(bound);
+        let mut program = std::mem::take(&mut checker.program);
+        program.scenarios = std::mem::take(&mut checker.scenarios);
+        program.probes = std::mem::take(&mut checker.probes);
+        program.targets = std::mem::take(&mut checker.targets);
+        // Checked module by module, in source order within each.
+        program.services.sort_by_key(|s| s.module);
+        result = Some(program);
         diagnostics.extend(checker.into_diagnostics());
     }
     dedup(&mut diagnostics);

@@ -132,6 +132,10 @@ pub struct Checker<'a> {
     pub probes: HashMap<String, super::record::ProbeRecord>,
     /// Every scenario checked, in the order checked.
     pub scenarios: Vec<super::record::ScenarioRecord>,
+    /// The rest of what lowering needs (see [`super::record::Program`]).
+    pub program: super::record::Program,
+    /// The environment a plan is compiled for: its module and item.
+    pub selected_environment: Option<(usize, *const Environment)>,
 }
 
 /// What the scenarios of a file inherit from it.
@@ -167,6 +171,22 @@ impl<'a> Checker<'a> {
             targets: HashMap::new(),
             probes: HashMap::new(),
             scenarios: Vec::new(),
+            program: super::record::Program {
+                modules: modules
+                    .iter()
+                    .map(|m| super::record::ModuleRecord {
+                        source: m.source,
+                        imports: m
+                            .imports
+                            .iter()
+                            .filter_map(|(module, alias)| Some(((*module)?, alias.is_some())))
+                            .collect(),
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            },
+            selected_environment: None,
         }
     }
 

@@ -1,7 +1,12 @@
 //! What every call of the language takes: target, probe, service and fault kinds,
-//! and the metrics of assertions.
+//! and the metrics and windows of assertions.
+//!
+//! Each kind is an enum whose `spec` is its one entry in these tables: its name,
+//! parameters, limits and defaults. The checker binds arguments against the specs and
+//! records the arguments with the defaults filled in ([`CallSpec::fill_defaults`]), so
+//! lowering matches the kinds exhaustively and finds every value where it is needed.
 
-use super::types::{TargetKind, Ty, ANY_TARGET};
+use super::types::{TargetKind, Ty, Val, ANY_TARGET};
 use crate::syntax::ast::Dimension::{self, *};
 use TargetKind::*;
 
@@ -27,6 +32,11 @@ pub enum Limit {
     Count(i64),
 }
 
+/// How long a scenario waits for its probes to recover when it says nothing
+/// (`recover within`), in nanoseconds, and the consecutive successes it asks for.
+pub const RECOVER_WITHIN: f64 = 30.0 * 1e9;
+pub const RECOVER_CHECKS: i64 = 3;
+
 /// The most workers a stress fault starts.
 pub const MAX_WORKERS: i64 = 1024;
 /// The largest process id Linux gives (`/proc/sys/kernel/pid_max` at most).
@@ -38,6 +48,32 @@ pub struct ParamSpec {
     pub ty: Ty,
     pub required: bool,
     pub limit: Limit,
+    /// The value an optional parameter has when it is not given (`docs/language.md`).
+    pub default: Option<ParamDefault>,
+}
+
+/// The default of an optional parameter, as a constant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ParamDefault {
+    /// In the base unit of the dimension (nanoseconds, bytes, per second, percent).
+    Quantity(Dimension, f64),
+    Int(i64),
+    Bool(bool),
+    Word(&'static str),
+    /// An HTTP status range.
+    Range(i64, i64),
+}
+
+impl ParamDefault {
+    pub fn value(self) -> Val {
+        match self {
+            ParamDefault::Quantity(dimension, v) => Val::Quantity(dimension, v),
+            ParamDefault::Int(i) => Val::Int(i),
+            ParamDefault::Bool(b) => Val::Bool(b),
+            ParamDefault::Word(w) => Val::Word(w.to_string()),
+            ParamDefault::Range(lo, hi) => Val::Range(lo, hi),
+        }
+    }
 }
 
 const fn p(name: &'static str, ty: Ty) -> ParamSpec {
@@ -46,6 +82,7 @@ const fn p(name: &'static str, ty: Ty) -> ParamSpec {
         ty,
         required: false,
         limit: Limit::None,
+        default: None,
     }
 }
 
@@ -55,12 +92,26 @@ const fn req(name: &'static str, ty: Ty) -> ParamSpec {
         ty,
         required: true,
         limit: Limit::None,
+        default: None,
     }
 }
 
 const fn lim(mut spec: ParamSpec, limit: Limit) -> ParamSpec {
     spec.limit = limit;
     spec
+}
+
+const fn or(mut spec: ParamSpec, default: ParamDefault) -> ParamSpec {
+    spec.default = Some(default);
+    spec
+}
+
+const SECOND: f64 = 1e9;
+const fn seconds(s: f64) -> ParamDefault {
+    ParamDefault::Quantity(Duration, s * SECOND)
+}
+const fn percent(p: f64) -> ParamDefault {
+    ParamDefault::Quantity(Percent, p)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +144,7 @@ pub enum Sustain {
 
 #[derive(Debug, Clone, Copy)]
 pub struct CallSpec {
+    pub kind: Kind,
     pub name: &'static str,
     pub class: CallClass,
     /// Parameters, in positional order: at most the first may be given positionally.
@@ -109,17 +161,39 @@ pub struct CallSpec {
 const DURATION: Ty = Ty::Quantity(Duration);
 const PERCENT: Ty = Ty::Quantity(Percent);
 const SIZE: Ty = Ty::Quantity(Size);
-const DIRECTION: Ty = Ty::Word(&["upstream", "downstream", "both"]);
+const DIRECTION: Ty = Ty::Word(TrafficDirection::WORDS);
+
+/// Which traffic a network fault acts on: the `direction` argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrafficDirection {
+    Upstream,
+    Downstream,
+    Both,
+}
+
+impl TrafficDirection {
+    pub const WORDS: &'static [&'static str] = &["upstream", "downstream", "both"];
+
+    pub fn from_word(word: &str) -> Option<TrafficDirection> {
+        match word {
+            "upstream" => Some(TrafficDirection::Upstream),
+            "downstream" => Some(TrafficDirection::Downstream),
+            "both" => Some(TrafficDirection::Both),
+            _ => None,
+        }
+    }
+}
 pub const SIGNALS: &[&str] = &[
     "SIGKILL", "SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGABRT", "SIGUSR1", "SIGUSR2",
 ];
 const SIGNAL: Ty = Ty::Word(SIGNALS);
 const METHOD: Ty = Ty::Word(&["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 
-const fn call(name: &'static str, class: CallClass, params: &'static [ParamSpec]) -> CallSpec {
+const fn call(kind: Kind, name: &'static str, params: &'static [ParamSpec]) -> CallSpec {
     CallSpec {
+        kind,
         name,
-        class,
+        class: kind.class(),
         params,
         exclusive: &[],
         exactly_one: false,
@@ -130,6 +204,7 @@ const fn call(name: &'static str, class: CallClass, params: &'static [ParamSpec]
 }
 
 const fn fault(
+    kind: FaultKind,
     name: &'static str,
     targets: &'static [TargetKind],
     params: &'static [ParamSpec],
@@ -137,6 +212,7 @@ const fn fault(
     destructive: bool,
 ) -> CallSpec {
     CallSpec {
+        kind: Kind::Fault(kind),
         name,
         class: CallClass::Fault,
         params,
@@ -161,230 +237,444 @@ const fn exclusive(
 const NET: &[TargetKind] = &[Proxy, Interface];
 const TARGET: ParamSpec = req("target", Ty::Target(ANY_TARGET));
 const HOST_TARGET: ParamSpec = p("target", Ty::Target(ANY_TARGET));
-const PROBE_EVERY: ParamSpec = lim(p("every", DURATION), Limit::PositiveMs);
-const PROBE_TIMEOUT: ParamSpec = lim(p("timeout", DURATION), Limit::PositiveMs);
+const PROBE_EVERY: ParamSpec = or(lim(p("every", DURATION), Limit::PositiveMs), seconds(1.0));
+const PROBE_TIMEOUT: ParamSpec = or(lim(p("timeout", DURATION), Limit::PositiveMs), seconds(5.0));
 const WORKERS: ParamSpec = lim(p("workers", Ty::Int), Limit::Count(MAX_WORKERS));
+const DIRECTION_BOTH: ParamSpec = or(p("direction", DIRECTION), ParamDefault::Word("both"));
+const SIGNAL_KILL: ParamSpec = or(p("signal", SIGNAL), ParamDefault::Word("SIGKILL"));
+const CONTAINER_TIMEOUT: ParamSpec = or(
+    lim(p("timeout", DURATION), Limit::NonNegativeMs),
+    seconds(10.0),
+);
 
-use CallClass::{Probe as ProbeC, Service as ServiceC, Target as TargetC};
+/// Any kind of call: what a name in call position can be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Target(TargetKind),
+    Probe(ProbeKind),
+    Service(ServiceKind),
+    Fault(FaultKind),
+}
+
+impl Kind {
+    pub const fn class(self) -> CallClass {
+        match self {
+            Kind::Target(_) => CallClass::Target,
+            Kind::Probe(_) => CallClass::Probe,
+            Kind::Service(_) => CallClass::Service,
+            Kind::Fault(_) => CallClass::Fault,
+        }
+    }
+
+    pub fn spec(self) -> &'static CallSpec {
+        match self {
+            Kind::Target(kind) => target_spec(kind),
+            Kind::Probe(kind) => kind.spec(),
+            Kind::Service(kind) => kind.spec(),
+            Kind::Fault(kind) => kind.spec(),
+        }
+    }
+}
+
+/// The spec of a target kind.
+pub fn target_spec(kind: TargetKind) -> &'static CallSpec {
+    match kind {
+        TargetKind::Host => &HOST,
+        TargetKind::Process => &PROCESS,
+        TargetKind::Container => &CONTAINER,
+        TargetKind::Proxy => &PROXY,
+        TargetKind::Interface => &INTERFACE,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProbeKind {
+    Http,
+    Tcp,
+    Exec,
+    Prometheus,
+}
+
+impl ProbeKind {
+    pub fn spec(self) -> &'static CallSpec {
+        match self {
+            ProbeKind::Http => &HTTP,
+            ProbeKind::Tcp => &TCP,
+            ProbeKind::Exec => &EXEC_PROBE,
+            ProbeKind::Prometheus => &PROMETHEUS,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+
+    /// Whether its samples have a meaningful latency (a `prometheus` probe's is the
+    /// query's, not the service's).
+    pub fn measures_latency(self) -> bool {
+        match self {
+            ProbeKind::Http | ProbeKind::Tcp | ProbeKind::Exec => true,
+            ProbeKind::Prometheus => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ServiceKind {
+    Spawn,
+}
+
+impl ServiceKind {
+    pub fn spec(self) -> &'static CallSpec {
+        match self {
+            ServiceKind::Spawn => &SPAWN,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FaultKind {
+    CpuStress,
+    MemoryStress,
+    DiskStress,
+    Latency,
+    PacketLoss,
+    Bandwidth,
+    Blackhole,
+    Reset,
+    ContainerKill,
+    ContainerRestart,
+    ContainerStop,
+    ContainerPause,
+    ProcessKill,
+    ProcessPause,
+    Exec,
+}
+
+impl FaultKind {
+    pub fn spec(self) -> &'static CallSpec {
+        match self {
+            FaultKind::CpuStress => &CPU_STRESS,
+            FaultKind::MemoryStress => &MEMORY_STRESS,
+            FaultKind::DiskStress => &DISK_STRESS,
+            FaultKind::Latency => &LATENCY,
+            FaultKind::PacketLoss => &PACKET_LOSS,
+            FaultKind::Bandwidth => &BANDWIDTH,
+            FaultKind::Blackhole => &BLACKHOLE,
+            FaultKind::Reset => &RESET,
+            FaultKind::ContainerKill => &CONTAINER_KILL,
+            FaultKind::ContainerRestart => &CONTAINER_RESTART,
+            FaultKind::ContainerStop => &CONTAINER_STOP,
+            FaultKind::ContainerPause => &CONTAINER_PAUSE,
+            FaultKind::ProcessKill => &PROCESS_KILL,
+            FaultKind::ProcessPause => &PROCESS_PAUSE,
+            FaultKind::Exec => &EXEC_FAULT,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+}
+
 use Sustain::*;
 
-/// Every callable kind of the language.
-pub const CALLS: &[CallSpec] = &[
-    // targets
-    call("host", TargetC, &[]),
-    exclusive(
-        call(
-            "process",
-            TargetC,
-            &[
-                lim(p("pid", Ty::Int), Limit::Count(MAX_PID)),
-                p("pidfile", Ty::Str),
-                p("name", Ty::Str),
-                p("all", Ty::Bool),
-            ],
-        ),
-        &["pid", "pidfile", "name"],
-        true,
-    ),
-    exclusive(
-        call(
-            "container",
-            TargetC,
-            &[p("name", Ty::Str), p("label", Ty::Str), p("host", Ty::Str)],
-        ),
-        &["name", "label"],
-        true,
-    ),
+// targets
+const HOST: CallSpec = call(Kind::Target(Host), "host", &[]);
+const PROCESS: CallSpec = exclusive(
     call(
-        "proxy",
-        TargetC,
-        &[req("listen", Ty::Str), req("upstream", Ty::Str)],
+        Kind::Target(Process),
+        "process",
+        &[
+            lim(p("pid", Ty::Int), Limit::Count(MAX_PID)),
+            p("pidfile", Ty::Str),
+            p("name", Ty::Str),
+            or(p("all", Ty::Bool), ParamDefault::Bool(false)),
+        ],
     ),
+    &["pid", "pidfile", "name"],
+    true,
+);
+const CONTAINER: CallSpec = exclusive(
     call(
-        "interface",
-        TargetC,
-        &[req("name", Ty::Str), p("netns", Ty::Str)],
+        Kind::Target(Container),
+        "container",
+        &[p("name", Ty::Str), p("label", Ty::Str), p("host", Ty::Str)],
     ),
-    // probes
-    exclusive(
-        call(
-            "http",
-            ProbeC,
-            &[
-                req("url", Ty::Str),
-                p("method", METHOD),
-                PROBE_EVERY,
-                lim(p("rate", Ty::Quantity(Rate)), Limit::Positive),
-                PROBE_TIMEOUT,
-                p("status", Ty::Status),
-                p("body_contains", Ty::Str),
-                p("headers", Ty::Map),
-                p("body", Ty::Str),
-                p("json", Ty::Json),
-            ],
-        ),
-        &["every", "rate"],
-        false,
-    ),
+    &["name", "label"],
+    true,
+);
+const PROXY: CallSpec = call(
+    Kind::Target(Proxy),
+    "proxy",
+    &[req("listen", Ty::Str), req("upstream", Ty::Str)],
+);
+const INTERFACE: CallSpec = call(
+    Kind::Target(Interface),
+    "interface",
+    &[req("name", Ty::Str), p("netns", Ty::Str)],
+);
+// probes
+const HTTP: CallSpec = exclusive(
     call(
-        "tcp",
-        ProbeC,
-        &[req("address", Ty::Str), PROBE_EVERY, PROBE_TIMEOUT],
-    ),
-    call(
-        "exec",
-        ProbeC,
-        &[req("argv", Ty::StrList), PROBE_EVERY, PROBE_TIMEOUT],
-    ),
-    call(
-        "prometheus",
-        ProbeC,
+        Kind::Probe(ProbeKind::Http),
+        "http",
         &[
             req("url", Ty::Str),
-            req("query", Ty::Str),
+            or(p("method", METHOD), ParamDefault::Word("GET")),
             PROBE_EVERY,
+            lim(p("rate", Ty::Quantity(Rate)), Limit::Positive),
             PROBE_TIMEOUT,
-            req("expect", Ty::Str),
+            or(p("status", Ty::Status), ParamDefault::Range(200, 399)),
+            p("body_contains", Ty::Str),
+            p("headers", Ty::Map),
+            p("body", Ty::Str),
+            p("json", Ty::Json),
         ],
     ),
-    // services
-    call(
-        "spawn",
-        ServiceC,
-        &[
-            req("argv", Ty::StrList),
-            p("ready", Ty::Ready),
-            p("cwd", Ty::Str),
-            p("env", Ty::Map),
+    &["every", "rate"],
+    false,
+);
+const TCP: CallSpec = call(
+    Kind::Probe(ProbeKind::Tcp),
+    "tcp",
+    &[req("address", Ty::Str), PROBE_EVERY, PROBE_TIMEOUT],
+);
+const EXEC_PROBE: CallSpec = call(
+    Kind::Probe(ProbeKind::Exec),
+    "exec",
+    &[req("argv", Ty::StrList), PROBE_EVERY, PROBE_TIMEOUT],
+);
+const PROMETHEUS: CallSpec = call(
+    Kind::Probe(ProbeKind::Prometheus),
+    "prometheus",
+    &[
+        req("url", Ty::Str),
+        req("query", Ty::Str),
+        PROBE_EVERY,
+        PROBE_TIMEOUT,
+        req("expect", Ty::Str),
+    ],
+);
+// services
+const SPAWN: CallSpec = call(
+    Kind::Service(ServiceKind::Spawn),
+    "spawn",
+    &[
+        req("argv", Ty::StrList),
+        p("ready", Ty::Ready),
+        p("cwd", Ty::Str),
+        p("env", Ty::Map),
+        or(
             lim(p("ready_timeout", DURATION), Limit::PositiveMs),
-        ],
-    ),
-    // faults
-    fault(
-        "cpu_stress",
-        &[Host, Process, Container],
-        &[
-            HOST_TARGET,
-            WORKERS,
+            seconds(30.0),
+        ),
+    ],
+);
+// faults
+const CPU_STRESS: CallSpec = fault(
+    FaultKind::CpuStress,
+    "cpu_stress",
+    &[Host, Process, Container],
+    &[
+        HOST_TARGET,
+        WORKERS,
+        or(
             lim(p("load", PERCENT), Limit::PositivePercent),
-        ],
-        Sustained,
-        false,
-    ),
-    fault(
-        "memory_stress",
-        &[Host, Container],
-        &[
-            HOST_TARGET,
-            lim(req("size", SIZE), Limit::Positive),
-            lim(p("ramp", DURATION), Limit::NonNegativeMs),
-        ],
-        Sustained,
-        false,
-    ),
-    fault(
-        "disk_stress",
-        &[Host, Container],
-        &[
-            HOST_TARGET,
-            WORKERS,
-            p("path", Ty::Str),
+            percent(100.0),
+        ),
+    ],
+    Sustained,
+    false,
+);
+const MEMORY_STRESS: CallSpec = fault(
+    FaultKind::MemoryStress,
+    "memory_stress",
+    &[Host, Container],
+    &[
+        HOST_TARGET,
+        lim(req("size", SIZE), Limit::Positive),
+        or(lim(p("ramp", DURATION), Limit::NonNegativeMs), seconds(0.0)),
+    ],
+    Sustained,
+    false,
+);
+const DISK_STRESS: CallSpec = fault(
+    FaultKind::DiskStress,
+    "disk_stress",
+    &[Host, Container],
+    &[
+        HOST_TARGET,
+        or(WORKERS, ParamDefault::Int(1)),
+        p("path", Ty::Str),
+        or(
             lim(p("size", SIZE), Limit::Positive),
-            p("sync", Ty::Bool),
-        ],
-        Sustained,
-        false,
-    ),
-    fault(
-        "latency",
-        NET,
-        &[
-            TARGET,
-            lim(req("delay", DURATION), Limit::Positive),
-            lim(p("jitter", DURATION), Limit::NonNegative),
-            p("direction", DIRECTION),
-        ],
-        Sustained,
-        false,
-    ),
-    fault(
-        "packet_loss",
-        NET,
-        &[
-            TARGET,
-            lim(req("rate", PERCENT), Limit::Percent),
-            p("direction", DIRECTION),
-        ],
-        Sustained,
-        false,
-    ),
-    fault(
-        "bandwidth",
-        NET,
-        &[
-            TARGET,
-            lim(req("rate", Ty::Quantity(Bandwidth)), Limit::Positive),
-            p("direction", DIRECTION),
-        ],
-        Sustained,
-        false,
-    ),
-    fault(
-        "blackhole",
-        NET,
-        &[TARGET, p("direction", DIRECTION)],
-        Sustained,
-        false,
-    ),
-    fault(
-        "reset",
-        &[Proxy],
-        &[TARGET, lim(p("rate", PERCENT), Limit::Percent)],
-        Sustained,
-        false,
-    ),
-    fault(
-        "container_kill",
-        &[Container],
-        &[TARGET, p("signal", SIGNAL)],
-        Instant,
-        true,
-    ),
-    fault(
-        "container_restart",
-        &[Container],
-        &[TARGET, lim(p("timeout", DURATION), Limit::NonNegativeMs)],
-        Instant,
-        true,
-    ),
-    fault(
-        "container_stop",
-        &[Container],
-        &[TARGET, lim(p("timeout", DURATION), Limit::NonNegativeMs)],
-        Sustained,
-        true,
-    ),
-    fault("container_pause", &[Container], &[TARGET], Sustained, false),
-    fault(
-        "process_kill",
-        &[Process],
-        &[TARGET, p("signal", SIGNAL), p("restart", Ty::StrList)],
-        Instant,
-        true,
-    ),
-    fault("process_pause", &[Process], &[TARGET], Sustained, false),
-    fault(
-        "exec",
-        &[Host],
-        &[
-            req("run", Ty::StrList),
-            p("revert", Ty::StrList),
+            ParamDefault::Quantity(Size, 64.0 * 1024.0 * 1024.0),
+        ),
+        or(p("sync", Ty::Bool), ParamDefault::Bool(true)),
+    ],
+    Sustained,
+    false,
+);
+const LATENCY: CallSpec = fault(
+    FaultKind::Latency,
+    "latency",
+    NET,
+    &[
+        TARGET,
+        lim(req("delay", DURATION), Limit::Positive),
+        or(lim(p("jitter", DURATION), Limit::NonNegative), seconds(0.0)),
+        DIRECTION_BOTH,
+    ],
+    Sustained,
+    false,
+);
+const PACKET_LOSS: CallSpec = fault(
+    FaultKind::PacketLoss,
+    "packet_loss",
+    NET,
+    &[
+        TARGET,
+        lim(req("rate", PERCENT), Limit::Percent),
+        DIRECTION_BOTH,
+    ],
+    Sustained,
+    false,
+);
+const BANDWIDTH: CallSpec = fault(
+    FaultKind::Bandwidth,
+    "bandwidth",
+    NET,
+    &[
+        TARGET,
+        lim(req("rate", Ty::Quantity(Bandwidth)), Limit::Positive),
+        DIRECTION_BOTH,
+    ],
+    Sustained,
+    false,
+);
+const BLACKHOLE: CallSpec = fault(
+    FaultKind::Blackhole,
+    "blackhole",
+    NET,
+    &[TARGET, DIRECTION_BOTH],
+    Sustained,
+    false,
+);
+const RESET: CallSpec = fault(
+    FaultKind::Reset,
+    "reset",
+    &[Proxy],
+    &[
+        TARGET,
+        or(lim(p("rate", PERCENT), Limit::Percent), percent(100.0)),
+    ],
+    Sustained,
+    false,
+);
+const CONTAINER_KILL: CallSpec = fault(
+    FaultKind::ContainerKill,
+    "container_kill",
+    &[Container],
+    &[TARGET, SIGNAL_KILL],
+    Instant,
+    true,
+);
+const CONTAINER_RESTART: CallSpec = fault(
+    FaultKind::ContainerRestart,
+    "container_restart",
+    &[Container],
+    &[TARGET, CONTAINER_TIMEOUT],
+    Instant,
+    true,
+);
+const CONTAINER_STOP: CallSpec = fault(
+    FaultKind::ContainerStop,
+    "container_stop",
+    &[Container],
+    &[TARGET, CONTAINER_TIMEOUT],
+    Sustained,
+    true,
+);
+const CONTAINER_PAUSE: CallSpec = fault(
+    FaultKind::ContainerPause,
+    "container_pause",
+    &[Container],
+    &[TARGET],
+    Sustained,
+    false,
+);
+const PROCESS_KILL: CallSpec = fault(
+    FaultKind::ProcessKill,
+    "process_kill",
+    &[Process],
+    &[TARGET, SIGNAL_KILL, p("restart", Ty::StrList)],
+    Instant,
+    true,
+);
+const PROCESS_PAUSE: CallSpec = fault(
+    FaultKind::ProcessPause,
+    "process_pause",
+    &[Process],
+    &[TARGET],
+    Sustained,
+    false,
+);
+const EXEC_FAULT: CallSpec = fault(
+    FaultKind::Exec,
+    "exec",
+    &[Host],
+    &[
+        req("run", Ty::StrList),
+        p("revert", Ty::StrList),
+        or(
             lim(p("timeout", DURATION), Limit::PositiveMs),
-        ],
-        SustainedWith("revert"),
-        true,
-    ),
+            seconds(60.0),
+        ),
+    ],
+    SustainedWith("revert"),
+    true,
+);
+
+/// Every callable kind of the language, in the order the documentation lists them.
+pub const CALLS: &[CallSpec] = &[
+    HOST,
+    PROCESS,
+    CONTAINER,
+    PROXY,
+    INTERFACE,
+    HTTP,
+    TCP,
+    EXEC_PROBE,
+    PROMETHEUS,
+    SPAWN,
+    CPU_STRESS,
+    MEMORY_STRESS,
+    DISK_STRESS,
+    LATENCY,
+    PACKET_LOSS,
+    BANDWIDTH,
+    BLACKHOLE,
+    RESET,
+    CONTAINER_KILL,
+    CONTAINER_RESTART,
+    CONTAINER_STOP,
+    CONTAINER_PAUSE,
+    PROCESS_KILL,
+    PROCESS_PAUSE,
+    EXEC_FAULT,
 ];
+
+impl CallSpec {
+    /// `args` with every optional parameter that is missing set to its default.
+    pub fn fill_defaults(&self, args: &mut std::collections::HashMap<&'static str, Val>) {
+        for param in self.params {
+            if let Some(default) = param.default {
+                args.entry(param.name).or_insert_with(|| default.value());
+            }
+        }
+    }
+}
 
 /// The spec of `name` in `class`. `exec` is both a probe and a fault kind.
 pub fn lookup(class: CallClass, name: &str) -> Option<&'static CallSpec> {
@@ -403,46 +693,187 @@ pub fn fault_kinds() -> impl Iterator<Item = &'static str> {
 }
 
 /// A metric of assertions and abort conditions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MetricKind {
+    Availability,
+    ErrorRate,
+    Latency,
+    LatencyDegradation,
+    Mttr,
+    RecoveryTime,
+    ConsecutiveFailures,
+    Requests,
+}
+
+impl MetricKind {
+    pub fn spec(self) -> &'static MetricSpec {
+        // The table lists the kinds in declaration order.
+        &METRICS[self as usize]
+    }
+
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+}
+
+/// A window of a run that assertions are judged over (`during chaos`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WindowKind {
+    Baseline,
+    Chaos,
+    Recovery,
+    Run,
+}
+
+impl WindowKind {
+    pub const ALL: [WindowKind; 4] = [
+        WindowKind::Baseline,
+        WindowKind::Chaos,
+        WindowKind::Recovery,
+        WindowKind::Run,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            WindowKind::Baseline => "baseline",
+            WindowKind::Chaos => "chaos",
+            WindowKind::Recovery => "recovery",
+            WindowKind::Run => "run",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<WindowKind> {
+        WindowKind::ALL.into_iter().find(|w| w.name() == name)
+    }
+}
+
+/// The names of the windows, for messages.
+pub const WINDOWS: &[&str] = &["baseline", "chaos", "recovery", "run"];
+
 #[derive(Debug, Clone, Copy)]
 pub struct MetricSpec {
+    pub kind: MetricKind,
     pub name: &'static str,
     /// `None` for counts (integers).
     pub dimension: Option<Dimension>,
     pub takes_percentile: bool,
     /// A latency metric: not produced by probes that measure no latency.
     pub latency: bool,
+    /// The window it is judged over when none is written (language.md §7.1).
+    pub window: WindowKind,
+    /// The percentile when none is written, for the metrics that take one.
+    pub percentile: Option<f64>,
 }
 
 const fn metric(
+    kind: MetricKind,
     name: &'static str,
     dimension: Option<Dimension>,
-    takes_percentile: bool,
-    latency: bool,
+    window: WindowKind,
 ) -> MetricSpec {
     MetricSpec {
+        kind,
         name,
         dimension,
-        takes_percentile,
-        latency,
+        takes_percentile: false,
+        latency: false,
+        window,
+        percentile: None,
     }
 }
 
+/// A latency metric: takes a percentile (the median when none is written).
+const fn latency(mut spec: MetricSpec) -> MetricSpec {
+    spec.takes_percentile = true;
+    spec.latency = true;
+    spec.percentile = Some(50.0);
+    spec
+}
+
+/// Every metric, in the order of [`MetricKind`].
 pub const METRICS: &[MetricSpec] = &[
-    metric("availability", Some(Percent), false, false),
-    metric("error_rate", Some(Percent), false, false),
-    metric("latency", Some(Duration), true, true),
-    metric("latency_degradation", Some(Duration), true, true),
-    metric("mttr", Some(Duration), false, false),
-    metric("recovery_time", Some(Duration), false, false),
-    metric("consecutive_failures", None, false, false),
-    metric("requests", None, false, false),
+    metric(
+        MetricKind::Availability,
+        "availability",
+        Some(Percent),
+        WindowKind::Chaos,
+    ),
+    metric(
+        MetricKind::ErrorRate,
+        "error_rate",
+        Some(Percent),
+        WindowKind::Chaos,
+    ),
+    latency(metric(
+        MetricKind::Latency,
+        "latency",
+        Some(Duration),
+        WindowKind::Chaos,
+    )),
+    latency(metric(
+        MetricKind::LatencyDegradation,
+        "latency_degradation",
+        Some(Duration),
+        WindowKind::Chaos,
+    )),
+    metric(MetricKind::Mttr, "mttr", Some(Duration), WindowKind::Run),
+    metric(
+        MetricKind::RecoveryTime,
+        "recovery_time",
+        Some(Duration),
+        WindowKind::Recovery,
+    ),
+    metric(
+        MetricKind::ConsecutiveFailures,
+        "consecutive_failures",
+        None,
+        WindowKind::Run,
+    ),
+    metric(MetricKind::Requests, "requests", None, WindowKind::Chaos),
 ];
 
 pub fn metric_spec(name: &str) -> Option<&'static MetricSpec> {
     METRICS.iter().find(|m| m.name == name)
 }
 
-/// Probe kinds whose samples have no meaningful latency.
-pub const PROBES_WITHOUT_LATENCY: &[&str] = &["prometheus"];
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-pub const WINDOWS: &[&str] = &["baseline", "chaos", "recovery", "run"];
+    #[test]
+    fn every_spec_is_its_kinds() {
+        for spec in CALLS {
+            assert!(std::ptr::eq(spec.kind.spec(), spec) || spec.kind.spec().name == spec.name);
+            assert_eq!(spec.kind.spec().name, spec.name);
+            assert_eq!(
+                lookup(spec.class, spec.name).map(|s| s.kind),
+                Some(spec.kind)
+            );
+        }
+        for (index, spec) in METRICS.iter().enumerate() {
+            assert_eq!(spec.kind as usize, index, "`{}` out of order", spec.name);
+        }
+        for window in WindowKind::ALL {
+            assert!(WINDOWS.contains(&window.name()));
+        }
+        assert_eq!(WINDOWS.len(), WindowKind::ALL.len());
+    }
+
+    #[test]
+    fn every_default_fits_its_type() {
+        for spec in CALLS {
+            for param in spec.params {
+                if let Some(default) = param.default {
+                    assert!(!param.required, "`{}.{}`", spec.name, param.name);
+                    let value = default.value();
+                    let fits = match (&value, param.ty) {
+                        (Val::Word(w), Ty::Word(words)) => words.contains(&w.as_str()),
+                        (Val::Range(lo, hi), Ty::Status) => 100 <= *lo && lo <= hi && *hi <= 599,
+                        (value, ty) => super::super::expr::compatible(value, &ty),
+                    };
+                    assert!(fits, "`{}.{}` = {value:?}", spec.name, param.name);
+                }
+            }
+        }
+    }
+}

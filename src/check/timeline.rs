@@ -3,7 +3,7 @@
 use super::body::{human_duration, StepInfo};
 use super::expr::CallSite;
 use super::scope::{Checker, Def};
-use super::signatures::{self, CallClass, Sustain};
+use super::signatures::{self, CallClass, FaultKind, Kind, Sustain};
 use super::types::{TargetKind, Ty, Val};
 use crate::diag::{suggest, Code};
 use crate::syntax::ast::*;
@@ -82,9 +82,13 @@ impl<'a> Checker<'a> {
                 if a.kind != b.kind || a.target.is_none() || a.target != b.target {
                     continue;
                 }
-                let (Some(a_start), Some(a_len), Some(b_start), Some(b_len)) =
-                    (a.start, a.length, b.start, b.length)
-                else {
+                let (Some(kind), Some(a_start), Some(a_len), Some(b_start), Some(b_len)) = (
+                    b.kind.map(FaultKind::name),
+                    a.start,
+                    a.length,
+                    b.start,
+                    b.length,
+                ) else {
                     continue;
                 };
                 if a_start < b_start + b_len.max(1.0) && b_start < a_start + a_len.max(1.0) {
@@ -92,7 +96,7 @@ impl<'a> Checker<'a> {
                         .error(
                             Code::OverlappingFaults,
                             b.span,
-                            format!("this `{}` overlaps another `{}` on the same target", b.kind, b.kind),
+                            format!("this `{kind}` overlaps another `{kind}` on the same target"),
                         )
                         .with_label(format!("from {} to {}", human_duration(b_start), human_duration(b_start + b_len)))
                         .with_secondary(
@@ -110,7 +114,7 @@ impl<'a> Checker<'a> {
 
     pub(super) fn step(&mut self, step: &'a Step, start: Option<f64>) -> StepInfo {
         let mut info = StepInfo {
-            kind: "",
+            kind: None,
             alias: step.alias.as_ref().map(|a| a.name.clone()),
             args: std::collections::HashMap::new(),
             target_value: Val::Error,
@@ -132,7 +136,10 @@ impl<'a> Checker<'a> {
             return info;
         };
         let spec = bound.spec;
-        info.kind = spec.name;
+        info.kind = match spec.kind {
+            Kind::Fault(kind) => Some(kind),
+            _ => None,
+        };
         info.destructive = spec.destructive;
         let target = bound.target();
         info.args = bound.values();

@@ -166,8 +166,9 @@ pub enum Val {
         kind: TargetKind,
         key: String,
     },
+    /// A probe, by its key in the checker's probe records.
     Probe {
-        kind: String,
+        key: String,
     },
     /// Of a known type, but not known until run time (a param, a template parameter).
     Opaque(Ty),

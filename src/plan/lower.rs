@@ -6,13 +6,16 @@
 
 use super::*;
 use crate::check::record::{
-    AbortRecord, AssertionRecord, ConditionRecord, ProbeRecord, ScenarioRecord, StepRecord,
+    scenario_key, AbortRecord, AssertionRecord, ConditionRecord, ParamFrom, ProbeRecord, Program,
+    ScenarioRecord, StepRecord,
 };
-use crate::check::scope::{Checker, Def};
-use crate::check::types::{param_type, ParamTy, TargetKind, Ty, Val};
-use crate::check::{Checked, Loader};
+use crate::check::signatures::{
+    FaultKind, MetricKind, ProbeKind, TrafficDirection, WindowKind, CALLS,
+};
+use crate::check::types::{TargetKind, Val};
+use crate::check::{Bindings, Checked, Loader};
 use crate::diag::{suggest, Code, Diagnostic, SourceId, Sources, Span};
-use crate::syntax::ast::{self, DeclKind, Dimension, ItemKind};
+use crate::syntax::ast::Dimension;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -98,13 +101,10 @@ pub struct Lowered {
 /// Compiles `path` (whose text is `text`) into a plan.
 pub fn lower(path: &Path, text: &str, loader: &dyn Loader, options: &Options) -> Lowered {
     let source_name = path.display().to_string();
-    let (mut checked, plan) = crate::check::compile(
-        path,
-        text,
-        loader,
-        |checker, sources| bind(checker, sources, options),
-        |checker, sources| build(checker, sources, options, &source_name),
-    );
+    let bindings = options.bindings();
+    let (mut checked, program) = crate::check::compile(path, text, loader, Some(&bindings));
+    // Selection errors are reported even beside the check's.
+    let plan = program.map(|program| build(&program, &checked.sources, options, &source_name));
     let plan = match plan {
         Some(Ok(plan)) if !checked.has_errors() => Some(plan),
         Some(Err(errors)) => {
@@ -117,315 +117,58 @@ pub fn lower(path: &Path, text: &str, loader: &dyn Loader, options: &Options) ->
     Lowered { checked, plan }
 }
 
-/// Where selection errors point: the command line, shown as a source of its own.
-struct CommandLine {
-    source: SourceId,
-    /// (flag text, span) for each flag, to point at.
-    spans: HashMap<String, Span>,
-}
-
-impl CommandLine {
-    fn new(sources: &mut Sources, options: &Options) -> CommandLine {
+impl Options {
+    /// The params and environment to check the program with, and the command line
+    /// (shown as a source of its own) that selection errors point into.
+    fn bindings(&self) -> Bindings {
         let mut text = String::from("chaosc plan");
-        let mut spans = HashMap::new();
+        let mut flags = HashMap::new();
         let mut add = |key: String, shown: String| {
             text.push(' ');
             let start = text.len();
             text.push_str(&shown);
-            spans.insert(key, Span::new(start, text.len()));
+            flags.insert(key, Span::new(start, text.len()));
         };
-        if let Some(env) = &options.environment {
+        if let Some(env) = &self.environment {
             add("env".into(), format!("--env {env}"));
         }
-        for (name, value) in &options.sets {
+        for (name, value) in &self.sets {
             add(format!("set:{name}"), format!("--set {name}={value}"));
         }
-        if let Some(suite) = &options.suite {
+        if let Some(suite) = &self.suite {
             add("suite".into(), format!("--suite {suite}"));
         }
-        for scenario in &options.scenarios {
+        for scenario in &self.scenarios {
             add(
                 format!("scenario:{scenario}"),
                 format!("--scenario {scenario:?}"),
             );
         }
-        for tag in &options.tags {
+        for tag in &self.tags {
             add(format!("tag:{tag}"), format!("--tag {tag}"));
         }
-        let source = sources.add("command line", text);
-        CommandLine { source, spans }
-    }
-
-    fn error(&self, code: Code, key: &str, message: String) -> Diagnostic {
-        let span = self.spans.get(key).copied().unwrap_or_default();
-        Diagnostic::new(code, self.source, span, message)
-    }
-}
-
-/// The environment `--env` names, among those the root file can see.
-fn find_environment<'a>(
-    checker: &Checker<'a>,
-    name: &str,
-) -> Option<(usize, &'a ast::Environment)> {
-    let mut modules = vec![0];
-    modules.extend(checker.modules[0].imports.iter().filter_map(|(m, _)| *m));
-    // The root's own definition wins over an imported one.
-    for module in modules {
-        for item in &checker.file(module).items {
-            if let ItemKind::Environment(env) = &item.kind {
-                if env.name.name == name {
-                    return Some((module, env));
-                }
-            }
+        Bindings {
+            environment: self.environment.clone(),
+            sets: self.sets.clone(),
+            command_line: text,
+            flags,
         }
-    }
-    None
-}
-
-fn visible_environments(checker: &Checker) -> Vec<String> {
-    let mut modules = vec![0];
-    modules.extend(checker.modules[0].imports.iter().filter_map(|(m, _)| *m));
-    let mut names: Vec<String> = modules
-        .into_iter()
-        .flat_map(|m| checker.file(m).items.iter())
-        .filter_map(|item| match &item.kind {
-            ItemKind::Environment(env) => Some(env.name.name.clone()),
-            _ => None,
-        })
-        .collect();
-    names.sort();
-    names.dedup();
-    names
-}
-
-/// Binds every param to its value before the program is checked again with them.
-fn bind(checker: &mut Checker, sources: &mut Sources, options: &Options) -> Vec<Diagnostic> {
-    let command_line = CommandLine::new(sources, options);
-    let mut diagnostics = Vec::new();
-    let environment = match &options.environment {
-        Some(name) => match find_environment(checker, name) {
-            Some(found) => Some(found),
-            None => {
-                let known = visible_environments(checker);
-                let help = suggest::did_you_mean(name, known.iter().map(String::as_str))
-                    .unwrap_or_else(|| match known.len() {
-                        0 => "this program defines no environment; `import \"std/environments\"` brings development, staging and production".into(),
-                        _ => format!("environments: {}", known.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
-                    });
-                diagnostics.push(
-                    command_line
-                        .error(
-                            Code::UnknownEnvironment,
-                            "env",
-                            format!("unknown environment `{name}`"),
-                        )
-                        .with_label("no environment with this name")
-                        .with_help(help),
-                );
-                None
-            }
-        },
-        None => None,
-    };
-    let params = all_params(checker);
-    for (name, _) in &options.sets {
-        if !params.iter().any(|(_, p)| p.name.name == *name) {
-            let names: Vec<&str> = params.iter().map(|(_, p)| p.name.name.as_str()).collect();
-            let help = suggest::did_you_mean(name, names.iter().copied()).unwrap_or_else(|| {
-                match names.len() {
-                    0 => "this program declares no `param`".into(),
-                    _ => format!(
-                        "params: {}",
-                        names
-                            .iter()
-                            .map(|n| format!("`{n}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                }
-            });
-            diagnostics.push(
-                command_line
-                    .error(
-                        Code::UnknownSetting,
-                        &format!("set:{name}"),
-                        format!("`--set` names no param `{name}`"),
-                    )
-                    .with_label("unknown param")
-                    .with_help(help),
-            );
-        }
-    }
-    for (module, param) in params {
-        let Some(ty) = param_type(&param.ty.name) else {
-            continue;
-        };
-        let from_cli = options
-            .sets
-            .iter()
-            .rev()
-            .find(|(n, _)| *n == param.name.name);
-        let from_env = environment.and_then(|(env_module, env)| {
-            env.entries.iter().find_map(|entry| match entry {
-                ast::EnvEntry::Set(pairs, _) => pairs
-                    .iter()
-                    .find(|(n, _)| n.name == param.name.name)
-                    .map(|(_, value)| (env_module, value)),
-                _ => None,
-            })
-        });
-        let value = if let Some((_, text)) = from_cli {
-            match parse_setting(checker, ty, text) {
-                Ok(value) => Some(value),
-                Err(expected) => {
-                    let source = checker.modules[module].source;
-                    diagnostics.push(
-                        command_line
-                            .error(
-                                Code::BadSetting,
-                                &format!("set:{}", param.name.name),
-                                format!(
-                                    "`{text}` is not a valid `{}` for `{}`",
-                                    param.ty.name, param.name.name
-                                ),
-                            )
-                            .with_label(format!("expected {expected}"))
-                            .with_help(format!(
-                                "`{}` is declared as `{}` in `{}`",
-                                param.name.name,
-                                param.ty.name,
-                                sources.get(source).name
-                            )),
-                    );
-                    None
-                }
-            }
-        } else if let Some((env_module, expr)) = from_env {
-            Some(checker.evaluate_in(env_module, expr, ty))
-        } else {
-            param
-                .default
-                .as_ref()
-                .map(|expr| checker.evaluate_in(module, expr, ty))
-        };
-        match value {
-            Some(value) => {
-                checker
-                    .param_values
-                    .insert(param as *const ast::Param, value);
-            }
-            None if from_cli.is_none() => {
-                let source = checker.modules[module].source;
-                diagnostics.push(
-                    Diagnostic::new(
-                        Code::MissingParam,
-                        source,
-                        param.name.span,
-                        format!("param `{}` has no value", param.name.name),
-                    )
-                    .with_label("no default")
-                    .with_help(format!(
-                        "pass `--set {}=…` ({}) or give it a default",
-                        param.name.name, param.ty.name
-                    )),
-                );
-            }
-            None => {}
-        }
-    }
-    diagnostics
-}
-
-/// Every `param` of the run's files: the root's first.
-fn all_params<'a>(checker: &Checker<'a>) -> Vec<(usize, &'a ast::Param)> {
-    let mut out = Vec::new();
-    for module in 0..checker.modules.len() {
-        for item in &checker.file(module).items {
-            if let ItemKind::Param(param) = &item.kind {
-                out.push((module, param));
-            }
-        }
-    }
-    out
-}
-
-/// Parses a `--set` value by the param's type; on failure, what was expected.
-fn parse_setting(checker: &mut Checker, ty: ParamTy, text: &str) -> Result<Val, String> {
-    use TargetKind::*;
-    let target = |kind: TargetKind, checker: &mut Checker| {
-        Ok(checker.named_target(kind, text.to_string(), "--set".into()))
-    };
-    match ty {
-        ParamTy::Service => {
-            Err("a service name (services cannot be set from the command line)".into())
-        }
-        ParamTy::Value(ty) => match ty {
-            Ty::Str => Ok(Val::Str(Some(text.to_string()))),
-            Ty::Int => text
-                .replace('_', "")
-                .parse()
-                .map(Val::Int)
-                .map_err(|_| "an integer such as `4`".into()),
-            Ty::Float => text
-                .parse()
-                .map(Val::Float)
-                .map_err(|_| "a number such as `0.5`".into()),
-            Ty::Bool => match text {
-                "true" => Ok(Val::Bool(true)),
-                "false" => Ok(Val::Bool(false)),
-                _ => Err("`true` or `false`".into()),
-            },
-            Ty::Quantity(dimension) => parse_quantity(text, dimension),
-            Ty::Target([Container]) => target(Container, checker),
-            Ty::Target([Process]) => target(Process, checker),
-            Ty::Target([Interface]) => target(Interface, checker),
-            _ => Err("a value that can be written on the command line".into()),
-        },
-    }
-}
-
-/// `30s`, `5%`, `256MiB` … read with the language's own lexer and units.
-fn parse_quantity(text: &str, dimension: Dimension) -> Result<Val, String> {
-    let expected = || {
-        format!(
-            "{} such as `{}`",
-            crate::check::types::a(crate::check::types::noun(dimension)),
-            crate::check::expr_example(dimension)
-        )
-    };
-    let probe = format!("const v = {text}");
-    let parsed = crate::syntax::parse(&probe, SourceId(0));
-    if !parsed.diagnostics.is_empty() {
-        return Err(expected());
-    }
-    let file = parsed.file.ok_or_else(expected)?;
-    match file.items.as_slice() {
-        [ast::Item {
-            kind: ItemKind::Const(c),
-            ..
-        }] => match &c.value.kind {
-            ast::ExprKind::Quantity(q) if q.dimension == dimension => {
-                Ok(Val::Quantity(dimension, q.value))
-            }
-            _ => Err(expected()),
-        },
-        _ => Err(expected()),
     }
 }
 
 /// Builds the plan from what the checker recorded.
 fn build(
-    checker: &mut Checker,
+    program: &Program,
     sources: &Sources,
     options: &Options,
     source: &str,
 ) -> Result<Plan, Vec<Diagnostic>> {
-    let docs = docs(checker);
     let mut lowering = Lowering {
-        checker,
+        program,
         sources,
         errors: Vec::new(),
-        docs,
+        probe_scopes: HashMap::new(),
+        lowered_probes: HashMap::new(),
     };
     let plan = lowering.plan(options, source);
     if lowering.errors.is_empty() {
@@ -435,59 +178,31 @@ fn build(
     }
 }
 
-struct Lowering<'c, 'a> {
-    checker: &'c mut Checker<'a>,
-    sources: &'c Sources,
+struct Lowering<'p> {
+    program: &'p Program,
+    sources: &'p Sources,
     errors: Vec<Diagnostic>,
-    /// The `///` documentation of top-level items, by [`doc_key`].
-    docs: HashMap<String, String>,
+    /// The probes at the top of each module and of its unaliased imports, by module,
+    /// computed once per module.
+    probe_scopes: HashMap<usize, Vec<(String, String)>>,
+    /// Each probe lowered once, by its key (a scenario gets a copy with its own name).
+    lowered_probes: HashMap<String, Probe>,
 }
 
-/// Which documented item a key names: a declaration by its checker key, a scenario by
-/// its module and the position of its name.
-fn doc_key(module: usize, item: &ast::Item) -> Option<String> {
-    match &item.kind {
-        ItemKind::Decl(decl) => Some(Checker::decl_key(decl)),
-        ItemKind::Scenario(scenario) => Some(scenario_key(module, scenario.name.span)),
-        _ => None,
-    }
-}
-
-fn scenario_key(module: usize, name: Span) -> String {
-    format!("scenario@{module}:{}", name.start)
-}
-
-/// Every documented declaration and scenario of the run's files.
-fn docs(checker: &Checker) -> HashMap<String, String> {
-    let mut out = HashMap::new();
-    for module in 0..checker.modules.len() {
-        for item in &checker.file(module).items {
-            if let (Some(doc), Some(key)) = (&item.doc, doc_key(module, item)) {
-                out.insert(key, doc.clone());
-            }
-        }
-    }
-    out
-}
-
-impl<'a> Lowering<'_, 'a> {
+impl<'p> Lowering<'p> {
     fn plan(&mut self, options: &Options, source: &str) -> Plan {
-        let environment = options
-            .environment
-            .as_deref()
-            .and_then(|name| find_environment(self.checker, name));
-        let records = self.run_order();
-        let mut scenarios = Vec::new();
-        for record in &records {
-            scenarios.push(self.scenario(record, environment));
+        let program = self.program;
+        let mut scenarios = Vec::with_capacity(program.scenarios.len());
+        for record in self.run_order() {
+            scenarios.push(self.scenario(record));
         }
-        let safety = self.safety(environment);
+        let safety = self.safety();
         let suites = self.suites(safety.cooldown_ms);
         let mut plan = Plan {
             plan_version: PLAN_VERSION,
             source: source.to_string(),
-            environment: environment.map(|(_, env)| env.name.name.clone()),
-            params: self.params(options, environment),
+            environment: program.environment.as_ref().map(|e| e.name.clone()),
+            params: self.params(),
             services: self.services(),
             safety,
             scenarios,
@@ -498,133 +213,61 @@ impl<'a> Lowering<'_, 'a> {
     }
 
     /// Scenarios of imported files first (in import order), then the root file's.
-    fn run_order(&self) -> Vec<ScenarioRecord> {
-        let mut records = self.checker.scenarios.clone();
+    fn run_order(&self) -> Vec<&'p ScenarioRecord> {
+        let mut records: Vec<&ScenarioRecord> = self.program.scenarios.iter().collect();
         records.sort_by_key(|r| if r.module == 0 { usize::MAX } else { r.module });
         records
     }
 
-    fn params(
-        &mut self,
-        options: &Options,
-        environment: Option<(usize, &'a ast::Environment)>,
-    ) -> Vec<ParamValue> {
-        let mut out = Vec::new();
-        for (_, param) in all_params(self.checker) {
-            let value = self
-                .checker
-                .param_values
-                .get(&(param as *const ast::Param))
-                .cloned();
-            let from = if options.sets.iter().any(|(n, _)| *n == param.name.name) {
-                ParamSource::CommandLine
-            } else if environment.is_some_and(|(_, env)| {
-                env.entries.iter().any(|e| matches!(e, ast::EnvEntry::Set(pairs, _) if pairs.iter().any(|(n, _)| n.name == param.name.name)))
-            }) {
-                ParamSource::Environment
-            } else if value.is_some() {
-                ParamSource::Default
-            } else {
-                ParamSource::Unset
+    fn params(&self) -> Vec<ParamValue> {
+        self.program
+            .params
+            .iter()
+            .map(|param| ParamValue {
+                name: param.name.clone(),
+                ty: param.ty.clone(),
+                value: param.value.as_ref().map(json_value),
+                from: match param.from {
+                    ParamFrom::CommandLine => ParamSource::CommandLine,
+                    ParamFrom::Environment => ParamSource::Environment,
+                    ParamFrom::Default => ParamSource::Default,
+                    ParamFrom::Unset => ParamSource::Unset,
+                },
+            })
+            .collect()
+    }
+
+    fn services(&mut self) -> Vec<Service> {
+        let program = self.program;
+        let mut out = Vec::with_capacity(program.services.len());
+        for service in &program.services {
+            let args = &service.args;
+            let ready = match (&service.ready_probe, args.get("ready")) {
+                (Some((name, key)), _) => self
+                    .probe_named(name, key)
+                    .map(|p| Ready::Probe(Box::new(p))),
+                (None, Some(Val::Probe { .. })) => None,
+                (None, Some(url)) => Some(Ready::Url(self.text(url))),
+                (None, None) => None,
             };
-            out.push(ParamValue {
-                name: param.name.name.clone(),
-                ty: param.ty.name.clone(),
-                value: value.as_ref().map(json_value),
-                from,
+            out.push(Service {
+                name: service.name.clone(),
+                argv: self.text_list(args.get("argv")),
+                ready,
+                cwd: args.get("cwd").map(|v| self.text(v)),
+                env: self.text_map(args.get("env")),
+                ready_timeout_ms: ms(args.get("ready_timeout")),
+                span: self.span(service.module, service.span),
             });
         }
         out
     }
 
-    fn services(&mut self) -> Vec<Service> {
-        let mut out = Vec::new();
-        for module in 0..self.checker.modules.len() {
-            let items = &self.checker.file(module).items;
-            for item in items {
-                let ItemKind::Decl(decl) = &item.kind else {
-                    continue;
-                };
-                if decl.kind != DeclKind::Service {
-                    continue;
-                }
-                let args = self.call_args(
-                    module,
-                    &decl.call,
-                    crate::check::signatures::CallClass::Service,
-                );
-                let ready = match args.get("ready") {
-                    Some(Val::Probe { .. }) => match &decl
-                        .call
-                        .args
-                        .iter()
-                        .find(|a| a.name.as_ref().is_some_and(|n| n.name == "ready"))
-                        .map(|a| &a.value.kind)
-                    {
-                        Some(ast::ExprKind::Path(path)) => self
-                            .probe_by_path(module, path)
-                            .map(|p| Ready::Probe(Box::new(p))),
-                        Some(ast::ExprKind::Call(call)) => {
-                            let args = self.call_args(
-                                module,
-                                call,
-                                crate::check::signatures::CallClass::Probe,
-                            );
-                            Some(Ready::Probe(Box::new(self.probe(
-                                format!("{}.ready", decl.name.name),
-                                call.callee.name.name.as_str(),
-                                &args,
-                                module,
-                                call.span,
-                            ))))
-                        }
-                        _ => None,
-                    },
-                    Some(value) => Some(Ready::Url(self.text(value))),
-                    None => None,
-                };
-                out.push(Service {
-                    name: decl.name.name.clone(),
-                    argv: self.text_list(args.get("argv")),
-                    ready,
-                    cwd: args.get("cwd").map(|v| self.text(v)),
-                    env: self.text_map(args.get("env")),
-                    ready_timeout_ms: args.get("ready_timeout").map_or(30_000, ms),
-                    span: self.span(module, decl.name.span),
-                });
-            }
-        }
-        out
-    }
-
-    /// Runs `f` on the checker as if in `module`, dropping the diagnostics it reports
-    /// (the check reported them already).
-    fn quietly<T>(&mut self, module: usize, f: impl FnOnce(&mut Checker<'a>) -> T) -> T {
-        let quiet = self.checker.diagnostics.len();
-        let saved = std::mem::replace(&mut self.checker.module, module);
-        let out = f(self.checker);
-        self.checker.module = saved;
-        self.checker.diagnostics.truncate(quiet);
-        out
-    }
-
-    /// Evaluates a call's arguments in `module` (its problems were reported by the check).
-    fn call_args(
-        &mut self,
-        module: usize,
-        call: &'a ast::Call,
-        class: crate::check::signatures::CallClass,
-    ) -> HashMap<&'static str, Val> {
-        self.quietly(module, |c| {
-            c.check_call(call, class, true)
-                .map(|b| b.values())
-                .unwrap_or_default()
-        })
-    }
-
-    fn safety(&mut self, environment: Option<(usize, &'a ast::Environment)>) -> Safety {
+    fn safety(&mut self) -> Safety {
+        let program = self.program;
         let mut safety = Safety::default();
-        for record in self.file_safety(0) {
+        let root_probes = self.probe_names(0);
+        for record in &program.modules[0].safety {
             if record.max_duration.is_some() {
                 safety.max_duration_ms = record.max_duration.map(ns_to_ms);
             }
@@ -638,29 +281,22 @@ impl<'a> Lowering<'_, 'a> {
             for abort in &record.aborts {
                 safety
                     .abort
-                    .extend(self.aborts(abort, Level::File, &self.top_probes(0)));
+                    .extend(self.aborts(abort, Level::File, &root_probes));
             }
         }
         // Files that contribute scenarios add the targets they allow.
-        for module in 1..self.checker.modules.len() {
-            for record in self.file_safety(module) {
+        for module in &program.modules[1..] {
+            for record in &module.safety {
                 safety
                     .allow_targets
                     .extend(record.allow_targets.iter().cloned());
             }
         }
-        if let Some((_, env)) = environment {
-            for entry in &env.entries {
-                if let ast::EnvEntry::Confirm(kinds, _) = entry {
-                    safety.confirm.extend(kinds.iter().map(|k| k.name.clone()));
-                }
-            }
+        if let Some(environment) = &program.environment {
+            safety.confirm.extend(environment.confirm.iter().cloned());
         }
         // Destructive kinds always need confirmation (language.md §8).
-        for kind in crate::check::signatures::CALLS
-            .iter()
-            .filter(|c| c.destructive)
-        {
+        for kind in CALLS.iter().filter(|c| c.destructive) {
             safety.confirm.push(kind.name.to_string());
         }
         safety.confirm.sort();
@@ -669,54 +305,19 @@ impl<'a> Lowering<'_, 'a> {
         safety
     }
 
-    fn file_safety(&mut self, module: usize) -> Vec<crate::check::record::SafetyRecord> {
-        let mut out = Vec::new();
-        for item in &self.checker.file(module).items {
-            if let ItemKind::Safety(block) = &item.kind {
-                out.push(self.quietly(module, |c| c.safety(block)));
-            }
-        }
-        out
-    }
-
     /// Every suite; one without a `cooldown` of its own has the run's (`file_cooldown_ms`).
-    fn suites(&mut self, file_cooldown_ms: u64) -> Vec<Suite> {
-        let mut out = Vec::new();
-        for module in 0..self.checker.modules.len() {
-            for item in &self.checker.file(module).items {
-                let ItemKind::Suite(suite) = &item.kind else {
-                    continue;
-                };
-                let mut plan_suite = Suite {
-                    name: suite.name.name.clone(),
-                    doc: item.doc.clone(),
-                    description: None,
-                    scenarios: Vec::new(),
-                    cooldown_ms: file_cooldown_ms,
-                };
-                for entry in &suite.entries {
-                    match entry {
-                        ast::SuiteEntry::Description(s) => {
-                            plan_suite.description = Some(s.display())
-                        }
-                        ast::SuiteEntry::Scenarios(names, _) => {
-                            plan_suite.scenarios = names.iter().map(|n| n.display()).collect()
-                        }
-                        ast::SuiteEntry::Cooldown(expr, _) => {
-                            // A const or param is folded like any duration (its problems
-                            // were reported by the check).
-                            let cooldown =
-                                self.quietly(module, |c| c.duration(expr, "cooldown", true));
-                            if let Some(ns) = cooldown {
-                                plan_suite.cooldown_ms = ns_to_ms(ns);
-                            }
-                        }
-                    }
-                }
-                out.push(plan_suite);
-            }
-        }
-        out
+    fn suites(&self, file_cooldown_ms: u64) -> Vec<Suite> {
+        self.program
+            .suites
+            .iter()
+            .map(|suite| Suite {
+                name: suite.name.clone(),
+                doc: suite.doc.clone(),
+                description: suite.description.clone(),
+                scenarios: suite.scenarios.clone(),
+                cooldown_ms: suite.cooldown.map_or(file_cooldown_ms, ns_to_ms),
+            })
+            .collect()
     }
 
     /// Applies `--suite`, `--scenario` and `--tag`.
@@ -726,13 +327,17 @@ impl<'a> Lowering<'_, 'a> {
                 Some(suite) => {
                     // The suite's cooldown is the pause between the scenarios of this run.
                     plan.safety.cooldown_ms = suite.cooldown_ms;
-                    let order = suite.scenarios.clone();
-                    let mut selected = Vec::new();
-                    for scenario in &order {
-                        if let Some(found) = plan.scenarios.iter().find(|s| s.name == *scenario) {
-                            selected.push(found.clone());
-                        }
-                    }
+                    let by_name: HashMap<&str, &Scenario> = plan
+                        .scenarios
+                        .iter()
+                        .rev()
+                        .map(|s| (s.name.as_str(), s))
+                        .collect();
+                    let selected: Vec<Scenario> = suite
+                        .scenarios
+                        .iter()
+                        .filter_map(|name| by_name.get(name.as_str()).map(|s| (*s).clone()))
+                        .collect();
                     plan.scenarios = selected;
                 }
                 None => {
@@ -742,13 +347,15 @@ impl<'a> Lowering<'_, 'a> {
                 }
             }
         }
-        for name in &options.scenarios {
-            if !plan.scenarios.iter().any(|s| s.name == *name) {
-                let names: Vec<&str> = plan.scenarios.iter().map(|s| s.name.as_str()).collect();
-                self.selection_error(&format!("--scenario {name:?}"), "scenario", name, &names);
-            }
-        }
         if !options.scenarios.is_empty() {
+            let present: std::collections::HashSet<&str> =
+                plan.scenarios.iter().map(|s| s.name.as_str()).collect();
+            for name in &options.scenarios {
+                if !present.contains(name.as_str()) {
+                    let names: Vec<&str> = plan.scenarios.iter().map(|s| s.name.as_str()).collect();
+                    self.selection_error(&format!("--scenario {name:?}"), "scenario", name, &names);
+                }
+            }
             plan.scenarios
                 .retain(|s| options.scenarios.contains(&s.name));
         }
@@ -763,7 +370,7 @@ impl<'a> Lowering<'_, 'a> {
     }
 
     fn selection_error(&mut self, flag: &str, what: &str, name: &str, known: &[&str]) {
-        let source = SourceId(self.command_line_source());
+        let source = self.program.command_line.unwrap_or_default();
         let line = &self.sources.get(source).text;
         let span = line.find(flag).map_or(Span::default(), |start| {
             Span::new(start, start + flag.len())
@@ -792,41 +399,25 @@ impl<'a> Lowering<'_, 'a> {
         );
     }
 
-    /// The command line, added as a source of its own by `bind`.
-    fn command_line_source(&self) -> u32 {
-        (self
-            .sources
-            .files
-            .iter()
-            .rposition(|f| f.name == "command line")
-            .unwrap_or(0)) as u32
-    }
-
-    fn scenario(
-        &mut self,
-        record: &ScenarioRecord,
-        environment: Option<(usize, &'a ast::Environment)>,
-    ) -> Scenario {
+    fn scenario(&mut self, record: &ScenarioRecord) -> Scenario {
+        let program = self.program;
         let probes = self.scenario_probes(record);
         let probe_names: Vec<String> = probes.iter().map(|p| p.name.clone()).collect();
-        let skipped = environment.and_then(|(_, env)| {
-            let allowed: Option<Vec<String>> = env.entries.iter().find_map(|e| match e {
-                ast::EnvEntry::Allow(names, _) => Some(names.iter().map(|n| n.display()).collect()),
-                _ => None,
-            });
-            allowed
+        let skipped = program.environment.as_ref().and_then(|env| {
+            env.allow
+                .as_ref()
                 .filter(|list| !list.contains(&record.name))
-                .map(|_| format!("not allowed in environment `{}`", env.name.name))
+                .map(|_| format!("not allowed in environment `{}`", env.name))
         });
-        let mut steps = Vec::new();
-        let mut counts: HashMap<&str, usize> = HashMap::new();
+        let mut steps = Vec::with_capacity(record.steps.len());
+        let mut counts: HashMap<FaultKind, usize> = HashMap::new();
         for step in &record.steps {
             let n = counts.entry(step.kind).or_insert(0);
             *n += 1;
             let name = step
                 .alias
                 .clone()
-                .unwrap_or_else(|| format!("{}#{}", step.kind, n));
+                .unwrap_or_else(|| format!("{}#{}", step.kind.name(), n));
             steps.push(self.step(step, name));
         }
         let chaos_ms = steps
@@ -835,10 +426,12 @@ impl<'a> Lowering<'_, 'a> {
             .map(|s| s.start_ms.saturating_add(s.duration_ms.unwrap_or(0)))
             .max()
             .unwrap_or(0);
-        let assertions = self.effective_assertions(record, environment, &probe_names);
+        let assertions = self.effective_assertions(record, &probe_names);
         // A steady state is judged over the baseline, whatever the metric's default.
-        let mut steady_state =
-            self.expand_assertions(&record.steady_state, Level::Scenario, &probe_names);
+        let mut steady_state = Vec::new();
+        for r in &record.steady_state {
+            steady_state.extend(self.expand_assertion(r, Level::Scenario, &probe_names));
+        }
         for a in &mut steady_state {
             a.window = Window::Baseline;
         }
@@ -850,7 +443,8 @@ impl<'a> Lowering<'_, 'a> {
         capabilities.sort();
         capabilities.dedup();
         let module_max = if record.module != 0 {
-            self.file_safety(record.module)
+            program.modules[record.module]
+                .safety
                 .iter()
                 .rev()
                 .find_map(|r| r.max_duration)
@@ -859,7 +453,7 @@ impl<'a> Lowering<'_, 'a> {
         };
         Scenario {
             name: record.name.clone(),
-            doc: self
+            doc: program
                 .docs
                 .get(&scenario_key(record.module, record.span))
                 .cloned(),
@@ -871,10 +465,8 @@ impl<'a> Lowering<'_, 'a> {
             steps,
             chaos_ms,
             recovery: Recovery {
-                within_ms: record.recover_within.map_or(30_000, ns_to_ms),
-                checks: record
-                    .recover_checks
-                    .map_or(3, |c| c.clamp(1, u32::MAX as i64) as u32),
+                within_ms: ns_to_ms(record.recover_within),
+                checks: record.recover_checks.clamp(1, u32::MAX as i64) as u32,
             },
             probes,
             assertions,
@@ -885,98 +477,70 @@ impl<'a> Lowering<'_, 'a> {
         }
     }
 
-    /// Probes that run during a scenario: its file's and unaliased imports', then its own.
+    /// Probes that run during a scenario: its file's and unaliased imports', then its
+    /// own; a later probe hides an earlier one of the same name.
     fn scenario_probes(&mut self, record: &ScenarioRecord) -> Vec<Probe> {
-        let mut keys: Vec<(String, String)> = self.top_probe_keys(record.module);
+        let mut keys = self.probe_scope(record.module).to_vec();
         keys.extend(record.local_probes.iter().cloned());
-        let mut out: Vec<Probe> = Vec::new();
-        for (name, key) in keys {
-            if let Some(probe) = self.checker.probes.get(&key).cloned() {
-                // A local probe hides a file-level one of the same name.
-                out.retain(|p| p.name != name);
-                let mut lowered =
-                    self.probe(name, probe.kind, &probe.args, probe.module, probe.span);
-                lowered.doc = self.docs.get(&key).cloned();
-                out.push(lowered);
-            }
-        }
-        out
-    }
-
-    fn top_probe_keys(&self, module: usize) -> Vec<(String, String)> {
-        let mut modules: Vec<usize> = self.checker.modules[module]
-            .imports
-            .iter()
-            .filter(|(_, alias)| alias.is_none())
-            .filter_map(|(m, _)| *m)
-            .collect();
-        modules.push(module);
-        let mut out = Vec::new();
-        for m in modules {
-            for item in &self.checker.file(m).items {
-                if let ItemKind::Decl(decl) = &item.kind {
-                    if decl.kind == DeclKind::Probe {
-                        out.retain(|(n, _): &(String, String)| *n != decl.name.name);
-                        out.push((decl.name.name.clone(), Checker::decl_key(decl)));
-                    }
-                }
-            }
-        }
-        out
-    }
-
-    fn top_probes(&self, module: usize) -> Vec<String> {
-        self.top_probe_keys(module)
+        last_of_each_name(keys)
             .into_iter()
-            .map(|(n, _)| n)
+            .filter_map(|(name, key)| self.probe_named(&name, &key))
             .collect()
     }
 
-    fn probe_by_path(&mut self, module: usize, path: &ast::Path) -> Option<Probe> {
-        let saved = std::mem::replace(&mut self.checker.module, module);
-        let resolved = self.checker.lookup(path);
-        self.checker.module = saved;
-        match resolved?.def()? {
-            Def::Decl(decl) if decl.kind == DeclKind::Probe => {
-                let key = Checker::decl_key(decl);
-                let record: ProbeRecord = self.checker.probes.get(&key)?.clone();
-                let mut probe = self.probe(
-                    path.display(),
-                    record.kind,
-                    &record.args,
-                    record.module,
-                    record.span,
-                );
-                probe.doc = self.docs.get(&key).cloned();
-                Some(probe)
-            }
-            _ => None,
-        }
+    /// The probes at the top of `module` and of its unaliased imports: (name, key).
+    fn probe_scope(&mut self, module: usize) -> &[(String, String)] {
+        let program = self.program;
+        self.probe_scopes.entry(module).or_insert_with(|| {
+            let record = &program.modules[module];
+            let keys = record
+                .imports
+                .iter()
+                .filter(|(_, aliased)| !aliased)
+                .map(|(m, _)| *m)
+                .chain([module])
+                .flat_map(|m| program.modules[m].probes.iter().cloned());
+            last_of_each_name(keys.collect())
+        })
     }
 
-    fn probe(
-        &mut self,
-        name: String,
-        kind: &str,
-        args: &HashMap<&'static str, Val>,
-        module: usize,
-        span: Span,
-    ) -> Probe {
+    fn probe_names(&mut self, module: usize) -> Vec<String> {
+        self.probe_scope(module)
+            .iter()
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+
+    /// The probe recorded under `key`, lowered once, with the name it has where it is used.
+    fn probe_named(&mut self, name: &str, key: &str) -> Option<Probe> {
+        if !self.lowered_probes.contains_key(key) {
+            let record = self.program.probes.get(key)?;
+            let mut probe = self.probe(record);
+            probe.doc = self.program.docs.get(key).cloned();
+            self.lowered_probes.insert(key.to_string(), probe);
+        }
+        let mut probe = self.lowered_probes[key].clone();
+        probe.name = name.to_string();
+        Some(probe)
+    }
+
+    fn probe(&self, record: &ProbeRecord) -> Probe {
+        let args = &record.args;
+        // `rate` and `every` exclude each other; `every` has a default.
         let schedule = match args.get("rate") {
-            Some(Val::Quantity(_, per_second)) => Schedule::RatePerSecond(*per_second),
-            _ => Schedule::EveryMs(args.get("every").map_or(1000, ms)),
+            Some(rate) => Schedule::RatePerSecond(number(Some(rate))),
+            None => Schedule::EveryMs(ms(args.get("every"))),
         };
-        let check = match kind {
-            "http" => ProbeCheck::Http {
+        let check = match record.kind {
+            ProbeKind::Http => ProbeCheck::Http {
                 url: self.text_or_empty(args.get("url")),
-                method: match args.get("method") {
-                    Some(Val::Word(w)) => w.clone(),
-                    _ => "GET".into(),
-                },
+                method: word(args.get("method")),
                 status: match args.get("status") {
-                    Some(Val::Int(code)) => (*code as u16, *code as u16),
                     Some(Val::Range(lo, hi)) => (*lo as u16, *hi as u16),
-                    _ => (200, 399),
+                    code => {
+                        let code = int(code).unwrap_or_default() as u16;
+                        (code, code)
+                    }
                 },
                 body_contains: args.get("body_contains").map(|v| self.text(v)),
                 headers: self.text_map(args.get("headers")),
@@ -991,15 +555,16 @@ impl<'a> Lowering<'_, 'a> {
                     _ => None,
                 },
             },
-            "tcp" => ProbeCheck::Tcp {
+            ProbeKind::Tcp => ProbeCheck::Tcp {
                 address: self.text_or_empty(args.get("address")),
             },
-            "exec" => ProbeCheck::Exec {
+            ProbeKind::Exec => ProbeCheck::Exec {
                 argv: self.text_list(args.get("argv")),
             },
-            _ => ProbeCheck::Prometheus {
+            ProbeKind::Prometheus => ProbeCheck::Prometheus {
                 url: self.text_or_empty(args.get("url")),
                 query: self.text_or_empty(args.get("query")),
+                // Checked to be known text (E0403): the probe parses it at run time.
                 expect: match args.get("expect") {
                     Some(Val::Str(Some(s))) => s.clone(),
                     _ => String::new(),
@@ -1007,80 +572,78 @@ impl<'a> Lowering<'_, 'a> {
             },
         };
         Probe {
-            name,
+            name: record.name.clone(),
             doc: None,
             check,
             schedule,
-            timeout_ms: args.get("timeout").map_or(5000, ms),
-            span: self.span(module, span),
+            timeout_ms: ms(args.get("timeout")),
+            span: self.span(record.module, record.span),
         }
     }
 
-    fn step(&mut self, step: &StepRecord, name: String) -> Step {
+    /// One fault: its arguments carry every default (`signatures`), so each value is
+    /// read, never invented here.
+    fn step(&self, step: &StepRecord, name: String) -> Step {
         let a = &step.args;
-        let direction = || match a.get("direction") {
-            Some(Val::Word(w)) if w == "upstream" => Direction::Upstream,
-            Some(Val::Word(w)) if w == "downstream" => Direction::Downstream,
-            _ => Direction::Both,
-        };
-        let signal = || match a.get("signal") {
-            Some(Val::Word(w)) => w.clone(),
-            _ => "SIGKILL".into(),
+        let direction = || match TrafficDirection::from_word(&word(a.get("direction"))) {
+            Some(TrafficDirection::Upstream) => Direction::Upstream,
+            Some(TrafficDirection::Downstream) => Direction::Downstream,
+            // `None` only for a program the checker rejected (no plan is made).
+            Some(TrafficDirection::Both) | None => Direction::Both,
         };
         let fault = match step.kind {
-            "cpu_stress" => Fault::CpuStress {
-                workers: a.get("workers").and_then(int).map(|w| w as u32),
-                load_percent: a.get("load").and_then(Val::number).unwrap_or(100.0),
+            FaultKind::CpuStress => Fault::CpuStress {
+                workers: int(a.get("workers")).map(|w| w as u32),
+                load_percent: number(a.get("load")),
             },
-            "memory_stress" => Fault::MemoryStress {
-                size_bytes: a.get("size").and_then(Val::number).unwrap_or(0.0) as u64,
-                ramp_ms: a.get("ramp").map_or(0, ms),
+            FaultKind::MemoryStress => Fault::MemoryStress {
+                size_bytes: number(a.get("size")) as u64,
+                ramp_ms: ms(a.get("ramp")),
             },
-            "disk_stress" => Fault::DiskStress {
-                workers: a.get("workers").and_then(int).unwrap_or(1) as u32,
+            FaultKind::DiskStress => Fault::DiskStress {
+                workers: int(a.get("workers")).unwrap_or_default() as u32,
                 path: a.get("path").map(|v| self.text(v)),
-                size_bytes: a
-                    .get("size")
-                    .and_then(Val::number)
-                    .unwrap_or(64.0 * 1048576.0) as u64,
-                sync: !matches!(a.get("sync"), Some(Val::Bool(false))),
+                size_bytes: number(a.get("size")) as u64,
+                sync: matches!(a.get("sync"), Some(Val::Bool(true))),
             },
-            "latency" => Fault::Latency {
-                delay_ms: a.get("delay").and_then(Val::number).unwrap_or(0.0) / 1e6,
-                jitter_ms: a.get("jitter").and_then(Val::number).unwrap_or(0.0) / 1e6,
+            FaultKind::Latency => Fault::Latency {
+                delay_ms: number(a.get("delay")) / 1e6,
+                jitter_ms: number(a.get("jitter")) / 1e6,
                 direction: direction(),
             },
-            "packet_loss" => Fault::PacketLoss {
-                rate_percent: a.get("rate").and_then(Val::number).unwrap_or(0.0),
+            FaultKind::PacketLoss => Fault::PacketLoss {
+                rate_percent: number(a.get("rate")),
                 direction: direction(),
             },
-            "bandwidth" => Fault::Bandwidth {
-                bytes_per_second: a.get("rate").and_then(Val::number).unwrap_or(0.0),
+            FaultKind::Bandwidth => Fault::Bandwidth {
+                bytes_per_second: number(a.get("rate")),
                 direction: direction(),
             },
-            "blackhole" => Fault::Blackhole {
+            FaultKind::Blackhole => Fault::Blackhole {
                 direction: direction(),
             },
-            "reset" => Fault::Reset {
-                rate_percent: a.get("rate").and_then(Val::number).unwrap_or(100.0),
+            FaultKind::Reset => Fault::Reset {
+                rate_percent: number(a.get("rate")),
             },
-            "container_kill" => Fault::ContainerKill { signal: signal() },
-            "container_restart" => Fault::ContainerRestart {
-                timeout_ms: a.get("timeout").map_or(10_000, ms),
+            FaultKind::ContainerKill => Fault::ContainerKill {
+                signal: word(a.get("signal")),
             },
-            "container_stop" => Fault::ContainerStop {
-                timeout_ms: a.get("timeout").map_or(10_000, ms),
+            FaultKind::ContainerRestart => Fault::ContainerRestart {
+                timeout_ms: ms(a.get("timeout")),
             },
-            "container_pause" => Fault::ContainerPause,
-            "process_kill" => Fault::ProcessKill {
-                signal: signal(),
+            FaultKind::ContainerStop => Fault::ContainerStop {
+                timeout_ms: ms(a.get("timeout")),
+            },
+            FaultKind::ContainerPause => Fault::ContainerPause,
+            FaultKind::ProcessKill => Fault::ProcessKill {
+                signal: word(a.get("signal")),
                 restart: a.get("restart").map(|v| self.text_list(Some(v))),
             },
-            "process_pause" => Fault::ProcessPause,
-            _ => Fault::Exec {
+            FaultKind::ProcessPause => Fault::ProcessPause,
+            FaultKind::Exec => Fault::Exec {
                 run: self.text_list(a.get("run")),
                 revert: a.get("revert").map(|v| self.text_list(Some(v))),
-                timeout_ms: a.get("timeout").map_or(60_000, ms),
+                timeout_ms: ms(a.get("timeout")),
             },
         };
         let mut step = Step {
@@ -1098,15 +661,15 @@ impl<'a> Lowering<'_, 'a> {
         step
     }
 
-    fn target(&mut self, value: &Val) -> Target {
+    fn target(&self, value: &Val) -> Target {
         let Val::Target { key, .. } = value else {
             return Target::Host;
         };
-        let Some(record) = self.checker.targets.get(key).cloned() else {
+        let Some(record) = self.program.targets.get(key) else {
             return Target::Host;
         };
         let args = &record.args;
-        let doc = self.docs.get(key).cloned();
+        let doc = self.program.docs.get(key).cloned();
         match record.kind {
             TargetKind::Host => Target::Host,
             TargetKind::Process => Target::Process {
@@ -1154,90 +717,45 @@ impl<'a> Lowering<'_, 'a> {
     fn effective_assertions(
         &mut self,
         record: &ScenarioRecord,
-        environment: Option<(usize, &'a ast::Environment)>,
         probes: &[String],
     ) -> Vec<Assertion> {
-        let mut layered: Vec<(Level, AssertionRecord)> = Vec::new();
-        let mut file_modules: Vec<usize> = self.checker.modules[record.module]
+        let program = self.program;
+        let module = &program.modules[record.module];
+        let mut layered: Vec<(Level, &AssertionRecord)> = Vec::new();
+        for m in module
             .imports
             .iter()
-            .filter_map(|(m, _)| *m)
-            .collect();
-        file_modules.push(record.module);
-        for module in file_modules {
-            for item in &self.checker.file(module).items {
-                if let ItemKind::Slo(block) = &item.kind {
-                    for assertion in &block.assertions {
-                        if let Some(r) = self.assertion_record(module, assertion) {
-                            layered.push((Level::File, r));
-                        }
-                    }
-                }
-            }
+            .map(|(m, _)| *m)
+            .chain([record.module])
+        {
+            layered.extend(program.modules[m].slo.iter().map(|r| (Level::File, r)));
         }
-        if let Some((module, env)) = environment {
-            for entry in &env.entries {
-                if let ast::EnvEntry::Slo(block) = entry {
-                    for assertion in &block.assertions {
-                        if let Some(r) = self.assertion_record(module, assertion) {
-                            layered.push((Level::Environment, r));
-                        }
-                    }
-                }
-            }
+        if let Some(environment) = &program.environment {
+            layered.extend(environment.slo.iter().map(|r| (Level::Environment, r)));
         }
-        for r in &record.assertions {
-            layered.push((Level::Scenario, r.clone()));
-        }
+        layered.extend(record.assertions.iter().map(|r| (Level::Scenario, r)));
         // A file-level latency_degradation needs a baseline: scenarios without one skip it.
         if record.baseline <= 0.0 {
             layered.retain(|(level, r)| {
-                *level == Level::Scenario || r.condition.metric != "latency_degradation"
+                *level == Level::Scenario || r.condition.metric != MetricKind::LatencyDegradation
             });
         }
-        let mut merged: Vec<(Level, AssertionRecord)> = Vec::new();
+        let mut merged: Vec<(Level, &AssertionRecord)> = Vec::new();
         for (level, r) in layered {
-            let key = assertion_key(&r);
+            let key = assertion_key(r);
             merged.retain(|(_, existing)| assertion_key(existing) != key);
             merged.push((level, r));
         }
         let mut out = Vec::new();
         for (level, r) in merged {
-            out.extend(self.expand_assertion(&r, level, probes));
+            out.extend(self.expand_assertion(r, level, probes));
         }
         out
     }
 
-    fn assertion_record(
-        &mut self,
-        module: usize,
-        assertion: &'a ast::Assertion,
-    ) -> Option<AssertionRecord> {
-        let condition = self.quietly(module, |c| c.condition(&assertion.condition));
-        Some(AssertionRecord {
-            condition: condition?,
-            window: assertion.window.as_ref().map(|w| w.name.clone()),
-            warn: assertion.warn,
-            module,
-            span: assertion.span,
-        })
-    }
-
-    fn expand_assertions(
-        &mut self,
-        records: &[AssertionRecord],
-        level: Level,
-        probes: &[String],
-    ) -> Vec<Assertion> {
-        records
-            .iter()
-            .flat_map(|r| self.expand_assertion(r, level, probes))
-            .collect()
-    }
-
     /// One assertion per probe when written without one.
     fn expand_assertion(
-        &mut self,
+        &self,
         r: &AssertionRecord,
         level: Level,
         probes: &[String],
@@ -1286,10 +804,7 @@ impl<'a> Lowering<'_, 'a> {
             (Val::Int(i), _) => Threshold::Count(*i),
             (other, _) => Threshold::Count(other.number().unwrap_or(0.0) as i64),
         };
-        let percentile = match metric {
-            Metric::Latency | Metric::LatencyDegradation => Some(c.percentile.unwrap_or(50.0)),
-            _ => None,
-        };
+        let percentile = c.percentile.or(c.metric.spec().percentile);
         let make = |probe: Option<String>| Condition {
             metric,
             probe,
@@ -1305,9 +820,9 @@ impl<'a> Lowering<'_, 'a> {
     }
 
     fn span(&self, module: usize, span: Span) -> SourceSpan {
-        let source = self.checker.modules[module].source;
-        let text = self.source_text(source);
-        let (line, column) = crate::diag::line_col(text, span.start);
+        let source = self.program.modules[module].source;
+        // Through the source's line index: lowering is linear in the program.
+        let (line, column) = self.sources.get(source).line_col(span.start);
         SourceSpan {
             file: self.source_name(source),
             line,
@@ -1315,10 +830,6 @@ impl<'a> Lowering<'_, 'a> {
             start: span.start,
             end: span.end,
         }
-    }
-
-    fn source_text(&self, source: SourceId) -> &str {
-        &self.sources.get(source).text
     }
 
     fn source_name(&self, source: SourceId) -> String {
@@ -1357,10 +868,29 @@ impl<'a> Lowering<'_, 'a> {
     }
 }
 
+/// Keeps the last entry of each name, in the order of those last entries: what
+/// declaring a name again does to the ones before (it hides them).
+fn last_of_each_name(entries: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut last: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
+    for (index, (name, _)) in entries.iter().enumerate() {
+        last.insert(name, index);
+    }
+    let keep: Vec<bool> = entries
+        .iter()
+        .enumerate()
+        .map(|(index, (name, _))| last[name.as_str()] == index)
+        .collect();
+    entries
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(entry, keep)| keep.then_some(entry))
+        .collect()
+}
+
 /// Same key = same metric, probe (or every probe), percentile, severity and window.
-fn assertion_key(r: &AssertionRecord) -> (String, Option<String>, Option<u64>, bool, Window) {
+fn assertion_key(r: &AssertionRecord) -> (MetricKind, Option<String>, Option<u64>, bool, Window) {
     (
-        r.condition.metric.to_string(),
+        r.condition.metric,
         r.condition.probe.as_ref().map(|(name, _)| name.clone()),
         r.condition.percentile.map(f64::to_bits),
         r.warn,
@@ -1370,29 +900,24 @@ fn assertion_key(r: &AssertionRecord) -> (String, Option<String>, Option<u64>, b
 
 /// The window written, or the metric's default (language.md §7.1).
 fn window_of(r: &AssertionRecord) -> Window {
-    match r.window.as_deref() {
-        Some("baseline") => Window::Baseline,
-        Some("chaos") => Window::Chaos,
-        Some("recovery") => Window::Recovery,
-        Some("run") => Window::Run,
-        _ => match r.condition.metric {
-            "mttr" | "consecutive_failures" => Window::Run,
-            "recovery_time" => Window::Recovery,
-            _ => Window::Chaos,
-        },
+    match r.window.unwrap_or(r.condition.metric.spec().window) {
+        WindowKind::Baseline => Window::Baseline,
+        WindowKind::Chaos => Window::Chaos,
+        WindowKind::Recovery => Window::Recovery,
+        WindowKind::Run => Window::Run,
     }
 }
 
-fn metric_of(name: &str) -> Metric {
-    match name {
-        "availability" => Metric::Availability,
-        "error_rate" => Metric::ErrorRate,
-        "latency" => Metric::Latency,
-        "latency_degradation" => Metric::LatencyDegradation,
-        "mttr" => Metric::Mttr,
-        "recovery_time" => Metric::RecoveryTime,
-        "consecutive_failures" => Metric::ConsecutiveFailures,
-        _ => Metric::Requests,
+fn metric_of(kind: MetricKind) -> Metric {
+    match kind {
+        MetricKind::Availability => Metric::Availability,
+        MetricKind::ErrorRate => Metric::ErrorRate,
+        MetricKind::Latency => Metric::Latency,
+        MetricKind::LatencyDegradation => Metric::LatencyDegradation,
+        MetricKind::Mttr => Metric::Mttr,
+        MetricKind::RecoveryTime => Metric::RecoveryTime,
+        MetricKind::ConsecutiveFailures => Metric::ConsecutiveFailures,
+        MetricKind::Requests => Metric::Requests,
     }
 }
 
@@ -1413,7 +938,17 @@ fn capabilities_of(step: &Step) -> Vec<Capability> {
         Fault::PacketLoss { .. } | Fault::Blackhole { .. } if on_interface => {
             out.extend([Capability::Root, Capability::Nftables])
         }
-        _ => {}
+        // On a proxy: the built-in fault proxy needs nothing special.
+        Fault::Latency { .. }
+        | Fault::Bandwidth { .. }
+        | Fault::PacketLoss { .. }
+        | Fault::Blackhole { .. }
+        | Fault::Reset { .. } => {}
+        // Stress in a container needs what the container target adds below.
+        Fault::CpuStress { .. }
+        | Fault::MemoryStress { .. }
+        | Fault::DiskStress { .. }
+        | Fault::Exec { .. } => {}
     }
     if on_container {
         out.push(Capability::Docker);
@@ -1427,15 +962,32 @@ fn ns_to_ms(ns: f64) -> u64 {
     (ns / 1e6).round().max(0.0) as u64
 }
 
-/// A duration value in milliseconds.
-fn ms(value: &Val) -> u64 {
-    value.number().map_or(0, ns_to_ms)
+// The readers of a recorded argument. Every argument lowering reads is required or
+// has a default (`signatures`), so it is present in a program the checker accepted;
+// the zero values stand only for a program it rejected, whose plan is never shown.
+
+/// A duration argument in milliseconds.
+fn ms(value: Option<&Val>) -> u64 {
+    ns_to_ms(number(value))
 }
 
-fn int(value: &Val) -> Option<i64> {
+/// A number or quantity argument, in its base unit.
+fn number(value: Option<&Val>) -> f64 {
+    value.and_then(Val::number).unwrap_or_default()
+}
+
+fn int(value: Option<&Val>) -> Option<i64> {
     match value {
-        Val::Int(i) => Some(*i),
+        Some(Val::Int(i)) => Some(*i),
         _ => None,
+    }
+}
+
+/// A word argument (`GET`, `SIGTERM`).
+fn word(value: Option<&Val>) -> String {
+    match value {
+        Some(Val::Word(w)) => w.clone(),
+        _ => String::new(),
     }
 }
 
