@@ -278,6 +278,16 @@ fn action_step(name_prefix: &str) -> String {
         .unwrap_or_else(|| panic!("no step `{name_prefix}…` in action.yml"))
 }
 
+/// `PATH` with the folder of the binary under test first.
+fn path_with_the_binary() -> String {
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_chaosc")).parent().unwrap();
+    let path = std::env::join_paths(std::iter::once(bin_dir.to_path_buf()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
+    .unwrap();
+    path.into_string().unwrap()
+}
+
 fn run_step(dir: &Path, script: &str, inputs: &[(&str, &str)]) -> StepRun {
     let runner = dir.join("runner");
     fs::create_dir_all(&runner).unwrap();
@@ -291,12 +301,8 @@ fn run_step(dir: &Path, script: &str, inputs: &[(&str, &str)]) -> StepRun {
     for file in [&outputs, &env, &summary] {
         fs::write(file, "").unwrap();
     }
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_chaosc")).parent().unwrap();
-    let path = std::env::join_paths(std::iter::once(bin_dir.to_path_buf()).chain(
-        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
-    ))
-    .unwrap();
-    let path = path.to_str().unwrap();
+    let path = path_with_the_binary();
+    let path = path.as_str();
     let mut envs = vec![
         ("PATH", path),
         ("RUNNER_TEMP", runner.to_str().unwrap()),
@@ -839,4 +845,69 @@ fn the_comment_step_creates_one_comment_then_updates_it_under_the_marker() {
         updated[0]["body"],
         format!("{MARKER}\n### chaosc check: exit 1\n").as_str()
     );
+}
+
+/// The `sh` block of README.md's "A plain CI script", as written.
+fn readme_ci_script() -> String {
+    let readme = fs::read_to_string(fixtures::root().join("README.md")).unwrap();
+    let section = readme
+        .split_once("**A plain CI script.**")
+        .expect("README.md has the plain CI script")
+        .1;
+    let block = section
+        .split_once("```sh\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .expect("an sh block")
+        .0;
+    block.to_string()
+}
+
+#[test]
+fn the_readmes_plain_ci_script_exits_with_the_runs_status_after_writing_junit() {
+    if !bash_present() || !python3_present() {
+        return;
+    }
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    let experiments = dir.join("experiments");
+    fs::create_dir_all(&experiments).unwrap();
+    let program = programs::failing_program(&experiments);
+    fs::rename(program, experiments.join("checkout.chaos")).unwrap();
+    let bin = env!("CARGO_BIN_EXE_chaosc");
+    // The script checks that the files are formatted: they are, first.
+    let formatted = tool::run(bin, &["fmt", "experiments/"], dir, &[], DEADLINE);
+    assert_eq!(formatted.code, 0, "{formatted:?}");
+
+    let script = dir.join("ci.sh");
+    fs::write(&script, readme_ci_script()).unwrap();
+    let path = path_with_the_binary();
+    let envs = [("PATH", path.as_str()), ("NO_COLOR", "1")];
+    let run_script = || {
+        let args = ["--noprofile", "--norc", script.to_str().unwrap()];
+        tool::run("bash", &args, dir, &envs, DEADLINE)
+    };
+    let out = run_script();
+    assert_eq!(out.code, 1, "an SLO failed: {out:?}");
+    let junit = fs::read_to_string(dir.join("reports/junit.xml")).unwrap();
+    assert!(junit.contains("failures=\"1\""), "{junit}");
+    assert!(
+        out.stdout.contains("short and failing"),
+        "the report in the log: {out:?}"
+    );
+
+    // An unformatted file stops the script at `fmt --check`, before anything runs.
+    let text = fs::read_to_string(experiments.join("checkout.chaos")).unwrap();
+    fs::write(
+        experiments.join("checkout.chaos"),
+        text.replacen("baseline 1s", "baseline    1s", 1),
+    )
+    .unwrap();
+    fs::remove_dir_all(dir.join("reports")).unwrap();
+    let out = run_script();
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        format!("{}{}", out.stdout, out.stderr).contains("checkout.chaos"),
+        "the file that is not formatted is named: {out:?}"
+    );
+    assert!(!dir.join("reports").exists(), "{out:?}");
 }
