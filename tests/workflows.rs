@@ -4,11 +4,12 @@
 //! (`@action-validator/cli`) checks the action and the workflows against their schemas,
 //! and deliberately broken copies must fail both. Then the contract of the action itself:
 //! its inputs, no `${{ }}` inside a script, the artifact kept 30 days, the comment found
-//! again by its marker; and its chaosc step run as GitHub runs it (`bash -eo pipefail`)
-//! with the binary under test, on a file with an error and on a plan diff; the whole
-//! action as a job (its bash steps in order, `env:` resolved from the inputs, outputs and
-//! `GITHUB_ENV` carried between steps) on a short real run; and its comment script run
-//! by node against a recording stand-in for the GitHub API.
+//! again by its marker. Then the action run as GitHub runs a job (its bash steps in
+//! order, each by `bash -eo pipefail`, `env:` resolved from the inputs and their defaults,
+//! outputs and `GITHUB_ENV` carried between steps) with the binary under test: `check`
+//! on a file with an error, `plan` with a diff, `run` on a short real experiment; its
+//! comment script run by node against a recording stand-in for the GitHub API; and the
+//! README's plain CI script run by bash as written.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -333,11 +334,6 @@ fn run_step(dir: &Path, script: &str, inputs: &[(&str, &str)]) -> StepRun {
     }
 }
 
-/// The action's chaosc step with these inputs.
-fn chaosc_step(dir: &Path, inputs: &[(&str, &str)]) -> StepRun {
-    run_step(dir, &action_step("chaosc "), inputs)
-}
-
 /// The example quickstart as `q.chaos` in `dir`; its text.
 fn quickstart_in(dir: &Path) -> String {
     let text = fs::read_to_string(fixtures::examples_dir().join("quickstart.chaos")).unwrap();
@@ -347,30 +343,6 @@ fn quickstart_in(dir: &Path) -> String {
 
 fn bash_present() -> bool {
     components::available("bash", components::on_path("bash"), "not on PATH")
-}
-
-/// The inputs of the chaosc step, as `action.yml` maps them, with their defaults.
-fn inputs<'a>(given: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
-    let mut all = vec![
-        ("COMMAND", "check"),
-        ("FILES", "."),
-        ("SUITE", ""),
-        ("ENVIRONMENT", ""),
-        ("SETS", ""),
-        ("FAIL_ON_VIOLATION", "true"),
-        ("CONFIRM", "false"),
-        ("DIFF", ""),
-        ("FAIL_ON_DESTRUCTIVE", "false"),
-        ("REPORT_DIR", "chaos-reports"),
-    ];
-    for (key, value) in given {
-        let slot = all
-            .iter_mut()
-            .find(|(k, _)| k == key)
-            .expect("a known input");
-        slot.1 = value;
-    }
-    all
 }
 
 #[test]
@@ -386,24 +358,30 @@ fn the_actions_check_step_annotates_each_problem_and_keeps_the_exit_code() {
         "probe home = http(\"http://127.0.0.1:8080/\")\n\nscenario \"x\" {\n  baseline 5sec\n}\n",
     )
     .unwrap();
-    let step = chaosc_step(
+    let job = run_action(
         dir,
-        &inputs(&[("COMMAND", "check"), ("FILES", "experiments/bad.chaos\n")]),
+        &[("command", "check"), ("files", "experiments/bad.chaos\n")],
+    );
+    let step = &job.ran[0].1;
+    assert_eq!(
+        step.code, 0,
+        "the step records the status and goes on: {:?}",
+        job.ran
     );
     assert_eq!(
-        step.out.code, 0,
-        "the step records the status and goes on: {:?}",
-        step.out
+        job.output("chaosc", "exit-code"),
+        Some("1"),
+        "{:?}",
+        job.ran
     );
-    assert!(step.outputs.contains("exit-code=1\n"), "{}", step.outputs);
     assert!(
-        step.out.stdout.contains(
+        step.stdout.contains(
             "::error file=experiments/bad.chaos,line=4,col=13,title=E0103::unknown unit `sec`"
         ),
-        "{:?}",
-        step.out
+        "{step:?}"
     );
-    assert!(step.env.contains("CHAOSC_OUTPUT="), "{}", step.env);
+    assert!(job.env("CHAOSC_OUTPUT").is_some(), "{:?}", job.env);
+    assert_eq!(job.status(), 1, "the job fails last: {:?}", job.ran);
 }
 
 /// Inputs are values, never shell code: each reaches chaosc as one argument.
@@ -415,26 +393,26 @@ fn an_input_that_is_shell_code_reaches_chaosc_as_text() {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path();
     quickstart_in(dir);
-    let step = chaosc_step(
+    let job = run_action(
         dir,
-        &inputs(&[
-            ("COMMAND", "plan"),
-            ("FILES", "q.chaos"),
-            ("SETS", "port=$(touch pwned)`touch pwned`"),
-            ("SUITE", "$(touch pwned)"),
-        ]),
+        &[
+            ("command", "plan"),
+            ("files", "q.chaos"),
+            ("set", "port=$(touch pwned)`touch pwned`"),
+            ("suite", "$(touch pwned)"),
+        ],
     );
-    assert_eq!(step.out.code, 0, "{:?}", step.out);
+    let step = &job.ran[0].1;
+    assert_eq!(step.code, 0, "{step:?}");
     assert!(
         !dir.join("pwned").exists(),
         "an input ran as shell code: {:?}",
-        step.out
+        job.ran
     );
-    assert!(step.outputs.contains("exit-code=1\n"), "{:?}", step.out);
+    assert_eq!(job.output("chaosc", "exit-code"), Some("1"), "{step:?}");
     assert!(
-        step.out.stdout.contains("$(touch pwned)"),
-        "quoted back as given: {:?}",
-        step.out
+        step.stdout.contains("$(touch pwned)"),
+        "quoted back as given: {step:?}"
     );
 }
 
@@ -446,8 +424,14 @@ fn the_actions_plan_step_prints_the_diff_and_fails_on_destructive_when_asked() {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path();
     let quickstart = quickstart_in(dir);
-    let base = chaosc_step(dir, &inputs(&[("COMMAND", "plan"), ("FILES", "q.chaos")]));
-    assert!(base.outputs.contains("exit-code=0\n"), "{:?}", base.out);
+    let base = run_action(dir, &[("command", "plan"), ("files", "q.chaos")]);
+    assert_eq!(
+        base.output("chaosc", "exit-code"),
+        Some("0"),
+        "{:?}",
+        base.ran
+    );
+    assert_eq!(base.status(), 0, "{:?}", base.ran);
     fs::copy(dir.join("runner/chaosc-plan.json"), dir.join("base.json")).unwrap();
     let changed = quickstart.replacen(
         "for 10s as slow_network\n",
@@ -456,26 +440,32 @@ fn the_actions_plan_step_prints_the_diff_and_fails_on_destructive_when_asked() {
     );
     assert_ne!(changed, quickstart);
     fs::write(dir.join("q.chaos"), changed).unwrap();
-    for (fail, code) in [("false", "0"), ("true", "1")] {
-        let step = chaosc_step(
+    for (fail, code) in [("false", 0), ("true", 1)] {
+        let job = run_action(
             dir,
-            &inputs(&[
-                ("COMMAND", "plan"),
-                ("FILES", "q.chaos"),
-                ("DIFF", "base.json"),
-                ("FAIL_ON_DESTRUCTIVE", fail),
-            ]),
+            &[
+                ("command", "plan"),
+                ("files", "q.chaos"),
+                ("diff", "base.json"),
+                ("fail-on-destructive", fail),
+            ],
         );
-        assert_eq!(step.out.code, 0, "{:?}", step.out);
+        let step = &job.ran[0].1;
+        assert_eq!(step.code, 0, "{step:?}");
+        assert_eq!(
+            job.output("chaosc", "exit-code"),
+            Some(code.to_string().as_str()),
+            "{fail}: {step:?}"
+        );
+        assert_eq!(job.status(), code, "{fail}: {:?}", job.ran);
         assert!(
-            step.outputs.contains(&format!("exit-code={code}\n")),
-            "{fail}: {:?}",
-            step.out
+            step.stdout.contains("+ step crash  process_kill"),
+            "{step:?}"
         );
         assert!(
-            step.out.stdout.contains("+ step crash  process_kill"),
-            "{:?}",
-            step.out
+            job.summary.contains("+ step crash  process_kill"),
+            "the diff in the job summary: {}",
+            job.summary
         );
     }
 }
