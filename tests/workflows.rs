@@ -901,3 +901,31 @@ fn the_readmes_plain_ci_script_exits_with_the_runs_status_after_writing_junit() 
     );
     assert!(!dir.join("reports").exists(), "{out:?}");
 }
+
+/// actionlint cannot read the local action here, so the inputs the workflows give it
+/// (`uses: ./`) are checked against `action.yml` by hand.
+#[test]
+fn the_workflows_give_the_local_action_only_inputs_it_declares() {
+    let action = yaml(&action_path());
+    let mut uses = 0;
+    for file in workflows() {
+        let doc = yaml(&file);
+        for (_, job) in doc["jobs"].as_hash().expect("jobs") {
+            for step in job["steps"].as_vec().into_iter().flatten() {
+                if str_of(step, "uses") != "./" {
+                    continue;
+                }
+                uses += 1;
+                for (key, _) in step["with"].as_hash().into_iter().flatten() {
+                    let key = key.as_str().unwrap();
+                    assert!(
+                        !action["inputs"][key].is_badvalue(),
+                        "{}: `{key}` is not an input of action.yml",
+                        file.display()
+                    );
+                }
+            }
+        }
+    }
+    assert!(uses >= 3, "the workflows use the action: {uses}");
+}
