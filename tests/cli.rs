@@ -902,6 +902,22 @@ fn help_on_every_command_has_examples_and_exits_0() {
     }
 }
 
+/// The top-level help leads to every way of using chaosc, including re-rendering reports.
+#[test]
+fn top_level_help_shows_report_with_an_example() {
+    let out = run(temp().path(), &["--help"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("\n  report "), "{out:?}");
+    assert!(
+        out.stdout
+            .contains("chaosc report chaos-reports --format junit"),
+        "{out:?}"
+    );
+    let out = run(temp().path(), &["report", "--help"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("Examples:"), "{out:?}");
+}
+
 #[test]
 fn version_exits_0() {
     let dir = temp();

@@ -8,6 +8,8 @@
 //! here from a copy of the manifest that differs only in `language: system`, with the
 //! binary under test first on PATH; entry, arguments and file patterns are the
 //! repository's own. Everything is offline: pre-commit's and git's homes are temporary.
+//! Last, this repository's own `.pre-commit-config.yaml` over a copy of its `.chaos`
+//! files: its excludes keep the deliberately invalid fixtures out.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -339,4 +341,54 @@ fn the_published_hooks_build_chaosc_with_cargo_and_block_an_invalid_file() {
     fs::write(project.join("invalid.chaos"), VALID).unwrap();
     sandbox.ok("git", &["add", "invalid.chaos"], &project);
     sandbox.ok("git", &["commit", "-m", "fixed"], &project);
+}
+
+/// This repository's own `.pre-commit-config.yaml` over a copy of every `.chaos` file
+/// git tracks here: it passes, although the copy holds deliberately invalid fixtures
+/// (its excludes leave them out), and a real problem elsewhere still blocks.
+#[test]
+fn this_repositorys_own_hooks_pass_over_its_files_and_skip_the_invalid_fixtures() {
+    if !tools_present() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let root = fixtures::root();
+    let tracked = sandbox.ok("git", &["ls-files", "*.chaos"], root).stdout;
+    let copy = sandbox.git_repo("copy");
+    for file in tracked.lines() {
+        let to = copy.join(file);
+        fs::create_dir_all(to.parent().unwrap()).unwrap();
+        fs::copy(root.join(file), to).unwrap();
+    }
+    fs::copy(
+        root.join(".pre-commit-config.yaml"),
+        copy.join(".pre-commit-config.yaml"),
+    )
+    .unwrap();
+    sandbox.ok("git", &["add", "."], &copy);
+    // Without the excludes the fixtures fail.
+    let unexcluded = sandbox.run("chaosc", &["check", "--format", "short", "tests/ui"], &copy);
+    assert_eq!(unexcluded.code, 1, "{unexcluded:?}");
+
+    let out = sandbox.run(
+        "pre-commit",
+        &["run", "--all-files", "--color", "never"],
+        &copy,
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("chaosc check") && out.stdout.contains("Passed"));
+
+    fs::write(copy.join("scenarios/bad.chaos"), INVALID).unwrap();
+    sandbox.ok("git", &["add", "scenarios/bad.chaos"], &copy);
+    let out = sandbox.run(
+        "pre-commit",
+        &["run", "--all-files", "--color", "never"],
+        &copy,
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("scenarios/bad.chaos:4:13: error[E0103]"),
+        "{out:?}"
+    );
 }

@@ -41,12 +41,15 @@ Examples:
   chaosc plan smoke.chaos           timelines, assertions and safety of what would run
   chaosc plan smoke.chaos --format json -o plan.json
   chaosc run smoke.chaos            inject the faults, judge the SLOs, write the reports
+  chaosc report chaos-reports --format junit
+                                    a finished run's reports again (md, html, junit, prom,
+                                    github, comment, legacy)
   chaosc explain E0201              what an error code means
   chaosc import chaos_scenarios.yml the legacy YAML configuration as a .chaos file
   chaosc lsp                        the language server an editor starts (editors/README.md)";
 
-/// Chaos experiments as code: check, format, plan and run `.chaos` experiments, and
-/// import the legacy YAML configuration.
+/// Chaos experiments as code: check, format, plan and run `.chaos` experiments, render
+/// their reports, and import the legacy YAML configuration.
 #[derive(Debug, Parser)]
 #[command(
     name = "chaosc",

@@ -6,41 +6,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::support::{self, chaosc, chaosc_with_env, results, FlagServer, Ran};
+use super::support::{self, chaosc, chaosc_with_env, failing_program, results, FlagServer, Ran};
 
 const LIMIT: Duration = Duration::from_secs(60);
-
-/// A short run against a real web server (python3) that fails one blocking assertion
-/// (`requests(home) >= 1000000`: a few samples are taken, never a million), passes
-/// another, and fails a `warn` one.
-fn failing_program(dir: &Path) -> String {
-    let port = support::free_port();
-    let text = format!(
-        r#"service web = spawn(
-  ["python3", "-m", "http.server", "{port}", "--bind", "127.0.0.1"],
-  ready: "http://127.0.0.1:{port}/",
-)
-
-probe home = http("http://127.0.0.1:{port}/", every: 100ms, timeout: 1s)
-
-scenario "short and failing" {{
-  baseline 1s
-  timeline {{
-    at 0s cpu_stress(workers: 1, load: 10%) for 1s as warm
-  }}
-  recover within 5s
-  slo {{
-    availability(home) >= 50%
-    requests(home) >= 1000000
-    warn latency(home, p99) <= 0ms
-  }}
-}}
-"#
-    );
-    let path = dir.join("failing.chaos");
-    std::fs::write(&path, text).expect("the program is written");
-    path.display().to_string()
-}
 
 fn run_args<'a>(file: &'a str, reports: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec!["run", file, "--yes", "--report-dir", reports];

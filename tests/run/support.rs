@@ -35,6 +35,10 @@ pub fn shared() -> RwLockReadGuard<'static, ()> {
 mod components;
 pub use components::{available, on_path, skipped};
 
+#[path = "../support/programs.rs"]
+mod programs;
+pub use programs::failing_program;
+
 /// `true` when `python3` is on `PATH` (the tests' web servers are
 /// `python3 -m http.server`); otherwise skips (or fails when required), saying `why`.
 pub fn python3(why: &str) -> bool {
