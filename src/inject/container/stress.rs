@@ -13,6 +13,7 @@ use super::resolve::{describe, Resolved};
 use crate::inject::resource::{self, workers};
 use crate::inject::{Active, Context, Evidence, InjectError, Prepared, Revert};
 use crate::plan::{Fault, Step, Target, Text};
+use crate::shared::Bytes;
 
 pub fn prepare(step: &Step, ctx: &Context) -> Result<Box<dyn Prepared>, InjectError> {
     let kind = step.fault.kind();
@@ -196,10 +197,12 @@ impl Active for Running {
                     evidence
                         .measurements
                         .insert("container_memory_growth_bytes".into(), grew);
-                    notes.push(format!(
-                        "the container's memory grew by {:.1} MiB while it ran",
-                        grew / 1048576.0
-                    ));
+                    let by = Bytes(grew.abs() as u64);
+                    notes.push(if grew >= 0.0 {
+                        format!("the container's memory grew by {by} while it ran")
+                    } else {
+                        format!("the container's memory shrank by {by} while it ran")
+                    });
                 }
                 all_inside && evidence.took_effect && grew.is_some_and(|g| g >= 0.5 * expected)
             }

@@ -14,9 +14,9 @@ use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::memory::human;
 use super::workers::Ended;
 use crate::inject::{Evidence, InjectError};
+use crate::shared::Bytes;
 
 /// One `write` call.
 pub const CHUNK: usize = 1 << 20;
@@ -90,13 +90,13 @@ pub fn preflight(parent: &Path, folder: &Path, workers: u32, size: u64) -> Resul
     if needed > room {
         return Err(InjectError::new(format!(
             "`disk_stress` needs {} in `{shown}` but only {} can be used there",
-            human(needed),
-            human(room),
+            Bytes(needed),
+            Bytes(room),
         ))
         .with_help(format!(
             "{} is free and {} must stay free; use a smaller `size:`, fewer `workers:`, or another `path:`",
-            human(free),
-            human(margin(total))
+            Bytes(free),
+            Bytes(margin(total))
         )));
     }
     Ok(())
@@ -223,11 +223,11 @@ pub fn evidence(ended: &[Ended], seconds: f64, sync: bool, tmpfs: bool) -> Evide
         "{} worker{} wrote {} ({}/s) in {seconds:.2} s",
         ended.len(),
         if ended.len() == 1 { "" } else { "s" },
-        human(written),
-        human(rate as u64),
+        Bytes(written),
+        Bytes(rate as u64),
     );
     if sync {
-        summary.push_str(&format!(", {} confirmed by fsync", human(synced)));
+        summary.push_str(&format!(", {} confirmed by fsync", Bytes(synced)));
     }
     if tmpfs {
         summary.push_str(" (on tmpfs: memory, not a disk)");

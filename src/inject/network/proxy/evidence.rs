@@ -8,6 +8,7 @@ use std::time::Duration;
 use super::faults::{Spec, Stats, RTO};
 use crate::inject::Evidence;
 use crate::plan::Direction;
+use crate::shared::Bytes;
 
 /// Connections around the fault.
 pub struct Conns {
@@ -28,14 +29,6 @@ fn direction(d: Direction) -> &'static str {
         Direction::Upstream => "upstream",
         Direction::Downstream => "downstream",
         Direction::Both => "both directions",
-    }
-}
-
-fn bytes(n: u64) -> String {
-    match n {
-        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / (1u64 << 20) as f64),
-        n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
-        n => format!("{n} B"),
     }
 }
 
@@ -144,7 +137,7 @@ pub fn of(spec: &Spec, stats: &Stats, conns: &Conns, wall: Duration) -> Evidence
                         "delayed {affected} chunks ({}) by {mean_hold:.1} ms on average (p99 {:.1} ms, \
                          {:.2} ms later than drawn at p99), asked {:.1} ms ± {:.1} ms per chunk {} \
                          ({:.0} ms per round trip)",
-                        bytes(seen),
+                        Bytes(seen),
                         hold(0.99),
                         late(0.99),
                         per.as_secs_f64() * 1000.0,
@@ -219,10 +212,10 @@ pub fn of(spec: &Spec, stats: &Stats, conns: &Conns, wall: Duration) -> Evidence
                     true,
                     format!(
                         "paced {} {} at {} per second while busy (asked {} per second)",
-                        bytes(paced),
+                        Bytes(paced),
                         direction(*d),
-                        bytes(achieved as u64),
-                        bytes(*bytes_per_second as u64)
+                        Bytes(achieved as u64),
+                        Bytes(*bytes_per_second as u64)
                     ),
                 )
             }
@@ -240,7 +233,7 @@ pub fn of(spec: &Spec, stats: &Stats, conns: &Conns, wall: Duration) -> Evidence
                     format!(
                         "held {chunks} chunks ({}) {} without forwarding them; {} were forwarded \
                          after the revert",
-                        bytes(seen),
+                        Bytes(seen),
                         direction(*d),
                         affected
                     ),
