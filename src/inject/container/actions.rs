@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use super::client::{Client, State};
 use super::resolve::{describe, Resolved};
 use crate::inject::hold::{Held, Watch};
-use crate::inject::{Active, Evidence, InjectError, Prepared, Revert};
+use crate::inject::{Active, Evidence, InjectError, Measurements, Prepared, Revert};
 
 /// How long Docker gets to show a container in its new state once the call returned.
 const OBSERVE: Duration = Duration::from_secs(2);
@@ -283,7 +283,7 @@ impl Active for Applied {
         Ok(Evidence {
             took_effect,
             summary,
-            measurements: m,
+            measurements: Measurements::Named(m),
         })
     }
 }
@@ -336,7 +336,7 @@ fn finish_sustained(
                 ms(*at),
                 WATCH_EVERY.as_millis()
             ),
-            measurements: m,
+            measurements: Measurements::Named(m),
         });
     }
     let summary = if took_effect {
@@ -359,7 +359,7 @@ fn finish_sustained(
     Ok(Evidence {
         took_effect,
         summary,
-        measurements: m,
+        measurements: Measurements::Named(m),
     })
 }
 

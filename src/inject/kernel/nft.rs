@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use super::super::{Active, Evidence, InjectError, Prepared, Revert};
+use super::super::{Active, Evidence, InjectError, Measurements, Prepared, Revert};
 use super::tool::{self, Where};
 use super::Iface;
 use crate::inject::hold::Watch;
@@ -276,7 +276,7 @@ impl Active for Applied {
                     t.iface.describe(),
                     super::WATCH_EVERY.as_millis()
                 ),
-                measurements,
+                measurements: Measurements::Named(measurements),
             });
         }
         let before = list(place, &t.table);
@@ -292,7 +292,7 @@ impl Active for Applied {
                         t.table,
                         t.iface.describe()
                     ),
-                    measurements: BTreeMap::new(),
+                    measurements: Measurements::Named(BTreeMap::new()),
                 })
             }
         };
@@ -336,7 +336,7 @@ impl Active for Applied {
         Ok(Evidence {
             took_effect: in_place.is_ok(),
             summary,
-            measurements,
+            measurements: Measurements::Named(measurements),
         })
     }
 }

@@ -23,7 +23,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use super::super::{Active, Evidence, InjectError, Prepared, Revert};
+use super::super::{Active, Evidence, InjectError, Measurements, Prepared, Revert};
 use super::tool;
 use super::{hash, Iface};
 use crate::inject::hold::Watch;
@@ -516,7 +516,7 @@ impl Active for Applied {
         Ok(Evidence {
             took_effect: before.is_ok(),
             summary,
-            measurements,
+            measurements: Measurements::Named(measurements),
         })
     }
 }

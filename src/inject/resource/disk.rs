@@ -9,13 +9,13 @@
 //! `fsync` confirmed. On tmpfs nothing reaches a disk, whatever `fsync` says; the
 //! evidence says when the folder is on tmpfs.
 
-use std::collections::BTreeMap;
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::workers::Ended;
-use crate::inject::{Evidence, InjectError};
+use crate::inject::evidence::{DiskStress, Evidence, Measurements};
+use crate::inject::InjectError;
 use crate::shared::Bytes;
 
 /// One `write` call.
@@ -237,13 +237,14 @@ pub fn evidence(ended: &[Ended], seconds: f64, sync: bool, tmpfs: bool) -> Evide
             summary.push_str(&format!("; worker {} {how}", e.pid));
         }
     }
-    let measurements = BTreeMap::from([
-        ("bytes_written".to_string(), written as f64),
-        ("bytes_synced".to_string(), synced as f64),
-        ("bytes_per_second".to_string(), rate),
-        ("wall_seconds".to_string(), seconds),
-        ("workers".to_string(), ended.len() as f64),
-    ]);
+    let measurements = Measurements::DiskStress(DiskStress {
+        bytes_written: written,
+        bytes_synced: synced,
+        bytes_per_second: rate,
+        wall_seconds: seconds,
+        workers: ended.len() as u64,
+        container: None,
+    });
     Evidence {
         took_effect,
         summary,

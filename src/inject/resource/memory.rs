@@ -7,12 +7,12 @@
 //! of `MemAvailable` and the room left under this process's cgroup limit) minus a
 //! safety margin: a stress test must never get the host, or the runner, OOM-killed.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
 use super::workers::Ended;
-use crate::inject::{Evidence, InjectError};
+use crate::inject::evidence::{Evidence, Measurements, MemoryStress};
+use crate::inject::InjectError;
 use crate::shared::Bytes;
 
 /// How often a ramping worker touches its next slice.
@@ -233,15 +233,16 @@ pub fn evidence(ended: &[Ended], seconds: f64, size_bytes: u64, ramp_ms: u64) ->
             summary.push_str(&format!("; worker {} {how}", e.pid));
         }
     }
-    let measurements = BTreeMap::from([
-        ("peak_resident_bytes".to_string(), peak as f64),
-        ("requested_bytes".to_string(), size_bytes as f64),
-        ("expected_bytes".to_string(), expected as f64),
-        ("touched_bytes".to_string(), touched as f64),
-        ("cpu_seconds".to_string(), cpu),
-        ("wall_seconds".to_string(), seconds),
-        ("workers".to_string(), ended.len() as f64),
-    ]);
+    let measurements = Measurements::MemoryStress(MemoryStress {
+        peak_resident_bytes: peak,
+        requested_bytes: size_bytes,
+        expected_bytes: expected,
+        touched_bytes: touched,
+        cpu_seconds: cpu,
+        wall_seconds: seconds,
+        workers: ended.len() as u64,
+        container: None,
+    });
     Evidence {
         took_effect,
         summary,
@@ -252,6 +253,7 @@ pub fn evidence(ended: &[Ended], seconds: f64, size_bytes: u64, ramp_ms: u64) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     #[test]
     fn mem_available_is_read_in_bytes() {

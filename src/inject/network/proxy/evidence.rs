@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::faults::{Spec, Stats, RTO};
-use crate::inject::Evidence;
+use crate::inject::{Evidence, Measurements};
 use crate::plan::Direction;
 use crate::shared::Bytes;
 
@@ -279,7 +279,7 @@ pub fn of(spec: &Spec, stats: &Stats, conns: &Conns, wall: Duration) -> Evidence
     Evidence {
         took_effect,
         summary,
-        measurements: m,
+        measurements: Measurements::Named(m),
     }
 }
 
