@@ -6,8 +6,9 @@
 //! numbers (`"measurements": {"cpu_seconds": 0.98, "workers": 2}`): each structure is
 //! serialized flat, its optional figures only when measured, and counts, byte sizes and
 //! pids as integers. Which structure a step's evidence is follows from the step's
-//! `kind`; reading one back tries each structure in turn (each has figures no other has)
-//! and keeps the named numbers of the faults not typed here yet.
+//! `kind`; reading one back tries each structure in turn (each has required figures no
+//! other has, or refuses figures it does not know) and keeps the named numbers of the
+//! shaping faults, whose figures depend on the shape and the direction.
 
 use std::collections::BTreeMap;
 
@@ -36,8 +37,11 @@ pub enum Measurements {
     ProcessKill(ProcessKill),
     ProcessPause(ProcessPause),
     Exec(Exec),
-    /// The network, kernel and container-action faults: numbers named with their unit
-    /// (`wall_seconds`, `held_ms`, `packets_dropped` …), listed in `docs/injectors.md`.
+    ContainerAction(ContainerAction),
+    PacketDrop(PacketDrop),
+    /// The shaping faults (`latency`, `bandwidth` on an interface, every fault on a
+    /// proxy): numbers named with their unit (`wall_seconds`, `egress_bytes`,
+    /// `added_delay_p50_ms` …), listed in `docs/injectors.md` and `docs/network.md`.
     Named(BTreeMap<String, f64>),
 }
 
@@ -129,6 +133,7 @@ pub struct DiskStress {
 
 /// `process_kill`: the signal's delivery, the processes observed gone, the restart.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ProcessKill {
     /// The processes targeted.
     pub processes: u64,
@@ -181,6 +186,7 @@ impl ProcessKill {
 
 /// `process_pause`: the processes' state in `/proc`, watched until SIGCONT.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ProcessPause {
     pub processes: u64,
     /// Those observed stopped (state `T`) after SIGSTOP.
@@ -203,11 +209,90 @@ pub struct ProcessPause {
 
 /// `exec`: the command's exit status and how long it and its revert ran.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Exec {
     pub exit_status: i32,
     pub run_ms: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revert_ms: Option<f64>,
+}
+
+/// `container_kill`, `container_restart`, `container_stop`, `container_pause`: the
+/// containers' state read from docker after the call, and for the sustained ones,
+/// watched until they run again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerAction {
+    pub containers: u64,
+    /// Those observed in the state the action leads to.
+    pub containers_observed: u64,
+    /// When the last of them was observed so, after the call.
+    pub observed_after_ms: f64,
+    /// The slowest docker API call.
+    pub api_call_ms: f64,
+    /// 1 when every container was observed so, else 0.
+    pub observed_state: u8,
+    /// `container_stop`: those still exited when the fault ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exited_at_end: Option<u64>,
+    /// `container_pause`: those still paused when the fault ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_at_end: Option<u64>,
+    /// After the revert, when every container ran again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub running_again_after_ms: Option<f64>,
+    /// How long the state held (until a lapse, else the whole window), how long it was
+    /// watched, and how often it was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watched_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_checks: Option<u64>,
+}
+
+impl ContainerAction {
+    /// What was observed after the call; the sustained actions add the rest at revert.
+    pub fn observed(
+        containers: u64,
+        containers_observed: u64,
+        observed_after_ms: f64,
+        api_call_ms: f64,
+    ) -> Self {
+        ContainerAction {
+            containers,
+            containers_observed,
+            observed_after_ms,
+            api_call_ms,
+            observed_state: u8::from(containers > 0 && containers_observed == containers),
+            exited_at_end: None,
+            paused_at_end: None,
+            running_again_after_ms: None,
+            held_ms: None,
+            watched_ms: None,
+            state_checks: None,
+        }
+    }
+}
+
+/// `packet_loss` and `blackhole` on an interface: the nftables table's counters.
+/// Absent figures: the table did not hold (`held_ms` only) or was gone (none).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PacketDrop {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packets_seen: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packets_dropped: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dropped_percent: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_percent: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wall_seconds: Option<f64>,
+    /// When the table was found undone, after the apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_ms: Option<f64>,
 }
 
 #[cfg(test)]
@@ -309,9 +394,39 @@ mod tests {
             run_ms: 3.0,
             revert_ms: Some(2.0),
         }));
+        let action = ContainerAction::observed(2, 2, 12.0, 30.0);
+        round_trip(Measurements::ContainerAction(action.clone()));
+        round_trip(Measurements::ContainerAction(ContainerAction {
+            paused_at_end: Some(2),
+            running_again_after_ms: Some(40.0),
+            held_ms: Some(1000.0),
+            watched_ms: Some(1000.0),
+            state_checks: Some(50),
+            ..action
+        }));
+        round_trip(Measurements::PacketDrop(PacketDrop::default()));
+        round_trip(Measurements::PacketDrop(PacketDrop {
+            held_ms: Some(300.0),
+            ..PacketDrop::default()
+        }));
+        round_trip(Measurements::PacketDrop(PacketDrop {
+            packets_seen: Some(100),
+            packets_dropped: Some(30),
+            dropped_percent: Some(30.0),
+            requested_percent: Some(30.0),
+            wall_seconds: Some(1.0),
+            held_ms: None,
+        }));
+        // A shaping fault's figures are not mistaken for a packet drop's.
         round_trip(Measurements::Named(BTreeMap::from([
             ("wall_seconds".to_string(), 1.0),
             ("held_ms".to_string(), 1000.0),
+            ("requested_delay_ms".to_string(), 100.0),
+        ])));
+        round_trip(Measurements::Named(BTreeMap::from([
+            ("wall_seconds".to_string(), 1.0),
+            ("chunks".to_string(), 10.0),
+            ("bytes".to_string(), 4096.0),
         ])));
     }
 
