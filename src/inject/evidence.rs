@@ -39,9 +39,10 @@ pub enum Measurements {
     Exec(Exec),
     ContainerAction(ContainerAction),
     PacketDrop(PacketDrop),
-    /// The shaping faults (`latency`, `bandwidth` on an interface, every fault on a
-    /// proxy): numbers named with their unit (`wall_seconds`, `egress_bytes`,
-    /// `added_delay_p50_ms` …), listed in `docs/injectors.md` and `docs/network.md`.
+    /// Boxed: the largest structure.
+    Shaping(Box<Shaping>),
+    /// The faults on a proxy: numbers named with their unit (`wall_seconds`, `chunks`,
+    /// `added_delay_p50_ms` …), which depend on the fault, listed in `docs/network.md`.
     Named(BTreeMap<String, f64>),
 }
 
@@ -295,6 +296,75 @@ pub struct PacketDrop {
     pub held_ms: Option<f64>,
 }
 
+/// `latency` and `bandwidth` on an interface: the qdisc's counters in each direction it
+/// shaped (`egress` on the device, `ingress` through its ifb), read before the revert.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Shaping {
+    pub wall_seconds: f64,
+    /// How long the qdisc was watched in place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub egress_bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub egress_packets: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub egress_drops: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub egress_overlimits: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub egress_bytes_per_second: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ingress_bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ingress_packets: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ingress_drops: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ingress_overlimits: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ingress_bytes_per_second: Option<f64>,
+    /// `latency`: what was asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_delay_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_jitter_ms: Option<f64>,
+    /// `bandwidth`: what was asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_bytes_per_second: Option<f64>,
+}
+
+/// One direction's counters of a shaping qdisc.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct QdiscCounters {
+    pub bytes: Option<u64>,
+    pub packets: Option<u64>,
+    pub drops: Option<u64>,
+    pub overlimits: Option<u64>,
+    pub bytes_per_second: Option<f64>,
+}
+
+impl Shaping {
+    /// The counters of what left the device.
+    pub fn set_egress(&mut self, c: QdiscCounters) {
+        self.egress_bytes = c.bytes;
+        self.egress_packets = c.packets;
+        self.egress_drops = c.drops;
+        self.egress_overlimits = c.overlimits;
+        self.egress_bytes_per_second = c.bytes_per_second;
+    }
+
+    /// The counters of what the device received (shaped on its ifb).
+    pub fn set_ingress(&mut self, c: QdiscCounters) {
+        self.ingress_bytes = c.bytes;
+        self.ingress_packets = c.packets;
+        self.ingress_drops = c.drops;
+        self.ingress_overlimits = c.overlimits;
+        self.ingress_bytes_per_second = c.bytes_per_second;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -418,11 +488,27 @@ mod tests {
             held_ms: None,
         }));
         // A shaping fault's figures are not mistaken for a packet drop's.
-        round_trip(Measurements::Named(BTreeMap::from([
-            ("wall_seconds".to_string(), 1.0),
-            ("held_ms".to_string(), 1000.0),
-            ("requested_delay_ms".to_string(), 100.0),
-        ])));
+        let mut shaping = Shaping {
+            wall_seconds: 1.0,
+            held_ms: Some(1000.0),
+            requested_delay_ms: Some(100.0),
+            requested_jitter_ms: Some(0.0),
+            ..Shaping::default()
+        };
+        round_trip(Measurements::Shaping(Box::new(shaping.clone())));
+        shaping.set_ingress(QdiscCounters {
+            bytes: Some(4096),
+            packets: Some(4),
+            drops: Some(0),
+            overlimits: Some(1),
+            bytes_per_second: Some(4096.0),
+        });
+        round_trip(Measurements::Shaping(Box::new(shaping)));
+        round_trip(Measurements::Shaping(Box::new(Shaping {
+            wall_seconds: 1.0,
+            requested_bytes_per_second: Some(1e6),
+            ..Shaping::default()
+        })));
         round_trip(Measurements::Named(BTreeMap::from([
             ("wall_seconds".to_string(), 1.0),
             ("chunks".to_string(), 10.0),
