@@ -7,8 +7,8 @@
 //! serialized flat, its optional figures only when measured, and counts, byte sizes and
 //! pids as integers. Which structure a step's evidence is follows from the step's
 //! `kind`; reading one back tries each structure in turn (each has required figures no
-//! other has, or refuses figures it does not know) and keeps the named numbers of the
-//! shaping faults, whose figures depend on the shape and the direction.
+//! other has, or refuses figures it does not know); what none of them reads (evidence
+//! written by an earlier build, with every figure a float) is kept as named numbers.
 
 use std::collections::BTreeMap;
 
@@ -41,8 +41,10 @@ pub enum Measurements {
     PacketDrop(PacketDrop),
     /// Boxed: the largest structure.
     Shaping(Box<Shaping>),
-    /// The faults on a proxy: numbers named with their unit (`wall_seconds`, `chunks`,
-    /// `added_delay_p50_ms` …), which depend on the fault, listed in `docs/network.md`.
+    /// Boxed: a large structure.
+    ProxyFault(Box<ProxyFault>),
+    /// Named numbers, each with its unit: what a `results.json` written by an earlier
+    /// build may hold for a fault it measured otherwise.
     Named(BTreeMap<String, f64>),
 }
 
@@ -365,6 +367,86 @@ impl Shaping {
     }
 }
 
+/// Every fault on a proxy: the relays' counters while it was applied (the chunks and
+/// bytes that went through, the connections), and the figures of that fault: `latency`
+/// (`added_delay_*`, `late_*`), `packet_loss` (`stalled_*`), `bandwidth` (`paced_*`),
+/// `blackhole` (`held_*`), `reset` (`connections_reset` …), as `docs/network.md` lists.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProxyFault {
+    pub wall_seconds: f64,
+    pub chunks: u64,
+    pub bytes: u64,
+    pub connections_open_at_apply: u64,
+    pub connections_accepted: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_delay_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_jitter_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_per_chunk_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delayed_chunks: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub planned_delay_mean_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub added_delay_mean_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub added_delay_p50_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub added_delay_p99_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub added_delay_max_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub late_p50_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub late_p99_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_rate_percent: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stalled_chunks: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stalled_share_percent: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_stalled_low: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_stalled_high: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stall_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured_stall_mean_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured_stall_p99_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_bytes_per_second: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paced_bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paced_slices: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busy_seconds: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub achieved_bytes_per_second: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_chunks: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub released_chunks: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub longest_hold_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connections_decided: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connections_reset: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_share_percent: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_reset_low: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_reset_high: Option<f64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -509,11 +591,41 @@ mod tests {
             requested_bytes_per_second: Some(1e6),
             ..Shaping::default()
         })));
+        let proxy = ProxyFault {
+            wall_seconds: 1.0,
+            chunks: 10,
+            bytes: 4096,
+            connections_open_at_apply: 1,
+            connections_accepted: 0,
+            ..ProxyFault::default()
+        };
+        round_trip(Measurements::ProxyFault(Box::new(ProxyFault {
+            requested_delay_ms: Some(100.0),
+            delayed_chunks: Some(10),
+            added_delay_p50_ms: Some(100.2),
+            ..proxy.clone()
+        })));
+        round_trip(Measurements::ProxyFault(Box::new(ProxyFault {
+            connections_decided: Some(10),
+            connections_reset: Some(3),
+            reset_share_percent: Some(30.0),
+            ..proxy
+        })));
         round_trip(Measurements::Named(BTreeMap::from([
             ("wall_seconds".to_string(), 1.0),
             ("chunks".to_string(), 10.0),
             ("bytes".to_string(), 4096.0),
         ])));
+    }
+
+    #[test]
+    fn evidence_written_with_float_counts_is_read_as_named_numbers() {
+        // Earlier builds wrote every figure as a float (`"workers": 2.0`).
+        let old = r#"{"cpu_seconds": 0.98, "achieved_load_percent": 49.1,
+            "requested_load_percent": 50.0, "wall_seconds": 1.0, "workers": 2.0}"#;
+        let m: Measurements = serde_json::from_str(old).expect("reads");
+        assert!(matches!(m, Measurements::Named(_)), "{m:?}");
+        assert_eq!(m.get("workers"), Some(2.0));
     }
 
     #[test]
