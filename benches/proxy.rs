@@ -331,7 +331,7 @@ fn accuracy(proxy: &Arc<Proxy>, _echo: SocketAddr) {
         q(99.0),
         q(100.0)
     );
-    let m = |k: &str| evidence.measurements.get(k).copied().unwrap_or(f64::NAN);
+    let m = |k: &str| evidence.measurements.get(k).unwrap_or(f64::NAN);
     println!(
         "  proxy evidence: added delay mean {:.3} ms, p50 {:.3}, p99 {:.3}, max {:.3} ({} chunks); later than planned: p50 {:.3} ms, p99 {:.3} ms",
         m("added_delay_mean_ms"),

@@ -259,13 +259,13 @@ fn cpu_step(evidence_ok: bool) -> StepResult {
                 "2 workers burnt 0.01 CPU-seconds in 10.00 s (0.1% of the 2 × 80% asked)"
                     .to_string()
             },
-            measurements: BTreeMap::from([
+            measurements: chaosc::inject::Measurements::Named(BTreeMap::from([
                 (
                     "cpu_seconds".to_string(),
                     if evidence_ok { 15.8 } else { 0.01 },
                 ),
                 ("wall_seconds".to_string(), 10.0),
-            ]),
+            ])),
         }),
         error: None,
     }

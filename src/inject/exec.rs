@@ -14,9 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use std::collections::BTreeMap;
-
-use super::{Active, Context, Evidence, InjectError, Prepared, Revert};
+use super::{evidence, Active, Context, Evidence, InjectError, Measurements, Prepared, Revert};
 use crate::plan::Text;
 
 /// A resolved command line: the values to run and what reports may show of them (an
@@ -275,20 +273,19 @@ impl Prepared for Exec {
     fn apply(self: Box<Self>) -> Result<Box<dyn Active>, InjectError> {
         let (file, path) = open_log(&self.ctx, &self.step, "exec")?;
         let (status, took) = run_checked(&self.run, "run", self.timeout_ms, Some((&file, &path)))?;
-        let mut measurements = BTreeMap::new();
-        measurements.insert("exit_status".to_string(), f64::from(status));
-        measurements.insert("run_ms".to_string(), super::process::ms(took));
-        let evidence = Evidence {
-            took_effect: true,
-            summary: format!(
-                "`{}` exited with status 0 after {} ms",
-                self.run.shown,
-                took.as_millis()
-            ),
-            measurements,
+        let measured = evidence::Exec {
+            exit_status: status,
+            run_ms: super::process::ms(took),
+            revert_ms: None,
         };
+        let summary = format!(
+            "`{}` exited with status 0 after {} ms",
+            self.run.shown,
+            took.as_millis()
+        );
         Ok(Box::new(Ran {
-            evidence,
+            summary,
+            measured,
             revert: self.revert.map(|argv| (argv, file, path)),
             timeout_ms: self.timeout_ms,
         }))
@@ -296,26 +293,34 @@ impl Prepared for Exec {
 }
 
 struct Ran {
-    evidence: Evidence,
+    summary: String,
+    measured: evidence::Exec,
     revert: Option<(Argv, File, PathBuf)>,
     timeout_ms: u64,
 }
 
 impl Active for Ran {
     fn finish(self: Box<Self>) -> Result<Evidence, InjectError> {
-        let mut evidence = self.evidence;
-        if let Some((argv, file, path)) = &self.revert {
-            let (_, took) = run_checked(argv, "revert", self.timeout_ms, Some((file, path)))?;
-            evidence
-                .measurements
-                .insert("revert_ms".to_string(), super::process::ms(took));
-            evidence.summary.push_str(&format!(
+        let Ran {
+            mut summary,
+            mut measured,
+            revert,
+            timeout_ms,
+        } = *self;
+        if let Some((argv, file, path)) = &revert {
+            let (_, took) = run_checked(argv, "revert", timeout_ms, Some((file, path)))?;
+            measured.revert_ms = Some(super::process::ms(took));
+            summary.push_str(&format!(
                 "; revert `{}` exited with status 0 after {} ms",
                 argv.shown,
                 took.as_millis()
             ));
         }
-        Ok(evidence)
+        Ok(Evidence {
+            took_effect: true,
+            summary,
+            measurements: Measurements::Exec(measured),
+        })
     }
 }
 

@@ -18,6 +18,7 @@
 //! follows the *thread* that spawned the child, not the process).
 
 pub mod container;
+pub mod evidence;
 pub mod exec;
 pub mod files;
 pub mod hold;
@@ -30,10 +31,12 @@ pub mod procfs;
 pub mod resource;
 
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::plan::{Fault, Step, Target};
+
+pub use evidence::{Evidence, Measurements};
 
 /// What an injector needs from the run.
 #[derive(Debug, Clone, Default)]
@@ -84,20 +87,6 @@ impl std::fmt::Display for InjectError {
 }
 
 impl std::error::Error for InjectError {}
-
-/// Measured proof that a fault took effect, never assumed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Evidence {
-    /// `false` makes the scenario `error` ("fault did not take effect").
-    pub took_effect: bool,
-    /// One sentence for the reports, e.g. "2 workers burnt 0.98 CPU-seconds in 1.00 s
-    /// (49.1% of the 2 × 50% asked)".
-    pub summary: String,
-    /// The raw measurements, named with their unit (`cpu_seconds`, `resident_bytes`,
-    /// `bytes_written`, `observed_state` as 1/0 …).
-    pub measurements: BTreeMap<String, f64>,
-}
 
 /// A process identified so that a reused pid is never touched: the pid and its start
 /// time (field 22 of `/proc/PID/stat`, in clock ticks since boot).

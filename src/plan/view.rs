@@ -35,6 +35,8 @@ use super::{
 };
 use std::ops::Range;
 
+use crate::shared::Bytes;
+
 /// How to draw a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ViewOptions {
@@ -1040,36 +1042,6 @@ fn duration_f(ms: f64) -> String {
     }
 }
 
-/// `256 MiB`, `500 MB`, `1.5 GiB`, `100 B`.
-pub(crate) fn bytes(n: u64) -> String {
-    const BINARY: [(&str, u64); 4] = [
-        ("TiB", 1 << 40),
-        ("GiB", 1 << 30),
-        ("MiB", 1 << 20),
-        ("KiB", 1 << 10),
-    ];
-    const DECIMAL: [(&str, u64); 4] = [
-        ("TB", 1_000_000_000_000),
-        ("GB", 1_000_000_000),
-        ("MB", 1_000_000),
-        ("KB", 1_000),
-    ];
-    if n == 0 {
-        return "0 B".into();
-    }
-    for (unit, size) in BINARY.iter().chain(DECIMAL.iter()) {
-        if n % size == 0 {
-            return format!("{} {unit}", n / size);
-        }
-    }
-    for (unit, size) in BINARY {
-        if n >= size {
-            return format!("{} {unit}", number(n as f64 / size as f64));
-        }
-    }
-    format!("{n} B")
-}
-
 /// `10 Mbps`, `1.5 Gbps`, `2 MiB/s`: bits per second unless the rate is a round
 /// number of binary bytes per second.
 pub(crate) fn bandwidth(bytes_per_second: f64) -> String {
@@ -1148,7 +1120,7 @@ fn json_value(ty: &str, value: &serde_json::Value) -> String {
             match ty {
                 "duration" => duration_f(x),
                 "percent" => percent(x),
-                "size" if x >= 0.0 && x.fract() == 0.0 => bytes(x as u64),
+                "size" if x >= 0.0 && x.fract() == 0.0 => Bytes(x as u64).to_string(),
                 "bandwidth" => bandwidth(x),
                 "rate" => format!("{}/s", number(x)),
                 _ => n.to_string(),
@@ -1194,7 +1166,7 @@ fn fault(fault: &Fault, g: &Glyphs) -> String {
             } else {
                 String::new()
             };
-            format!("memory_stress {}{ramp}", bytes(*size_bytes))
+            format!("memory_stress {}{ramp}", Bytes(*size_bytes))
         }
         Fault::DiskStress {
             workers,
@@ -1209,7 +1181,7 @@ fn fault(fault: &Fault, g: &Glyphs) -> String {
             let sync = if *sync { "synced" } else { "not synced" };
             format!(
                 "disk_stress {} {} {}, {sync},{path}",
-                bytes(*size_bytes),
+                Bytes(*size_bytes),
                 g.times,
                 count(*workers as usize, "worker")
             )

@@ -336,10 +336,10 @@ impl Families {
                     &[labels[0], labels[1], ("kind", step.kind.as_str())],
                     bool_value(e.took_effect),
                 );
-                for (measurement, v) in &e.measurements {
+                for (measurement, v) in e.measurements.named() {
                     self.evidence.add(
                         &[labels[0], labels[1], ("measurement", measurement.as_str())],
-                        *v,
+                        v,
                     );
                 }
             }

@@ -627,4 +627,4 @@ fn number(x: f64, decimals: usize) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 use crate::inject::journal::{self, By, Entry};
-use crate::inject::Context;
+use crate::inject::{Context, Measurements};
 use crate::plan::Plan;
 use crate::report::results::{RunResults, ScenarioResult, Verdict, RESULTS_VERSION};
 use progress::{Mode, Progress};
@@ -312,12 +312,12 @@ fn restarted_services(plan: &Plan, scenarios: &[ScenarioResult]) -> Vec<u32> {
                     ..
                 }
             );
-            let restarted = outcome
-                .evidence
-                .as_ref()
-                .and_then(|e| e.measurements.get("restart_pid"));
+            let restarted = match outcome.evidence.as_ref().map(|e| &e.measurements) {
+                Some(Measurements::ProcessKill(kill)) => kill.restart_pid,
+                _ => None,
+            };
             if let (true, Some(pid)) = (on_service, restarted) {
-                pids.push(*pid as u32);
+                pids.push(pid);
             }
         }
     }

@@ -2,7 +2,9 @@
 //! front end (`syntax`, `check`) depends on neither the plan nor the runtime, so what
 //! it has in common with them lives here. Nothing here depends on the rest of the crate.
 
+pub mod bytes;
 pub mod comparison;
 pub mod text;
 
+pub use bytes::Bytes;
 pub use text::Text;

@@ -274,7 +274,11 @@ fn blackhole_stops_tcp_between_namespaces_and_the_revert_restores_it() {
     let evidence = active.finish().expect("reverted");
     assert!(evidence.took_effect, "{evidence:?}");
     assert!(
-        evidence.measurements["packets_dropped"] >= 1.0,
+        evidence
+            .measurements
+            .get("packets_dropped")
+            .expect("packets_dropped")
+            >= 1.0,
         "{evidence:?}"
     );
     eprintln!("{}", evidence.summary);
@@ -336,10 +340,17 @@ fn packet_loss_drops_about_the_requested_share() {
     assert!(evidence.took_effect, "{evidence:?}");
     // Binomial: one standard deviation is 0.7% here; 5% is far beyond chance.
     assert!((25.0..=35.0).contains(&lost), "lost {lost}%");
-    let counted = evidence.measurements["dropped_percent"];
+    let counted = evidence
+        .measurements
+        .get("dropped_percent")
+        .expect("dropped_percent");
     assert!((25.0..=35.0).contains(&counted), "{evidence:?}");
     assert!(
-        evidence.measurements["packets_seen"] >= SENT as f64,
+        evidence
+            .measurements
+            .get("packets_seen")
+            .expect("packets_seen")
+            >= SENT as f64,
         "{evidence:?}"
     );
     assert_eq!(pair.tables(), "");
@@ -647,7 +658,10 @@ fn bandwidth_limits_throughput_with_tbf() {
         evidence.summary
     );
     assert!(evidence.took_effect, "{evidence:?}");
-    let sent = evidence.measurements["egress_bytes_per_second"];
+    let sent = evidence
+        .measurements
+        .get("egress_bytes_per_second")
+        .expect("egress_bytes_per_second");
     assert!((150_000.0..=300_000.0).contains(&sent), "{evidence:?}");
     assert!(!pair.qdiscs().contains("tbf"), "{}", pair.qdiscs());
 }
@@ -928,7 +942,7 @@ fn a_table_removed_by_someone_else_did_not_hold() {
         "{}",
         evidence.summary
     );
-    let held = evidence.measurements["held_ms"];
+    let held = evidence.measurements.get("held_ms").expect("held_ms");
     // Checked every 500 ms: seen at the first check after the deletion (~700 ms).
     assert!((600.0..1800.0).contains(&held), "held {held} ms");
 }

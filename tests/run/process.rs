@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chaosc::inject::{self, Context, ProcessId, Revert};
+use chaosc::inject::{self, Context, Measurements, ProcessId, Revert};
 use chaosc::plan::{Fault, ProcessSelector, SourceSpan, Step, Target, Text};
 
 use crate::support;
@@ -235,10 +235,25 @@ fn pause_stops_the_process_and_finish_resumes_it() {
     let evidence = active.finish().expect("finishes");
     assert_ne!(state(child.pid()), Some('T'), "running again after finish");
     assert!(evidence.took_effect, "{evidence:?}");
-    let after = evidence.measurements["stopped_observed_after_ms"];
+    let after = evidence
+        .measurements
+        .get("stopped_observed_after_ms")
+        .expect("stopped_observed_after_ms");
     assert!((0.0..1000.0).contains(&after), "{evidence:?}");
-    assert_eq!(evidence.measurements["processes_stopped"], 1.0);
-    assert_eq!(evidence.measurements["stopped_at_end"], 1.0);
+    assert_eq!(
+        evidence
+            .measurements
+            .get("processes_stopped")
+            .expect("processes_stopped"),
+        1.0
+    );
+    assert_eq!(
+        evidence
+            .measurements
+            .get("stopped_at_end")
+            .expect("stopped_at_end"),
+        1.0
+    );
     eprintln!("pause evidence: {}", evidence.summary);
 }
 
@@ -268,7 +283,13 @@ fn continue_record_alone_resumes_a_paused_process_and_is_idempotent() {
         evidence.summary.contains("the pause did not hold"),
         "{evidence:?}"
     );
-    assert_eq!(evidence.measurements["stopped_at_end"], 0.0);
+    assert_eq!(
+        evidence
+            .measurements
+            .get("stopped_at_end")
+            .expect("stopped_at_end"),
+        0.0
+    );
 
     // A process that has vanished since is fine too.
     drop(child);
@@ -319,7 +340,13 @@ fn sigkill_ends_the_process_with_evidence() {
         .finish()
         .expect("finishes");
     assert!(evidence.took_effect, "{evidence:?}");
-    assert!(evidence.measurements["exited_after_ms"] < 2000.0);
+    assert!(
+        evidence
+            .measurements
+            .get("exited_after_ms")
+            .expect("exited_after_ms")
+            < 2000.0
+    );
     let status = child.0.try_wait().expect("try_wait").expect("has exited");
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(status.signal(), Some(9));
@@ -360,7 +387,10 @@ fn kill_with_restart_starts_a_new_process_in_its_own_session() {
         .expect("applies")
         .finish()
         .expect("finishes");
-    let new_pid = evidence.measurements["restart_pid"] as i32;
+    let Measurements::ProcessKill(kill) = &evidence.measurements else {
+        panic!("process_kill measurements: {evidence:#?}")
+    };
+    let new_pid = i32::try_from(kill.restart_pid.expect("a restart pid")).expect("a pid");
     // Cleaned up whatever the assertions below say.
     struct KillOnDrop(i32);
     impl Drop for KillOnDrop {
@@ -632,8 +662,14 @@ fn exec_runs_and_reverts_and_its_record_reverts_alone() {
     let evidence = active.finish().expect("finishes");
     assert!(!file.exists(), "revert removed it");
     assert!(evidence.took_effect);
-    assert_eq!(evidence.measurements["exit_status"], 0.0);
-    assert!(evidence.measurements.contains_key("revert_ms"));
+    assert_eq!(
+        evidence
+            .measurements
+            .get("exit_status")
+            .expect("exit_status"),
+        0.0
+    );
+    assert!(evidence.measurements.get("revert_ms").is_some());
     let log = std::fs::read_to_string(dir.path().join("exec#1-exec.log")).expect("log");
     assert!(log.contains("--- run: `touch`"), "{log}");
     assert!(log.contains("--- revert: exited with status 0"), "{log}");
@@ -811,7 +847,10 @@ fn a_handled_signal_is_evidenced_by_its_delivery() {
         .finish()
         .expect("finishes");
     assert!(evidence.took_effect, "{evidence:?}");
-    assert_eq!(evidence.measurements["delivered"], 1.0);
+    assert_eq!(
+        evidence.measurements.get("delivered").expect("delivered"),
+        1.0
+    );
     assert!(
         evidence.summary.contains("delivery is the only evidence"),
         "{}",
@@ -838,7 +877,7 @@ fn a_sigterm_the_process_ignores_did_not_take_effect() {
         .expect("finishes");
     let took = start.elapsed();
     assert!(!evidence.took_effect, "{evidence:?}");
-    assert_eq!(evidence.measurements["exited"], 0.0);
+    assert_eq!(evidence.measurements.get("exited").expect("exited"), 0.0);
     assert!(
         took >= Duration::from_secs(5) && took < Duration::from_secs(7),
         "{took:?}"
@@ -864,7 +903,13 @@ fn pausing_a_process_that_exited_since_prepare_did_not_take_effect() {
         .finish()
         .expect("finishes");
     assert!(!evidence.took_effect, "{evidence:?}");
-    assert_eq!(evidence.measurements["processes_stopped"], 0.0);
+    assert_eq!(
+        evidence
+            .measurements
+            .get("processes_stopped")
+            .expect("processes_stopped"),
+        0.0
+    );
 }
 
 /// A 3 s pause that another process lifts after about 1 s did not hold: the scenario

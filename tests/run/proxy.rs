@@ -187,7 +187,7 @@ fn median(mut v: Vec<Duration>) -> f64 {
 }
 
 fn m(e: &Evidence, key: &str) -> f64 {
-    *e.measurements
+    e.measurements
         .get(key)
         .unwrap_or_else(|| panic!("measurement `{key}` in {e:#?}"))
 }

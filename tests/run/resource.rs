@@ -151,7 +151,10 @@ fn cpu_stress_burns_the_requested_share_of_a_core() {
     let (t1, c1) = (Instant::now(), support::cpu_seconds(pid).unwrap());
     let measured = (c1 - c0) / (t1 - t0).as_secs_f64() * 100.0;
     let evidence = fault.finish();
-    let reported = evidence.measurements["achieved_load_percent"];
+    let reported = evidence
+        .measurements
+        .get("achieved_load_percent")
+        .expect("achieved_load_percent");
     eprintln!(
         "cpu_stress 50%: measured {measured:.1}% of a core, evidence {reported:.1}% ({})",
         evidence.summary
@@ -162,7 +165,7 @@ fn cpu_stress_burns_the_requested_share_of_a_core() {
         "evidence {reported:.1}% vs {measured:.1}%"
     );
     assert!(evidence.took_effect, "{}", evidence.summary);
-    assert_eq!(evidence.measurements["workers"], 1.0);
+    assert_eq!(evidence.measurements.get("workers").expect("workers"), 1.0);
     assert!(
         worker_pids(&tag).is_empty(),
         "the worker is gone after finish"
@@ -206,7 +209,13 @@ fn memory_stress_holds_resident_memory_without_burning_cpu() {
     assert!(held >= 250 * MIB, "resident {held} bytes while holding");
     assert!(cpu_share < 5.0, "{cpu_share:.2}% of a core while holding");
     assert!(evidence.took_effect, "{}", evidence.summary);
-    assert!(evidence.measurements["peak_resident_bytes"] >= 0.9 * size as f64);
+    assert!(
+        evidence
+            .measurements
+            .get("peak_resident_bytes")
+            .expect("peak_resident_bytes")
+            >= 0.9 * size as f64
+    );
     assert!(worker_pids(&tag).is_empty());
 }
 
@@ -290,8 +299,20 @@ fn disk_stress_writes_and_syncs_then_removes_its_folder() {
     let evidence = fault.finish();
     eprintln!("disk_stress 2 × 8MiB sync: {}", evidence.summary);
     assert!(evidence.took_effect, "{}", evidence.summary);
-    assert!(evidence.measurements["bytes_written"] >= 16.0 * MIB as f64);
-    assert!(evidence.measurements["bytes_synced"] > 0.0);
+    assert!(
+        evidence
+            .measurements
+            .get("bytes_written")
+            .expect("bytes_written")
+            >= 16.0 * MIB as f64
+    );
+    assert!(
+        evidence
+            .measurements
+            .get("bytes_synced")
+            .expect("bytes_synced")
+            > 0.0
+    );
     assert!(!folder.exists(), "the folder is removed at finish");
     assert!(worker_pids(&tag).is_empty());
 }

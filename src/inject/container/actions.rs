@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use super::client::{Client, State};
 use super::resolve::{describe, Resolved};
 use crate::inject::hold::{Held, Watch};
-use crate::inject::{Active, Evidence, InjectError, Prepared, Revert};
+use crate::inject::{evidence, Active, Evidence, InjectError, Measurements, Prepared, Revert};
 
 /// How long Docker gets to show a container in its new state once the call returned.
 const OBSERVE: Duration = Duration::from_secs(2);
@@ -206,7 +206,6 @@ impl Active for Applied {
         } = *self;
         // Ended before the revert, which would look like a lapse.
         let held = watch.map(Watch::end);
-        let mut m = BTreeMap::new();
         let total = targets.len();
         let seen_ok = observed.values().filter(|(_, s)| s.after.is_some()).count();
         let worst_after = observed
@@ -215,14 +214,12 @@ impl Active for Applied {
             .max()
             .unwrap_or_default();
         let slowest_call = observed.values().map(|(c, _)| *c).fold(0.0, f64::max);
-        m.insert("containers".to_string(), total as f64);
-        m.insert("containers_observed".to_string(), seen_ok as f64);
-        m.insert("observed_after_ms".to_string(), ms(worst_after));
-        m.insert("api_call_ms".to_string(), slowest_call);
         let took_effect = total > 0 && seen_ok == total;
-        m.insert(
-            "observed_state".to_string(),
-            if took_effect { 1.0 } else { 0.0 },
+        let m = evidence::ContainerAction::observed(
+            total as u64,
+            seen_ok as u64,
+            ms(worst_after),
+            slowest_call,
         );
         let who = describe(&targets);
         let last = |id: &str| {
@@ -283,7 +280,7 @@ impl Active for Applied {
         Ok(Evidence {
             took_effect,
             summary,
-            measurements: m,
+            measurements: Measurements::ContainerAction(m),
         })
     }
 }
@@ -295,7 +292,7 @@ fn finish_sustained(
     targets: &[Resolved],
     action: &Action,
     took_effect: bool,
-    mut m: BTreeMap<String, f64>,
+    mut m: evidence::ContainerAction,
     applied_at: Instant,
     held: Option<Held>,
 ) -> Result<Evidence, InjectError> {
@@ -317,16 +314,17 @@ fn finish_sustained(
         Action::Pause => unpause_all(client, &ids)?,
         _ => start_all(client, &ids)?,
     };
-    m.insert(format!("{wanted}_at_end"), still as f64);
-    m.insert("running_again_after_ms".to_string(), ms(recovered));
+    match action {
+        Action::Pause => m.paused_at_end = Some(still),
+        _ => m.exited_at_end = Some(still),
+    }
+    m.running_again_after_ms = Some(ms(recovered));
     let lapse = held.as_ref().and_then(|h| h.lapse.clone());
     // How long it held: until the lapse the watch saw, else the whole window.
     let held_ms = lapse.as_ref().map_or(held_ms, |(at, _)| ms(*at));
-    m.insert("held_ms".to_string(), held_ms);
-    if let Some(h) = &held {
-        m.insert("watched_ms".to_string(), ms(h.watched));
-        m.insert("state_checks".to_string(), h.checks as f64);
-    }
+    m.held_ms = Some(held_ms);
+    m.watched_ms = held.as_ref().map(|h| ms(h.watched));
+    m.state_checks = held.as_ref().map(|h| h.checks);
     let who = describe(targets);
     if let (true, Some((at, why))) = (took_effect, &lapse) {
         return Ok(Evidence {
@@ -336,7 +334,7 @@ fn finish_sustained(
                 ms(*at),
                 WATCH_EVERY.as_millis()
             ),
-            measurements: m,
+            measurements: Measurements::ContainerAction(m),
         });
     }
     let summary = if took_effect {
@@ -346,7 +344,7 @@ fn finish_sustained(
         };
         format!(
             "{who} observed {wanted} {:.0} ms after the call; {still} of {} still {wanted} at the end ({held_ms:.0} ms later), {back} and running after {:.0} ms",
-            m.get("observed_after_ms").copied().unwrap_or_default(),
+            m.observed_after_ms,
             targets.len(),
             ms(recovered)
         )
@@ -359,7 +357,7 @@ fn finish_sustained(
     Ok(Evidence {
         took_effect,
         summary,
-        measurements: m,
+        measurements: Measurements::ContainerAction(m),
     })
 }
 

@@ -10,9 +10,11 @@ use std::time::Instant;
 
 use super::cgroup::Cgroups;
 use super::resolve::{describe, Resolved};
+use crate::inject::evidence::InContainer as ContainerFigures;
 use crate::inject::resource::{self, workers};
-use crate::inject::{Active, Context, Evidence, InjectError, Prepared, Revert};
+use crate::inject::{Active, Context, Evidence, InjectError, Measurements, Prepared, Revert};
 use crate::plan::{Fault, Step, Target, Text};
+use crate::shared::Bytes;
 
 pub fn prepare(step: &Step, ctx: &Context) -> Result<Box<dyn Prepared>, InjectError> {
     let kind = step.fault.kind();
@@ -150,18 +152,14 @@ impl Active for Running {
             .map(|(after, before)| after - before);
         let seconds = started.elapsed().as_secs_f64();
         let mut evidence = active.finish()?;
-        let m = &mut evidence.measurements;
-        m.insert("workers_in_container_cgroups".into(), inside as f64);
-        if let Some(bytes) = memory {
-            m.insert("container_memory_bytes".into(), bytes as f64);
-        }
-        if let Some(cpu) = cpu_used {
-            m.insert("container_cpu_seconds".into(), cpu);
-        }
         let limit = cgroups.cpu_limit();
-        if let Some(cpus) = limit {
-            m.insert("container_cpu_limit".into(), cpus);
-        }
+        let mut in_container = ContainerFigures {
+            workers_in_container_cgroups: inside as u64,
+            container_memory_bytes: memory,
+            container_cpu_seconds: cpu_used,
+            container_cpu_limit: limit,
+            container_memory_growth_bytes: None,
+        };
         let all_inside = inside == pids.len() && !pids.is_empty();
         let mut notes = vec![format!(
             "{inside} of {} workers in the cgroups of {}",
@@ -184,27 +182,38 @@ impl Active for Running {
             Fault::MemoryStress { .. } => {
                 // Judged by the container's own accounting too: the memory touched
                 // after the move must show up in the container's cgroup.
-                let expected = evidence
-                    .measurements
-                    .get("expected_bytes")
-                    .copied()
-                    .unwrap_or(0.0);
+                let expected = match &evidence.measurements {
+                    Measurements::MemoryStress(m) => m.expected_bytes as f64,
+                    _ => 0.0,
+                };
                 let grew = memory
                     .zip(memory_before)
-                    .map(|(after, before)| after as f64 - before as f64);
+                    .map(|(after, before)| after as i64 - before as i64);
+                in_container.container_memory_growth_bytes = grew;
                 if let Some(grew) = grew {
-                    evidence
-                        .measurements
-                        .insert("container_memory_growth_bytes".into(), grew);
-                    notes.push(format!(
-                        "the container's memory grew by {:.1} MiB while it ran",
-                        grew / 1048576.0
-                    ));
+                    let by = Bytes(grew.unsigned_abs());
+                    notes.push(if grew >= 0 {
+                        format!("the container's memory grew by {by} while it ran")
+                    } else {
+                        format!("the container's memory shrank by {by} while it ran")
+                    });
                 }
-                all_inside && evidence.took_effect && grew.is_some_and(|g| g >= 0.5 * expected)
+                all_inside
+                    && evidence.took_effect
+                    && grew.is_some_and(|g| g as f64 >= 0.5 * expected)
             }
             _ => all_inside && evidence.took_effect,
         };
+        match &mut evidence.measurements {
+            Measurements::CpuStress(m) => m.container = Some(in_container),
+            Measurements::MemoryStress(m) => m.container = Some(in_container),
+            Measurements::DiskStress(m) => m.container = Some(in_container),
+            other => {
+                return Err(InjectError::new(format!(
+                    "a stress on a container measured {other:?}, not a stress"
+                )))
+            }
+        }
         evidence.took_effect = took_effect;
         evidence.summary = format!("{}; {}", evidence.summary, notes.join("; "));
         Ok(evidence)

@@ -11,12 +11,12 @@
 //! fails if a table of that name exists: chaosc never adopts a table it did not make.
 //! The revert deletes that table and nothing else.
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 use serde_json::Value;
 
-use super::super::{Active, Evidence, InjectError, Prepared, Revert};
+use super::super::evidence::PacketDrop;
+use super::super::{Active, Evidence, InjectError, Measurements, Prepared, Revert};
 use super::tool::{self, Where};
 use super::Iface;
 use crate::inject::hold::Watch;
@@ -266,8 +266,6 @@ impl Active for Applied {
         let place = t.iface.place();
         if let Some((at, why)) = held.as_ref().and_then(|h| h.lapse.clone()) {
             revert(t.iface.netns.as_deref(), FAMILY, &t.table)?;
-            let mut measurements = BTreeMap::new();
-            measurements.insert("held_ms".to_string(), at.as_secs_f64() * 1000.0);
             return Ok(Evidence {
                 took_effect: false,
                 summary: format!(
@@ -276,7 +274,10 @@ impl Active for Applied {
                     t.iface.describe(),
                     super::WATCH_EVERY.as_millis()
                 ),
-                measurements,
+                measurements: Measurements::PacketDrop(PacketDrop {
+                    held_ms: Some(at.as_secs_f64() * 1000.0),
+                    ..PacketDrop::default()
+                }),
             });
         }
         let before = list(place, &t.table);
@@ -292,7 +293,7 @@ impl Active for Applied {
                         t.table,
                         t.iface.describe()
                     ),
-                    measurements: BTreeMap::new(),
+                    measurements: Measurements::PacketDrop(PacketDrop::default()),
                 })
             }
         };
@@ -304,15 +305,14 @@ impl Active for Applied {
         } else {
             0.0
         };
-        let mut measurements = BTreeMap::new();
-        measurements.insert("packets_seen".to_string(), seen as f64);
-        measurements.insert("packets_dropped".to_string(), dropped as f64);
-        measurements.insert("dropped_percent".to_string(), share);
-        measurements.insert(
-            "requested_percent".to_string(),
-            t.loss_percent.unwrap_or(100.0),
-        );
-        measurements.insert("wall_seconds".to_string(), wall);
+        let measured = PacketDrop {
+            packets_seen: Some(seen),
+            packets_dropped: Some(dropped),
+            dropped_percent: Some(share),
+            requested_percent: Some(t.loss_percent.unwrap_or(100.0)),
+            wall_seconds: Some(wall),
+            held_ms: None,
+        };
         let what = match t.loss_percent {
             _ if seen == 0 => "saw no packet to drop".to_string(),
             Some(rate) => {
@@ -336,7 +336,7 @@ impl Active for Applied {
         Ok(Evidence {
             took_effect: in_place.is_ok(),
             summary,
-            measurements,
+            measurements: Measurements::PacketDrop(measured),
         })
     }
 }

@@ -18,12 +18,12 @@
 //! match) after checking its kind, the ingress qdisc only while its filter still
 //! redirects to our ifb, and the ifb device only if it is an ifb with our name.
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 use serde_json::Value;
 
-use super::super::{Active, Evidence, InjectError, Prepared, Revert};
+use super::super::evidence::{QdiscCounters, Shaping};
+use super::super::{Active, Evidence, InjectError, Measurements, Prepared, Revert};
 use super::tool;
 use super::{hash, Iface};
 use crate::inject::hold::Watch;
@@ -463,24 +463,29 @@ impl Active for Applied {
         };
         let wall = self.since.elapsed().as_secs_f64();
         q.remove()?;
-        let mut measurements = BTreeMap::new();
-        measurements.insert("wall_seconds".to_string(), wall);
-        if let Some(h) = &held {
-            measurements.insert("held_ms".to_string(), h.held().as_secs_f64() * 1000.0);
-        }
-        let mut packets = 0.0;
+        let mut measured = Shaping {
+            wall_seconds: wall,
+            held_ms: held.as_ref().map(|h| h.held().as_secs_f64() * 1000.0),
+            ..Shaping::default()
+        };
+        let mut packets = 0;
         for (label, qdiscs) in before.as_deref().unwrap_or_default() {
             let Some(ours) = root_with(qdiscs, &q.handle) else {
                 continue;
             };
-            for key in ["bytes", "packets", "drops", "overlimits"] {
-                if let Some(n) = ours[key].as_f64() {
-                    measurements.insert(format!("{label}_{key}"), n);
-                }
-            }
-            packets += ours["packets"].as_f64().unwrap_or(0.0);
-            if let (Some(bytes), true) = (ours["bytes"].as_f64(), wall > 0.0) {
-                measurements.insert(format!("{label}_bytes_per_second"), bytes / wall);
+            let bytes = ours["bytes"].as_u64();
+            let counters = QdiscCounters {
+                bytes,
+                packets: ours["packets"].as_u64(),
+                drops: ours["drops"].as_u64(),
+                overlimits: ours["overlimits"].as_u64(),
+                bytes_per_second: bytes.filter(|_| wall > 0.0).map(|b| b as f64 / wall),
+            };
+            packets += counters.packets.unwrap_or(0);
+            if *label == "ingress" {
+                measured.set_ingress(counters);
+            } else {
+                measured.set_egress(counters);
             }
         }
         match q.shape {
@@ -488,11 +493,11 @@ impl Active for Applied {
                 delay_ms,
                 jitter_ms,
             } => {
-                measurements.insert("requested_delay_ms".to_string(), delay_ms);
-                measurements.insert("requested_jitter_ms".to_string(), jitter_ms);
+                measured.requested_delay_ms = Some(delay_ms);
+                measured.requested_jitter_ms = Some(jitter_ms);
             }
             Shape::Tbf { bytes_per_second } => {
-                measurements.insert("requested_bytes_per_second".to_string(), bytes_per_second);
+                measured.requested_bytes_per_second = Some(bytes_per_second);
             }
         }
         let directions = match (q.egress, &q.ifb) {
@@ -516,7 +521,7 @@ impl Active for Applied {
         Ok(Evidence {
             took_effect: before.is_ok(),
             summary,
-            measurements,
+            measurements: Measurements::Shaping(Box::new(measured)),
         })
     }
 }

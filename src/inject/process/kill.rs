@@ -9,7 +9,6 @@
 //! runs in its own session (`setsid`) so that it survives the runner, like the process it
 //! replaces did, and its output is appended to `<report dir>/<step>-restart.log`.
 
-use std::collections::BTreeMap;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::str::FromStr;
@@ -20,7 +19,9 @@ use nix::sys::signal::Signal;
 use super::resolve::Resolved;
 use super::{describe, ms, send, wait_until, Delivery};
 use crate::inject::exec::{open_log, prepare_argv, Argv};
-use crate::inject::{procfs, Active, Context, Evidence, InjectError, Prepared, Revert};
+use crate::inject::{
+    evidence, procfs, Active, Context, Evidence, InjectError, Measurements, Prepared, Revert,
+};
 use crate::plan::{Step, Text};
 
 /// How long a restarted process must stay alive to count as restarted.
@@ -129,11 +130,12 @@ impl Prepared for Kill {
         // A process that ended on its own between prepare and apply was not killed by
         // the fault: it does not count as evidence.
         let already_gone = total - delivered.len();
-        let mut measurements = BTreeMap::new();
-        measurements.insert("processes".to_string(), total as f64);
-        measurements.insert("delivered".to_string(), delivered.len() as f64);
-        measurements.insert("already_gone".to_string(), already_gone as f64);
-        measurements.insert("signal".to_string(), f64::from(self.signal as i32));
+        let mut measured = evidence::ProcessKill::delivery(
+            total as u64,
+            delivered.len() as u64,
+            already_gone as u64,
+            self.signal as i32,
+        );
         let (took_effect, mut summary) = match ends_process(self.signal) {
             Some(limit) => {
                 let exited = wait_until(limit, || {
@@ -143,10 +145,10 @@ impl Prepared for Kill {
                     .iter()
                     .filter(|id| !procfs::is_alive(**id))
                     .count();
-                measurements.insert("exited".to_string(), gone as f64);
+                measured.exited = Some(gone as u64);
                 match exited {
                     Some(after) if delivered.len() == total => {
-                        measurements.insert("exited_after_ms".to_string(), ms(after));
+                        measured.exited_after_ms = Some(ms(after));
                         (
                             true,
                             format!(
@@ -198,7 +200,7 @@ impl Prepared for Kill {
             };
             match wait_until(REAP_LIMIT, || unreaped() == 0) {
                 Some(after) => {
-                    measurements.insert("reaped_after_ms".to_string(), ms(after));
+                    measured.reaped_after_ms = Some(ms(after));
                     if after >= Duration::from_millis(1) {
                         summary
                             .push_str(&format!("; reaped by its parent after {:.1} ms", ms(after)));
@@ -211,10 +213,10 @@ impl Prepared for Kill {
                 )),
             }
             let (pid, restarted) = restart(&self.ctx, &self.step, argv)?;
-            measurements.insert("restart_pid".to_string(), f64::from(pid));
+            measured.restart_pid = Some(pid);
             match restarted {
                 Restarted::Running(alive) => {
-                    measurements.insert("restart_alive_after_ms".to_string(), ms(alive));
+                    measured.restart_alive_after_ms = Some(ms(alive));
                     summary.push_str(&format!(
                         "; restarted as pid {pid} with `{}`, alive after {} ms",
                         argv.shown,
@@ -222,8 +224,8 @@ impl Prepared for Kill {
                     ));
                 }
                 Restarted::Completed(after) => {
-                    measurements.insert("restart_exit_status".to_string(), 0.0);
-                    measurements.insert("restart_exited_after_ms".to_string(), ms(after));
+                    measured.restart_exit_status = Some(0);
+                    measured.restart_exited_after_ms = Some(ms(after));
                     summary.push_str(&format!(
                         "; restarted with `{}`, which exited with status 0 after {:.1} ms",
                         argv.shown,
@@ -235,7 +237,7 @@ impl Prepared for Kill {
         Ok(Box::new(Killed(Evidence {
             took_effect,
             summary,
-            measurements,
+            measurements: Measurements::ProcessKill(measured),
         })))
     }
 }

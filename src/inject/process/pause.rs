@@ -5,7 +5,6 @@
 //! something else resumed, or that exited, means the fault did not hold), and no
 //! longer `T` after SIGCONT.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
@@ -13,7 +12,10 @@ use nix::sys::signal::Signal;
 use super::resolve::Resolved;
 use super::{describe, ms, send, wait_until, Delivery};
 use crate::inject::hold::{Held, Watch};
-use crate::inject::{procfs, Active, Context, Evidence, InjectError, Prepared, ProcessId, Revert};
+use crate::inject::{
+    evidence, procfs, Active, Context, Evidence, InjectError, Measurements, Prepared, ProcessId,
+    Revert,
+};
 use crate::plan::Step;
 
 /// How long the kernel gets to show a signalled process in its new state.
@@ -131,26 +133,17 @@ impl Active for Paused {
         let total = self.targets.len();
         let lapse = held.as_ref().and_then(|h| h.lapse.clone());
         let took_effect = self.stopped_observed == total && total > 0 && lapse.is_none();
-        let mut measurements = BTreeMap::new();
-        measurements.insert("processes".to_string(), total as f64);
-        measurements.insert(
-            "processes_stopped".to_string(),
-            self.stopped_observed as f64,
-        );
-        measurements.insert("stopped_at_end".to_string(), stopped_at_end as f64);
-        measurements.insert(
-            "observed_state".to_string(),
-            if took_effect { 1.0 } else { 0.0 },
-        );
-        if let Some(after) = self.observed_after {
-            measurements.insert("stopped_observed_after_ms".to_string(), ms(after));
-        }
-        measurements.insert("resumed_observed_after_ms".to_string(), ms(resumed_after));
-        if let Some(h) = &held {
-            measurements.insert("watched_ms".to_string(), ms(h.watched));
-            measurements.insert("held_ms".to_string(), ms(h.held()));
-            measurements.insert("state_checks".to_string(), h.checks as f64);
-        }
+        let measured = evidence::ProcessPause {
+            processes: total as u64,
+            processes_stopped: self.stopped_observed as u64,
+            stopped_at_end: stopped_at_end as u64,
+            observed_state: u8::from(took_effect),
+            stopped_observed_after_ms: self.observed_after.map(ms),
+            resumed_observed_after_ms: ms(resumed_after),
+            watched_ms: held.as_ref().map(|h| ms(h.watched)),
+            held_ms: held.as_ref().map(|h| ms(h.held())),
+            state_checks: held.as_ref().map(|h| h.checks),
+        };
         let who = describe(&self.targets);
         let summary = if let (Some((at, why)), Some(h)) = (&lapse, &held) {
             format!(
@@ -177,7 +170,7 @@ impl Active for Paused {
         Ok(Evidence {
             took_effect,
             summary,
-            measurements,
+            measurements: Measurements::ProcessPause(measured),
         })
     }
 }

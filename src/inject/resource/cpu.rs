@@ -9,11 +9,10 @@
 //! period, so that a worker starved for a while (a saturated host) does not burst at
 //! 100% for seconds afterwards.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use super::workers::Ended;
-use crate::inject::Evidence;
+use crate::inject::evidence::{CpuStress, Evidence, Measurements};
 
 /// One duty cycle: short enough that the load looks smooth to anything sampling the
 /// host (a 50% load is 10 ms on, 10 ms off), long enough that the sleep's wake-up cost
@@ -122,13 +121,14 @@ pub fn evidence(ended: &[Ended], seconds: f64, load_percent: f64) -> Evidence {
     if !early.is_empty() {
         summary.push_str(&format!("; {}", early.join("; ")));
     }
-    let measurements = BTreeMap::from([
-        ("cpu_seconds".to_string(), cpu),
-        ("achieved_load_percent".to_string(), achieved),
-        ("requested_load_percent".to_string(), load_percent),
-        ("wall_seconds".to_string(), seconds),
-        ("workers".to_string(), workers),
-    ]);
+    let measurements = Measurements::CpuStress(CpuStress {
+        cpu_seconds: cpu,
+        achieved_load_percent: achieved,
+        requested_load_percent: load_percent,
+        wall_seconds: seconds,
+        workers: ended.len() as u64,
+        container: None,
+    });
     Evidence {
         took_effect,
         summary,
@@ -139,6 +139,7 @@ pub fn evidence(ended: &[Ended], seconds: f64, load_percent: f64) -> Evidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     /// Simulates a worker on a clock of `step`s: the CPU is given only `share` of the
     /// time while spinning, and every sleep oversleeps by `oversleep`. Returns the CPU
@@ -215,7 +216,11 @@ mod tests {
             early_exit: None,
         };
         let ev = evidence(&[ended(1.0), ended(0.9)], 2.0, 50.0);
-        assert!((ev.measurements["achieved_load_percent"] - 47.5).abs() < 1e-9);
+        let Measurements::CpuStress(measured) = &ev.measurements else {
+            panic!("cpu stress measurements: {:?}", ev.measurements)
+        };
+        assert!((measured.achieved_load_percent - 47.5).abs() < 1e-9);
+        assert_eq!(measured.workers, 2);
         assert!(ev.took_effect);
         let ev = evidence(&[ended(0.4)], 2.0, 50.0);
         assert!(!ev.took_effect, "20% of 50% asked is less than half");

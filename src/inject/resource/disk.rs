@@ -9,14 +9,14 @@
 //! `fsync` confirmed. On tmpfs nothing reaches a disk, whatever `fsync` says; the
 //! evidence says when the folder is on tmpfs.
 
-use std::collections::BTreeMap;
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::memory::human;
 use super::workers::Ended;
-use crate::inject::{Evidence, InjectError};
+use crate::inject::evidence::{DiskStress, Evidence, Measurements};
+use crate::inject::InjectError;
+use crate::shared::Bytes;
 
 /// One `write` call.
 pub const CHUNK: usize = 1 << 20;
@@ -90,13 +90,13 @@ pub fn preflight(parent: &Path, folder: &Path, workers: u32, size: u64) -> Resul
     if needed > room {
         return Err(InjectError::new(format!(
             "`disk_stress` needs {} in `{shown}` but only {} can be used there",
-            human(needed),
-            human(room),
+            Bytes(needed),
+            Bytes(room),
         ))
         .with_help(format!(
             "{} is free and {} must stay free; use a smaller `size:`, fewer `workers:`, or another `path:`",
-            human(free),
-            human(margin(total))
+            Bytes(free),
+            Bytes(margin(total))
         )));
     }
     Ok(())
@@ -223,11 +223,11 @@ pub fn evidence(ended: &[Ended], seconds: f64, sync: bool, tmpfs: bool) -> Evide
         "{} worker{} wrote {} ({}/s) in {seconds:.2} s",
         ended.len(),
         if ended.len() == 1 { "" } else { "s" },
-        human(written),
-        human(rate as u64),
+        Bytes(written),
+        Bytes(rate as u64),
     );
     if sync {
-        summary.push_str(&format!(", {} confirmed by fsync", human(synced)));
+        summary.push_str(&format!(", {} confirmed by fsync", Bytes(synced)));
     }
     if tmpfs {
         summary.push_str(" (on tmpfs: memory, not a disk)");
@@ -237,13 +237,14 @@ pub fn evidence(ended: &[Ended], seconds: f64, sync: bool, tmpfs: bool) -> Evide
             summary.push_str(&format!("; worker {} {how}", e.pid));
         }
     }
-    let measurements = BTreeMap::from([
-        ("bytes_written".to_string(), written as f64),
-        ("bytes_synced".to_string(), synced as f64),
-        ("bytes_per_second".to_string(), rate),
-        ("wall_seconds".to_string(), seconds),
-        ("workers".to_string(), ended.len() as f64),
-    ]);
+    let measurements = Measurements::DiskStress(DiskStress {
+        bytes_written: written,
+        bytes_synced: synced,
+        bytes_per_second: rate,
+        wall_seconds: seconds,
+        workers: ended.len() as u64,
+        container: None,
+    });
     Evidence {
         took_effect,
         summary,

@@ -7,12 +7,13 @@
 //! of `MemAvailable` and the room left under this process's cgroup limit) minus a
 //! safety margin: a stress test must never get the host, or the runner, OOM-killed.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
 use super::workers::Ended;
-use crate::inject::{Evidence, InjectError};
+use crate::inject::evidence::{Evidence, Measurements, MemoryStress};
+use crate::inject::InjectError;
+use crate::shared::Bytes;
 
 /// How often a ramping worker touches its next slice.
 pub const RAMP_STEP: Duration = Duration::from_millis(100);
@@ -109,33 +110,17 @@ pub fn preflight(size_bytes: u64, available: u64) -> Result<(), InjectError> {
     if size_bytes > limit {
         return Err(InjectError::new(format!(
             "`memory_stress` of {} does not fit: {} is available and {} must stay free",
-            human(size_bytes),
-            human(available),
-            human(margin(available)),
+            Bytes(size_bytes),
+            Bytes(available),
+            Bytes(margin(available)),
         ))
         .with_help(format!(
             "ask for at most {} (`size: {}MiB`), or free memory on this host first",
-            human(limit),
+            Bytes(limit),
             limit >> 20
         )));
     }
     Ok(())
-}
-
-/// `268435456` → `256.0 MiB`.
-pub fn human(bytes: u64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < units.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", units[unit])
-    }
 }
 
 /// How many bytes should be touched after `step` ramp steps (1-based).
@@ -154,7 +139,7 @@ pub fn run(size_bytes: u64, ramp_ms: u64) -> Result<(), String> {
     let mut memory: Vec<u8> = Vec::new();
     memory
         .try_reserve_exact(size)
-        .map_err(|e| format!("cannot allocate {}: {e}", human(size_bytes)))?;
+        .map_err(|e| format!("cannot allocate {}: {e}", Bytes(size_bytes)))?;
     let page = nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
         .ok()
         .flatten()
@@ -229,8 +214,8 @@ pub fn evidence(ended: &[Ended], seconds: f64, size_bytes: u64, ramp_ms: u64) ->
         && ended.iter().all(|e| e.early_exit.is_none());
     let mut summary = format!(
         "the worker held up to {} resident of the {} asked ({:.1}%) for {seconds:.2} s, using {cpu:.2} CPU-seconds",
-        human(peak),
-        human(size_bytes),
+        Bytes(peak),
+        Bytes(size_bytes),
         if size_bytes > 0 {
             peak as f64 / size_bytes as f64 * 100.0
         } else {
@@ -240,7 +225,7 @@ pub fn evidence(ended: &[Ended], seconds: f64, size_bytes: u64, ramp_ms: u64) ->
     if expected < size_bytes {
         summary.push_str(&format!(
             " (the ramp had reached {} when the fault ended)",
-            human(expected)
+            Bytes(expected)
         ));
     }
     for e in ended {
@@ -248,15 +233,16 @@ pub fn evidence(ended: &[Ended], seconds: f64, size_bytes: u64, ramp_ms: u64) ->
             summary.push_str(&format!("; worker {} {how}", e.pid));
         }
     }
-    let measurements = BTreeMap::from([
-        ("peak_resident_bytes".to_string(), peak as f64),
-        ("requested_bytes".to_string(), size_bytes as f64),
-        ("expected_bytes".to_string(), expected as f64),
-        ("touched_bytes".to_string(), touched as f64),
-        ("cpu_seconds".to_string(), cpu),
-        ("wall_seconds".to_string(), seconds),
-        ("workers".to_string(), ended.len() as f64),
-    ]);
+    let measurements = Measurements::MemoryStress(MemoryStress {
+        peak_resident_bytes: peak,
+        requested_bytes: size_bytes,
+        expected_bytes: expected,
+        touched_bytes: touched,
+        cpu_seconds: cpu,
+        wall_seconds: seconds,
+        workers: ended.len() as u64,
+        container: None,
+    });
     Evidence {
         took_effect,
         summary,
@@ -267,6 +253,7 @@ pub fn evidence(ended: &[Ended], seconds: f64, size_bytes: u64, ramp_ms: u64) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     #[test]
     fn mem_available_is_read_in_bytes() {
@@ -333,12 +320,5 @@ mod tests {
         );
         let ev = evidence(&[ended], 5.0, size, 0);
         assert!(!ev.took_effect, "half of an unramped size");
-    }
-
-    #[test]
-    fn sizes_read_as_words() {
-        assert_eq!(human(512), "512 B");
-        assert_eq!(human(256 << 20), "256.0 MiB");
-        assert_eq!(human(3 << 29), "1.5 GiB");
     }
 }

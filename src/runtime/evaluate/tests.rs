@@ -8,16 +8,21 @@ use crate::report::results::PhaseFigures;
 const MS: u64 = 1_000;
 const S: u64 = 1_000_000;
 
+/// A place in a test's source (the runtime's tests need one, never read it).
+pub(crate) fn span() -> SourceSpan {
+    SourceSpan {
+        file: "t.chaos".into(),
+        line: 1,
+        column: 1,
+        start: 0,
+        end: 0,
+    }
+}
+
 fn origin() -> Origin {
     Origin {
         level: Level::Scenario,
-        span: SourceSpan {
-            file: "t.chaos".into(),
-            line: 1,
-            column: 1,
-            start: 0,
-            end: 0,
-        },
+        span: span(),
     }
 }
 

@@ -2,12 +2,13 @@
 //! applied. A fault on a proxy that no traffic went through shows no effect: it is
 //! reported as not taken effect, with that reason.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::faults::{Spec, Stats, RTO};
-use crate::inject::Evidence;
+use crate::inject::evidence::ProxyFault;
+use crate::inject::{Evidence, Measurements};
 use crate::plan::Direction;
+use crate::shared::Bytes;
 
 /// Connections around the fault.
 pub struct Conns {
@@ -28,14 +29,6 @@ fn direction(d: Direction) -> &'static str {
         Direction::Upstream => "upstream",
         Direction::Downstream => "downstream",
         Direction::Both => "both directions",
-    }
-}
-
-fn bytes(n: u64) -> String {
-    match n {
-        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / (1u64 << 20) as f64),
-        n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
-        n => format!("{n} B"),
     }
 }
 
@@ -67,18 +60,14 @@ pub fn of(spec: &Spec, stats: &Stats, conns: &Conns, wall: Duration) -> Evidence
     let chunks = Stats::get(&stats.chunks);
     let seen = Stats::get(&stats.bytes);
     let affected = Stats::get(&stats.affected);
-    let mut m = BTreeMap::new();
-    m.insert("wall_seconds".to_string(), wall.as_secs_f64());
-    m.insert("chunks".to_string(), chunks as f64);
-    m.insert("bytes".to_string(), seen as f64);
-    m.insert(
-        "connections_open_at_apply".to_string(),
-        conns.open_at_apply as f64,
-    );
-    m.insert(
-        "connections_accepted".to_string(),
-        conns.accepted_during as f64,
-    );
+    let mut m = ProxyFault {
+        wall_seconds: wall.as_secs_f64(),
+        chunks,
+        bytes: seen,
+        connections_open_at_apply: conns.open_at_apply,
+        connections_accepted: conns.accepted_during,
+        ..ProxyFault::default()
+    };
     let holds = stats
         .hold_us
         .lock()
@@ -119,22 +108,22 @@ pub fn of(spec: &Spec, stats: &Stats, conns: &Conns, wall: Duration) -> Evidence
             } else {
                 (*delay, *jitter)
             };
-            m.insert("requested_delay_ms".into(), delay.as_secs_f64() * 1000.0);
-            m.insert("requested_jitter_ms".into(), jitter.as_secs_f64() * 1000.0);
-            m.insert("delay_per_chunk_ms".into(), per.as_secs_f64() * 1000.0);
-            m.insert("delayed_chunks".into(), affected as f64);
+            m.requested_delay_ms = Some(delay.as_secs_f64() * 1000.0);
+            m.requested_jitter_ms = Some(jitter.as_secs_f64() * 1000.0);
+            m.delay_per_chunk_ms = Some(per.as_secs_f64() * 1000.0);
+            m.delayed_chunks = Some(affected);
             let planned_mean = if affected > 0 {
                 ms(Stats::get(&stats.planned_us)) / affected as f64
             } else {
                 0.0
             };
-            m.insert("planned_delay_mean_ms".into(), planned_mean);
-            m.insert("added_delay_mean_ms".into(), mean_hold);
-            m.insert("added_delay_p50_ms".into(), hold(0.5));
-            m.insert("added_delay_p99_ms".into(), hold(0.99));
-            m.insert("added_delay_max_ms".into(), hold(1.0));
-            m.insert("late_p50_ms".into(), late(0.5));
-            m.insert("late_p99_ms".into(), late(0.99));
+            m.planned_delay_mean_ms = Some(planned_mean);
+            m.added_delay_mean_ms = Some(mean_hold);
+            m.added_delay_p50_ms = Some(hold(0.5));
+            m.added_delay_p99_ms = Some(hold(0.99));
+            m.added_delay_max_ms = Some(hold(1.0));
+            m.late_p50_ms = Some(late(0.5));
+            m.late_p99_ms = Some(late(0.99));
             if affected == 0 {
                 (false, no_traffic(&format!("({})", direction(*d)), conns))
             } else {
@@ -144,7 +133,7 @@ pub fn of(spec: &Spec, stats: &Stats, conns: &Conns, wall: Duration) -> Evidence
                         "delayed {affected} chunks ({}) by {mean_hold:.1} ms on average (p99 {:.1} ms, \
                          {:.2} ms later than drawn at p99), asked {:.1} ms ± {:.1} ms per chunk {} \
                          ({:.0} ms per round trip)",
-                        bytes(seen),
+                        Bytes(seen),
                         hold(0.99),
                         late(0.99),
                         per.as_secs_f64() * 1000.0,
@@ -157,19 +146,19 @@ pub fn of(spec: &Spec, stats: &Stats, conns: &Conns, wall: Duration) -> Evidence
         }
         Spec::Loss { rate, direction: d } => {
             let (lo, hi) = binomial_bound(chunks, *rate);
-            m.insert("requested_rate_percent".into(), rate * 100.0);
-            m.insert("stalled_chunks".into(), affected as f64);
+            m.requested_rate_percent = Some(rate * 100.0);
+            m.stalled_chunks = Some(affected);
             let share = if chunks > 0 {
                 affected as f64 / chunks as f64
             } else {
                 0.0
             };
-            m.insert("stalled_share_percent".into(), share * 100.0);
-            m.insert("expected_stalled_low".into(), lo);
-            m.insert("expected_stalled_high".into(), hi);
-            m.insert("stall_ms".into(), RTO.as_secs_f64() * 1000.0);
-            m.insert("measured_stall_mean_ms".into(), mean_hold);
-            m.insert("measured_stall_p99_ms".into(), hold(0.99));
+            m.stalled_share_percent = Some(share * 100.0);
+            m.expected_stalled_low = Some(lo);
+            m.expected_stalled_high = Some(hi);
+            m.stall_ms = Some(RTO.as_secs_f64() * 1000.0);
+            m.measured_stall_mean_ms = Some(mean_hold);
+            m.measured_stall_p99_ms = Some(hold(0.99));
             // With few chunks and a low rate, no stall at all is a likely outcome.
             let none_likely = (1.0 - rate).powf(chunks as f64) > 0.001;
             if chunks == 0 {
@@ -207,11 +196,11 @@ pub fn of(spec: &Spec, stats: &Stats, conns: &Conns, wall: Duration) -> Evidence
             } else {
                 0.0
             };
-            m.insert("requested_bytes_per_second".into(), *bytes_per_second);
-            m.insert("paced_bytes".into(), paced as f64);
-            m.insert("paced_slices".into(), affected as f64);
-            m.insert("busy_seconds".into(), busy as f64 / 1e6);
-            m.insert("achieved_bytes_per_second".into(), achieved);
+            m.requested_bytes_per_second = Some(*bytes_per_second);
+            m.paced_bytes = Some(paced);
+            m.paced_slices = Some(affected);
+            m.busy_seconds = Some(busy as f64 / 1e6);
+            m.achieved_bytes_per_second = Some(achieved);
             if paced == 0 {
                 (false, no_traffic(&format!("({})", direction(*d)), conns))
             } else {
@@ -219,19 +208,19 @@ pub fn of(spec: &Spec, stats: &Stats, conns: &Conns, wall: Duration) -> Evidence
                     true,
                     format!(
                         "paced {} {} at {} per second while busy (asked {} per second)",
-                        bytes(paced),
+                        Bytes(paced),
                         direction(*d),
-                        bytes(achieved as u64),
-                        bytes(*bytes_per_second as u64)
+                        Bytes(achieved as u64),
+                        Bytes(*bytes_per_second as u64)
                     ),
                 )
             }
         }
         Spec::Blackhole { direction: d } => {
-            m.insert("held_chunks".into(), chunks as f64);
-            m.insert("held_bytes".into(), seen as f64);
-            m.insert("released_chunks".into(), affected as f64);
-            m.insert("longest_hold_ms".into(), hold(1.0));
+            m.held_chunks = Some(chunks);
+            m.held_bytes = Some(seen);
+            m.released_chunks = Some(affected);
+            m.longest_hold_ms = Some(hold(1.0));
             if chunks == 0 {
                 (false, no_traffic(&format!("({})", direction(*d)), conns))
             } else {
@@ -240,7 +229,7 @@ pub fn of(spec: &Spec, stats: &Stats, conns: &Conns, wall: Duration) -> Evidence
                     format!(
                         "held {chunks} chunks ({}) {} without forwarding them; {} were forwarded \
                          after the revert",
-                        bytes(seen),
+                        Bytes(seen),
                         direction(*d),
                         affected
                     ),
@@ -251,19 +240,16 @@ pub fn of(spec: &Spec, stats: &Stats, conns: &Conns, wall: Duration) -> Evidence
             let decided = Stats::get(&stats.connections);
             let resets = Stats::get(&stats.resets);
             let (lo, hi) = binomial_bound(decided, *rate);
-            m.insert("requested_rate_percent".into(), rate * 100.0);
-            m.insert("connections_decided".into(), decided as f64);
-            m.insert("connections_reset".into(), resets as f64);
-            m.insert(
-                "reset_share_percent".into(),
-                if decided > 0 {
-                    resets as f64 * 100.0 / decided as f64
-                } else {
-                    0.0
-                },
-            );
-            m.insert("expected_reset_low".into(), lo);
-            m.insert("expected_reset_high".into(), hi);
+            m.requested_rate_percent = Some(rate * 100.0);
+            m.connections_decided = Some(decided);
+            m.connections_reset = Some(resets);
+            m.reset_share_percent = Some(if decided > 0 {
+                resets as f64 * 100.0 / decided as f64
+            } else {
+                0.0
+            });
+            m.expected_reset_low = Some(lo);
+            m.expected_reset_high = Some(hi);
             if decided == 0 {
                 (
                     false,
@@ -286,7 +272,7 @@ pub fn of(spec: &Spec, stats: &Stats, conns: &Conns, wall: Duration) -> Evidence
     Evidence {
         took_effect,
         summary,
-        measurements: m,
+        measurements: Measurements::ProxyFault(Box::new(m)),
     }
 }
 
