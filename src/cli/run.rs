@@ -95,6 +95,13 @@ pub fn run(args: &RunArgs, globals: &Globals) -> i32 {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
+    if let Some(refusal) = cluster_steps(&plan) {
+        super::error_line(globals, &refusal);
+        super::err(&format!(
+            "help: run it on the cluster with Chaos Mesh: `chaosc export chaos-mesh {source} -o manifests/`, then `kubectl apply -f manifests/`\n"
+        ));
+        return EXIT_USAGE;
+    }
     // Bound before anything runs: an address in use refuses the run, not its end.
     let listener = match args.metrics_listen.filter(|_| !args.dry_run) {
         Some(addr) => match live::bind(addr) {
@@ -256,6 +263,61 @@ pub fn run(args: &RunArgs, globals: &Globals) -> i32 {
     results.exit_code
 }
 
+/// Why this plan cannot run on this host: steps on Kubernetes pods, which only a cluster
+/// engine can act on (no cluster has been tested against yet).
+fn cluster_steps(plan: &Plan) -> Option<String> {
+    let steps: Vec<String> = plan
+        .scenarios
+        .iter()
+        .flat_map(|scenario| {
+            scenario
+                .steps
+                .iter()
+                .filter(|step| step.target.needs_cluster())
+                .map(move |step| format!("`{}` in `{}`", step.name, scenario.name))
+        })
+        .collect();
+    let first = steps.first()?;
+    let more = match steps.len() {
+        1 => String::new(),
+        n => format!(" (and {} more)", n - 1),
+    };
+    Some(format!(
+        "`chaosc run` cannot act on kubernetes pods: step {first}{more} targets pods"
+    ))
+}
+
+/// Reads a plan written by `chaosc plan -o` (also for `chaosc export --plan`).
+pub(super) fn read_plan(path: &Path, globals: &Globals) -> Result<Plan, i32> {
+    let text = files::read_text(path).map_err(|error| {
+        let problem = files::IoProblem {
+            path: path.to_path_buf(),
+            error,
+        };
+        super::error_line(globals, &problem.message());
+        EXIT_USAGE
+    })?;
+    let plan: Plan = serde_json::from_str(&text).map_err(|e| {
+        super::error_line(
+            globals,
+            &format!("`{}` is not a chaosc plan: {e}", path.display()),
+        );
+        EXIT_USAGE
+    })?;
+    if plan.plan_version != PLAN_VERSION {
+        super::error_line(
+            globals,
+            &format!(
+                "`{}` is a version {} plan; this chaosc reads version {PLAN_VERSION}",
+                path.display(),
+                plan.plan_version
+            ),
+        );
+        return Err(EXIT_USAGE);
+    }
+    Ok(plan)
+}
+
 fn load(args: &RunArgs, globals: &Globals) -> Result<(Plan, String), i32> {
     if let Some(path) = &args.plan {
         let given = &args.select;
@@ -272,32 +334,7 @@ fn load(args: &RunArgs, globals: &Globals) -> Result<(Plan, String), i32> {
             super::err("help: pass them to `chaosc plan … -o plan.json` instead\n");
             return Err(EXIT_USAGE);
         }
-        let text = files::read_text(path).map_err(|error| {
-            let problem = files::IoProblem {
-                path: path.clone(),
-                error,
-            };
-            super::error_line(globals, &problem.message());
-            EXIT_USAGE
-        })?;
-        let plan: Plan = serde_json::from_str(&text).map_err(|e| {
-            super::error_line(
-                globals,
-                &format!("`{}` is not a chaosc plan: {e}", path.display()),
-            );
-            EXIT_USAGE
-        })?;
-        if plan.plan_version != PLAN_VERSION {
-            super::error_line(
-                globals,
-                &format!(
-                    "`{}` is a version {} plan; this chaosc runs version {PLAN_VERSION}",
-                    path.display(),
-                    plan.plan_version
-                ),
-            );
-            return Err(EXIT_USAGE);
-        }
+        let plan = read_plan(path, globals)?;
         return Ok((plan, path.display().to_string()));
     }
     let Some(file) = &args.file else {
