@@ -514,6 +514,179 @@ fn html_snapshot() {
     snapshot("report_html", &chaosc::report::render_html(&fixture()));
 }
 
+// ------------------------------------------- the GitHub job summary and the PR comment
+
+const RUN_URL: &str = "https://github.com/team/service/actions/runs/4242";
+
+fn github(results: &RunResults) -> String {
+    chaosc::report::render_github(
+        results,
+        &chaosc::report::github::Links {
+            report_dir: Some("chaos-reports/run 1"),
+            run_url: Some(RUN_URL),
+        },
+    )
+}
+
+#[test]
+fn github_summary_snapshot() {
+    snapshot("github_summary", &github(&fixture()));
+}
+
+#[test]
+fn comment_snapshot() {
+    let comment = chaosc::report::render_comment(&fixture(), Some(RUN_URL));
+    assert!(comment.starts_with("<!-- chaosc-report -->\n"), "{comment}");
+    snapshot("comment", &comment);
+}
+
+/// A run with thousands of scenarios, each failing with a long name: the summary is cut
+/// within 1 MiB and the comment within 65 536 characters, each with a note, the
+/// comment still starting with its marker.
+#[test]
+fn summary_and_comment_stay_within_githubs_limits() {
+    let mut results = fixture();
+    let failed = results
+        .scenarios
+        .iter()
+        .find(|s| s.verdict == Verdict::Failed)
+        .expect("a failed scenario")
+        .clone();
+    results.scenarios = (0..3000)
+        .map(|i| {
+            let mut s = failed.clone();
+            s.name = format!("scenario {i} {}", "é".repeat(200));
+            s
+        })
+        .collect();
+    let summary = github(&results);
+    assert!(summary.len() <= 1 << 20, "{} bytes", summary.len());
+    assert!(summary.len() > 1_000_000, "cut no shorter than needed");
+    assert!(
+        summary.trim_end().ends_with("in the report folder._"),
+        "{}",
+        &summary[summary.len() - 300..]
+    );
+    let comment = chaosc::report::render_comment(&results, Some(RUN_URL));
+    assert!(
+        comment.chars().count() <= 65_536,
+        "{}",
+        comment.chars().count()
+    );
+    assert!(comment.len() > 60_000, "cut no shorter than needed");
+    assert!(comment.starts_with("<!-- chaosc-report -->\n"));
+    assert!(comment.contains("Truncated to stay within GitHub's limit"));
+    // Short ones are not cut.
+    assert!(!github(&fixture()).contains("Truncated"));
+}
+
+/// `chaosc report DIR --format github|comment` over a `results.json` written from the
+/// fixture prints what the library renders, with the artifacts link from the GitHub
+/// variables; without them there is no such link.
+#[test]
+fn report_command_renders_a_results_file() {
+    let temp = tempfile::tempdir().expect("a temporary directory");
+    let dir = temp.path().join("chaos-reports/run 1");
+    std::fs::create_dir_all(&dir).expect("the folder");
+    let results = fixture();
+    let json = chaosc::report::render_json(&results).expect("JSON");
+    std::fs::write(dir.join("results.json"), json).expect("written");
+    let report = |format: &str, github: bool| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_chaosc"));
+        command
+            .args(["report", "chaos-reports/run 1", "--format", format])
+            .current_dir(temp.path())
+            .env_remove("GITHUB_SERVER_URL")
+            .env_remove("GITHUB_REPOSITORY")
+            .env_remove("GITHUB_RUN_ID");
+        if github {
+            command.envs([
+                ("GITHUB_SERVER_URL", "https://github.com"),
+                ("GITHUB_REPOSITORY", "team/service"),
+                ("GITHUB_RUN_ID", "4242"),
+            ]);
+        }
+        let out = command.output().expect("chaosc runs");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    assert_eq!(report("github", true), github(&results));
+    assert_eq!(
+        report("comment", true),
+        chaosc::report::render_comment(&results, Some(RUN_URL))
+    );
+    assert!(!report("github", false).contains("actions/runs"));
+    assert_eq!(
+        report("comment", false),
+        chaosc::report::render_comment(&results, None)
+    );
+    // Through `results.json` and back, every report is the one rendered from the
+    // results themselves: every verdict, hostile names, unrounded numbers.
+    assert_eq!(
+        report("md", false),
+        chaosc::report::render_markdown(&results)
+    );
+    assert_eq!(report("html", false), chaosc::report::render_html(&results));
+    assert_eq!(
+        report("junit", false),
+        chaosc::report::render_junit(&results)
+    );
+    assert_eq!(
+        report("prom", false),
+        chaosc::report::render_prometheus(&results)
+    );
+}
+
+/// The legacy files of the fixture: every scenario that ran and did not pass is a
+/// violation (whatever its verdict), skipped ones are left out as the legacy tool never
+/// had them, and `chaos_metrics.prom` is in the strict exposition grammar, hostile
+/// names included.
+#[test]
+fn legacy_files_of_every_verdict() {
+    use chaosc::report::legacy;
+    let results = fixture();
+    let validation = legacy::validation(&results);
+    assert!(!validation.passed);
+    for expected in [
+        "Baseline too noisy: steady_state: error_rate(home) <= 1%: measured 12.50%, expected <= 1.00%",
+        "Baseline too noisy: not_steady: ",
+        "Latency budget: latency_degradation(home, p95) <= 300ms: no samples in its window (inconclusive)",
+        "Abort on errors: aborted: ",
+        "Fault without effect: error: ",
+        "Interrupted <by> SIGINT: interrupted: ",
+    ] {
+        assert!(
+            validation.violations.iter().any(|v| v.starts_with(expected)),
+            "{expected:?} in {:#?}",
+            validation.violations
+        );
+    }
+    assert!(!validation
+        .violations
+        .iter()
+        .any(|v| v.starts_with("Web server")));
+    let chaos_results = legacy::chaos_results(&results);
+    assert_eq!(chaos_results.total_scenarios, results.scenarios.len() - 1);
+    assert_eq!(chaos_results.successful, 2);
+    // Counters among them (as the legacy file had), so not the strict check of
+    // chaosc's own gauges: each sample is `name{labels} value`, labels well formed.
+    let text = legacy::render_metrics(&results);
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let (series, value) = line.rsplit_once(' ').expect("a value");
+        assert!(value.parse::<f64>().is_ok(), "{line}");
+        let (name, rest) = series.split_once('{').unwrap_or((series, ""));
+        assert!(is_name(name, false) && name.starts_with("chaos_"), "{line}");
+        if !rest.is_empty() {
+            let (labels, after) = parse_labels(&series[name.len()..]).expect("labels");
+            assert_eq!(after, "", "{line}");
+            assert_eq!(labels.len(), 3, "{line}");
+        }
+    }
+    assert!(text.contains(
+        "chaos_scenario_success{scenario=\"edge_proxy_p99_a_b_tick_back_slash_second_line\","
+    ));
+}
+
 /// The page is well-formed XML: every name is escaped, every element closed, and each
 /// probe of each scenario has its chart.
 #[test]

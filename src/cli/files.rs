@@ -32,9 +32,15 @@ impl IoProblem {
     }
 }
 
+/// The name of the ignore file that only chaosc reads (gitignore syntax), for files
+/// that git tracks but `check` and `fmt` should pass over, such as fixtures that are
+/// unformatted on purpose.
+pub const CHAOS_IGNORE_FILE: &str = ".chaosignore";
+
 /// The files the paths given on the command line stand for: a file is itself (whatever
-/// its extension), a directory is every `*.chaos` file below it, sorted, skipping
-/// `target/` and hidden directories. No path means the current directory.
+/// its extension, never ignored), a directory is every `*.chaos` file below it, sorted,
+/// skipping `target/`, hidden directories and whatever a `.gitignore` or `.chaosignore`
+/// (in the directory, below it or above it) ignores. No path means the current directory.
 pub fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<IoProblem>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
@@ -48,7 +54,7 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<IoProblem>) {
         match fs::metadata(root) {
             Ok(meta) if meta.is_dir() => {
                 let mut found = Vec::new();
-                walk(root, display_base(root), &mut found, &mut problems);
+                walk(root, &mut found, &mut problems);
                 found.sort();
                 files.extend(found);
             }
@@ -65,52 +71,83 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<IoProblem>) {
     (files, problems)
 }
 
-/// How to name the files below `root`: no `./` prefix for the current directory.
-fn display_base(root: &Path) -> Option<&Path> {
-    (root != Path::new(".")).then_some(root)
+/// How to name a file found below `root`: no `./` prefix below the current directory.
+fn display_path(root: &Path, path: &Path) -> PathBuf {
+    if root == Path::new(".") {
+        path.strip_prefix(".").unwrap_or(path).to_path_buf()
+    } else {
+        path.to_path_buf()
+    }
 }
 
-fn walk(dir: &Path, base: Option<&Path>, found: &mut Vec<PathBuf>, problems: &mut Vec<IoProblem>) {
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(error) => {
-            problems.push(IoProblem {
-                path: dir.to_path_buf(),
-                error,
-            });
-            return;
-        }
-    };
-    for entry in entries {
+/// Every `*.chaos` file below `dir`, through the `ignore` crate (ripgrep's walker):
+/// `.gitignore` files apply whether or not the folder is a git repository, and
+/// `.chaosignore` files likewise; git's global and `info/exclude` files do not, so
+/// the files a command sees depend on the tree alone.
+fn walk(dir: &Path, found: &mut Vec<PathBuf>, problems: &mut Vec<IoProblem>) {
+    let walker = ignore::WalkBuilder::new(dir)
+        .standard_filters(false)
+        .git_ignore(true)
+        .require_git(false)
+        .parents(true)
+        .add_custom_ignore_filename(CHAOS_IGNORE_FILE)
+        // Symbolic links are followed for files but not for directories (no cycles).
+        .follow_links(false)
+        .filter_entry(|entry| {
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            let name = entry.file_name();
+            let hidden = name.to_str().is_some_and(|n| n.starts_with('.'));
+            entry.depth() == 0 || !is_dir || !(hidden || name == "target")
+        })
+        .build();
+    for entry in walker {
         let entry = match entry {
             Ok(entry) => entry,
             Err(error) => {
-                problems.push(IoProblem {
-                    path: dir.to_path_buf(),
-                    error,
-                });
+                problems.push(walk_problem(dir, dir, error));
                 continue;
             }
         };
-        let name = entry.file_name();
-        let path = match base {
-            Some(base) => base.join(&name),
-            None => PathBuf::from(&name),
-        };
-        // Symbolic links are followed for files but not for directories (no cycles).
-        let Ok(kind) = entry.file_type() else {
+        // A folder's own ignore files that could not be read or parsed.
+        if let Some(error) = entry.error() {
+            problems.push(walk_problem(dir, entry.path(), error.clone()));
+        }
+        let Some(kind) = entry.file_type() else {
             continue;
         };
-        if kind.is_dir() {
-            let hidden = name.to_str().is_some_and(|n| n.starts_with('.'));
-            if !hidden && name != "target" {
-                walk(&path, Some(&path), found, problems);
-            }
-        } else if path.extension().is_some_and(|e| e == "chaos")
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "chaos")
             && (kind.is_file() || (kind.is_symlink() && path.is_file()))
         {
-            found.push(path);
+            found.push(display_path(dir, path));
         }
+    }
+}
+
+/// A folder that could not be listed, or an ignore file that could not be read or has
+/// a bad pattern, as the path it concerns and why.
+fn walk_problem(root: &Path, at: &Path, error: ignore::Error) -> IoProblem {
+    let mut path = at.to_path_buf();
+    let mut inner = &error;
+    loop {
+        match inner {
+            ignore::Error::WithPath { path: p, err } => {
+                path = p.clone();
+                inner = err;
+            }
+            ignore::Error::WithLineNumber { err, .. } | ignore::Error::WithDepth { err, .. } => {
+                inner = err;
+            }
+            _ => break,
+        }
+    }
+    let error = match inner {
+        ignore::Error::Io(e) => io::Error::new(e.kind(), reason(e)),
+        other => io::Error::other(other.to_string()),
+    };
+    IoProblem {
+        path: display_path(root, &path),
+        error,
     }
 }
 
@@ -234,7 +271,14 @@ mod tests {
 
     #[test]
     fn the_current_directory_has_no_prefix() {
-        assert_eq!(display_base(Path::new(".")), None);
-        assert_eq!(display_base(Path::new("a")), Some(Path::new("a")));
+        let (dot, a) = (Path::new("."), Path::new("a"));
+        assert_eq!(
+            display_path(dot, Path::new("./x.chaos")),
+            Path::new("x.chaos")
+        );
+        assert_eq!(
+            display_path(a, Path::new("a/x.chaos")),
+            Path::new("a/x.chaos")
+        );
     }
 }

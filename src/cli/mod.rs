@@ -18,6 +18,7 @@ mod man;
 mod plan;
 mod recover;
 pub mod render;
+mod report;
 mod run;
 mod worker;
 
@@ -103,6 +104,10 @@ pub enum Command {
     /// Run experiments: inject the faults, measure, judge the SLOs, write reports
     #[command(after_help = run::EXAMPLES)]
     Run(run::RunArgs),
+    /// Render a finished run's reports again from its `results.json`, or as a GitHub job
+    /// summary or pull-request comment
+    #[command(after_help = report::EXAMPLES)]
+    Report(report::ReportArgs),
     /// Revert what an interrupted run left applied, from its journal
     #[command(after_help = recover::EXAMPLES)]
     Recover(recover::RecoverArgs),
@@ -213,6 +218,7 @@ where
         Command::Export(args) => export::run(&args, &globals),
         Command::Import(args) => import::run(&args, &globals),
         Command::Run(args) => run::run(&args, &globals),
+        Command::Report(args) => report::run(&args, &globals),
         Command::Recover(args) => recover::run(&args, &globals),
         Command::Doctor(args) => doctor::run(&args, &globals),
         Command::Guard(args) => crate::runtime::guard::main(

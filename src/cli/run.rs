@@ -9,7 +9,7 @@ use clap::Args;
 
 use super::files::{self, FsLoader};
 use super::plan::{report_diagnostics, SelectArgs};
-use super::{Globals, EXIT_OK, EXIT_USAGE};
+use super::{Globals, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::inject::journal::{self, By};
 use crate::plan::lower::{lower, lower_legacy};
 use crate::plan::{Plan, PLAN_VERSION};
@@ -29,6 +29,8 @@ Examples:
   chaosc run --plan plan.json                        run a plan written by `chaosc plan -o`
   chaosc run --legacy chaos_scenarios.yml --suite smoke_test
   chaosc run experiments.chaos --seed 42             repeat the random decisions of a run
+  chaosc run experiments.chaos --report-only         failed SLOs are reported, but exit 0
+  chaosc run experiments.chaos --compat legacy       also write the legacy tool's output files
   chaosc run experiments.chaos --no-readiness-gate   inject even if a probe fails before the first fault
   chaosc run experiments.chaos --metrics-listen 127.0.0.1:9464
                                                      serve live metrics at /metrics while it runs
@@ -36,8 +38,9 @@ Examples:
                                                      push metrics.prom to a Pushgateway at the end
 
 Exit status: 0 every blocking assertion held, 1 an assertion failed or a scenario was
-not steady, 2 compile or usage error (or confirmation refused), 3 aborted, 4 an
-injector, probe or infrastructure error, 130 interrupted (after reverting).";
+not steady (0 with `--report-only`), 2 compile or usage error (or confirmation refused),
+3 aborted, 4 an injector, probe or infrastructure error, 130 interrupted (after
+reverting).";
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -86,8 +89,26 @@ pub struct RunArgs {
     #[arg(long, value_name = "URL", value_parser = pushgateway::parse_url)]
     pub pushgateway: Option<reqwest::Url>,
 
+    /// Exit 0 when the run only failed its SLOs (verdict `failed` or `not_steady`, which
+    /// every report still says): the legacy `fail_on_violation: false`; errors, aborts
+    /// and interruptions keep their exit status
+    #[arg(long)]
+    pub report_only: bool,
+
+    /// Also write the files of the tool chaosc replaces (`chaos_results.json`,
+    /// `resilience_validation.json`, `chaos_metrics.prom`) into the report folder
+    #[arg(long, value_enum, value_name = "TOOL")]
+    pub compat: Option<Compat>,
+
     #[command(flatten)]
     pub select: SelectArgs,
+}
+
+/// Whose output files `--compat` adds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Compat {
+    /// The legacy Python tool's (`docs/legacy.md`)
+    Legacy,
 }
 
 pub fn run(args: &RunArgs, globals: &Globals) -> i32 {
@@ -244,7 +265,7 @@ pub fn run(args: &RunArgs, globals: &Globals) -> i32 {
         live: live.as_ref().map(|(_, l)| Arc::clone(l)),
         readiness: (!args.no_readiness_gate).then_some(args.ready_within),
     };
-    let results = match execute(plan, options, live.map(|(listener, _)| listener)) {
+    let mut results = match execute(plan, options, live.map(|(listener, _)| listener)) {
         Ok(results) => results,
         Err(e) => {
             super::error_line(globals, &e);
@@ -253,9 +274,25 @@ pub fn run(args: &RunArgs, globals: &Globals) -> i32 {
             return EXIT_INFRA;
         }
     };
+    if args.report_only && results.exit_code == EXIT_FAILED {
+        // Recorded, so that every report states the exit status the run had.
+        results.exit_code = EXIT_OK;
+    }
     if let Err(e) = write_reports(&report_dir, &results) {
         super::error_line(globals, &e);
     }
+    if args.compat == Some(Compat::Legacy) {
+        if let Err(e) = crate::report::write_legacy(&report_dir, &results) {
+            super::error_line(
+                globals,
+                &format!(
+                    "cannot write the legacy files into `{}`: {e}",
+                    report_dir.display()
+                ),
+            );
+        }
+    }
+    append_step_summary(&results, &report_dir, globals);
     if let Some(url) = &args.pushgateway {
         push(url, &results, &report_dir, globals);
     }
@@ -381,6 +418,38 @@ fn push(url: &reqwest::Url, results: &RunResults, dir: &Path, globals: &Globals)
                 dir.join(crate::report::PROMETHEUS_FILE).display()
             ));
         }
+    }
+}
+
+/// In a GitHub Actions step (`$GITHUB_STEP_SUMMARY` names a file), appends the job
+/// summary to that file. A failure is an error line; the exit status stays the run's.
+fn append_step_summary(results: &RunResults, dir: &Path, globals: &Globals) {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let folder = dir.display().to_string();
+    let run_url = super::report::github_run_url();
+    let text = crate::report::render_github(
+        results,
+        &crate::report::github::Links {
+            report_dir: Some(&folder),
+            run_url: run_url.as_deref(),
+        },
+    );
+    let appended = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)
+        .and_then(|mut file| file.write_all(text.as_bytes()));
+    if let Err(e) = appended {
+        super::error_line(
+            globals,
+            &format!(
+                "cannot append the job summary to `{}` (`GITHUB_STEP_SUMMARY`): {}",
+                Path::new(&path).display(),
+                files::reason(&e)
+            ),
+        );
     }
 }
 

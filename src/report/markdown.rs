@@ -117,7 +117,7 @@ fn escape_line(text: &str) -> String {
     escape(text).replace("<br>", " ")
 }
 
-fn icon(verdict: Verdict) -> &'static str {
+pub(super) fn icon(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Passed => "✅",
         Verdict::PassedWithWarnings => "⚠️",
@@ -127,7 +127,8 @@ fn icon(verdict: Verdict) -> &'static str {
     }
 }
 
-fn verdict(verdict: Verdict) -> String {
+/// `❌ failed`
+pub(super) fn verdict(verdict: Verdict) -> String {
     format!("{} {}", icon(verdict), verdict.as_str())
 }
 
@@ -206,6 +207,12 @@ fn counts(scenario: &ScenarioResult) -> [usize; 3] {
 
 fn summary(out: &mut String, r: &RunResults) {
     out.push_str("## Summary\n\n");
+    scenario_table(out, r);
+}
+
+/// One row per scenario: verdict, reason, assertion counts, duration (also the table
+/// of the GitHub job summary and the pull-request comment).
+pub(super) fn scenario_table(out: &mut String, r: &RunResults) {
     if r.scenarios.is_empty() {
         out.push_str("No scenario ran.\n\n");
         return;
@@ -341,7 +348,7 @@ fn steps(out: &mut String, scenario: &ScenarioResult) {
     out.push('\n');
 }
 
-fn assertion_status(a: &AssertionResult) -> &'static str {
+pub(super) fn assertion_status(a: &AssertionResult) -> &'static str {
     use crate::plan::Severity::*;
     match (a.status, a.severity) {
         (AssertionStatus::Passed, _) => "✅ passed",
@@ -362,16 +369,12 @@ fn assertions(out: &mut String, title: &str, list: &[AssertionResult]) {
          |---|---|---|---:|---:|---:|---|---|\n",
     );
     for a in list {
-        let window = match &a.window_span {
-            Some(span) => format!("{} {}", a.window.as_str(), f::span(span)),
-            None => a.window.as_str().to_string(),
-        };
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} |",
             code(&a.text),
             a.severity.as_str(),
-            window,
+            window(a),
             or_dash(a.measured.as_ref().map(f::measured)),
             escape(&f::threshold(a)),
             a.samples,
@@ -380,6 +383,14 @@ fn assertions(out: &mut String, title: &str, list: &[AssertionResult]) {
         );
     }
     out.push('\n');
+}
+
+/// The window an assertion was judged over, with its bounds when it had any.
+pub(super) fn window(a: &AssertionResult) -> String {
+    match &a.window_span {
+        Some(span) => format!("{} {}", a.window.as_str(), f::span(span)),
+        None => a.window.as_str().to_string(),
+    }
 }
 
 fn abort_line(out: &mut String, abort: &AbortResult) {

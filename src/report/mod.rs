@@ -10,9 +10,12 @@ use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
+pub mod comment;
 mod format;
+pub mod github;
 pub mod html;
 pub mod junit;
+pub mod legacy;
 pub mod markdown;
 pub mod prometheus;
 pub mod pushgateway;
@@ -48,6 +51,16 @@ pub fn render_prometheus(results: &RunResults) -> String {
     prometheus::render(results)
 }
 
+/// The GitHub job summary: verdict, scenarios, what did not pass, links to the reports.
+pub fn render_github(results: &RunResults, links: &github::Links) -> String {
+    github::render(results, links)
+}
+
+/// The pull-request comment, starting with [`comment::MARKER`].
+pub fn render_comment(results: &RunResults, run_url: Option<&str>) -> String {
+    comment::render(results, run_url)
+}
+
 /// `report.html`: one self-contained page with a chart per probe of each scenario.
 pub fn render_html(results: &RunResults) -> String {
     html::render(results)
@@ -70,6 +83,17 @@ pub fn write_all(dir: &Path, results: &RunResults) -> io::Result<Vec<PathBuf>> {
         written.push(write_atomically(dir, name, text.as_bytes())?);
     }
     // The renames are entries of the folder: syncing it makes them survive a crash.
+    fs::File::open(dir)?.sync_all()?;
+    Ok(written)
+}
+
+/// Writes the legacy tool's three files into `dir` (`--compat legacy`), each whole as
+/// [`write_all`] does, and returns their paths.
+pub fn write_legacy(dir: &Path, results: &RunResults) -> io::Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    for (name, text) in legacy::render_all(results)? {
+        written.push(write_atomically(dir, name, text.as_bytes())?);
+    }
     fs::File::open(dir)?.sync_all()?;
     Ok(written)
 }

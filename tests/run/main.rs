@@ -34,3 +34,7 @@ mod prometheus_real;
 mod suites;
 // `http` probes that check a JSON body (issue 12).
 mod json_health;
+// `chaosc report`, `$GITHUB_STEP_SUMMARY` and `--report-only` (issue 14).
+mod reports_cli;
+// `--compat legacy` (issue 14).
+mod legacy_outputs;

@@ -178,8 +178,30 @@ pub struct Ran {
 
 /// Runs `chaosc ARGS` in `dir` with a time limit; kills it and fails beyond.
 pub fn chaosc(dir: &std::path::Path, args: &[&str], limit: std::time::Duration) -> Ran {
+    chaosc_with_env(dir, args, &[], limit)
+}
+
+/// [`chaosc`] with environment variables set (`GITHUB_STEP_SUMMARY` …); the GitHub
+/// Actions variables the tests use are otherwise removed, so a test run inside a
+/// workflow neither writes to its summary nor links to its page.
+pub fn chaosc_with_env(
+    dir: &std::path::Path,
+    args: &[&str],
+    envs: &[(&str, &str)],
+    limit: std::time::Duration,
+) -> Ran {
     use std::process::{Command, Stdio};
-    let mut child = Command::new(BIN)
+    let mut command = Command::new(BIN);
+    for name in [
+        "GITHUB_STEP_SUMMARY",
+        "GITHUB_SERVER_URL",
+        "GITHUB_REPOSITORY",
+        "GITHUB_RUN_ID",
+    ] {
+        command.env_remove(name);
+    }
+    let mut child = command
+        .envs(envs.iter().copied())
         .args(args)
         .current_dir(dir)
         .env_remove("NO_COLOR")
