@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 pub const EXAMPLES: &str = "\
 Examples:
-  chaosc export chaos-mesh scenarios/kubernetes/shop.chaos -o manifests/
+  chaosc export chaos-mesh shop.chaos -o manifests/
                                             one Workflow file per scenario in manifests/
   chaosc export chaos-mesh shop.chaos -o - | kubectl apply -n chaos-testing -f -
                                             straight to the cluster
@@ -116,7 +116,22 @@ fn write(exported: &chaos_mesh::Exported, output: &Path) -> Result<(), String> {
 fn load(args: &ChaosMeshArgs, globals: &Globals) -> Result<(Plan, Sources), i32> {
     if let Some(path) = &args.plan {
         let plan = super::run::read_plan(path, globals)?;
-        return Ok((plan, Sources::default()));
+        // The plan's source files, where they are still readable, so that problems
+        // point into them (a file edited since the plan was written may be off).
+        let mut sources = Sources::default();
+        let mut paths: Vec<&str> = plan
+            .scenarios
+            .iter()
+            .map(|s| s.span.file.as_str())
+            .collect();
+        paths.sort_unstable();
+        paths.dedup();
+        for file in paths {
+            if let Ok(text) = files::read_text(Path::new(file)) {
+                sources.add(file, text);
+            }
+        }
+        return Ok((plan, sources));
     }
     let Some(file) = &args.file else {
         super::error_line(
