@@ -469,6 +469,18 @@ fn exportable_faults() -> Vec<(Fault, bool)> {
     faults
 }
 
+/// Whether Chaos Mesh's kind for `fault` acts on named containers (`containerNames`).
+fn takes_container(fault: &Fault) -> bool {
+    matches!(
+        fault,
+        Fault::CpuStress { .. }
+            | Fault::MemoryStress { .. }
+            | Fault::DiskStress { .. }
+            | Fault::IoLatency { .. }
+            | Fault::ContainerKill { .. }
+    )
+}
+
 /// Every exportable fault × every selection mode, each at an offset (0 and not) with
 /// its duration, beside an HTTP probe whose abort becomes `abortWithStatusCheck`.
 #[test]
@@ -480,10 +492,11 @@ fn generated_plans_validate_and_keep_their_timeline() {
         for (f, (fault, instant)) in exportable_faults().into_iter().enumerate() {
             let start_ms = (f as u64 % 3) * 7_500;
             let duration_ms = (!instant).then_some(5_000 + f as u64 * 1_500);
+            let container = takes_container(&fault).then_some("app");
             steps.push(step(
                 &format!("s{f}-{}", fault.kind().replace('_', "-")),
                 fault,
-                pods(*mode, Some("app")),
+                pods(*mode, container),
                 start_ms,
                 duration_ms,
             ));
@@ -559,14 +572,20 @@ fn each_fault_maps_to_its_chaos_kind() {
             | Fault::Blackhole { direction } => Some(*direction),
             _ => None,
         };
+        let container = takes_container(&fault);
         let steps = vec![step(
             "only",
             fault,
-            pods(PodMode::All, Some("app")),
+            pods(PodMode::All, container.then_some("app")),
             0,
             (!instant).then_some(1000),
         )];
         let exported = chaos_mesh::export(&plan(vec![scenario("one", steps, vec![], vec![])]));
+        assert!(
+            exported.problems.is_empty(),
+            "{kind}: {:#?}",
+            exported.problems
+        );
         let document = &validate(schemas(), &exported, kind)[0];
         let template = document["spec"]["templates"]
             .as_array()
@@ -585,6 +604,7 @@ fn each_fault_maps_to_its_chaos_kind() {
         let spec = &template[field];
         assert_eq!(spec["action"].as_str(), *action, "{kind}");
         assert_eq!(spec["mode"], "all");
+        assert_eq!(spec.get("containerNames").is_some(), container, "{kind}");
         assert_eq!(spec["selector"]["namespaces"], json!(["shop"]));
         assert_eq!(
             spec["selector"]["labelSelectors"],
@@ -704,16 +724,30 @@ fn losses_are_warnings() {
     availability.condition.metric = Metric::Availability;
     availability.condition.op = chaosc::plan::CompareOp::Lt;
     availability.condition.threshold = Threshold::Percent(90.0);
-    let steps = vec![step(
-        "slow-grow",
-        Fault::MemoryStress {
-            size_bytes: 1 << 20,
-            ramp_ms: 5000,
-        },
-        pods(PodMode::One, None),
-        0,
-        Some(10_000),
-    )];
+    let steps = vec![
+        step(
+            "slow-grow",
+            Fault::MemoryStress {
+                size_bytes: 1 << 20,
+                ramp_ms: 5000,
+            },
+            pods(PodMode::One, None),
+            0,
+            Some(10_000),
+        ),
+        // NetworkChaos has no `containerNames`: the container is lost, and said so.
+        step(
+            "slow-app",
+            Fault::Latency {
+                delay_ms: 5.0,
+                jitter_ms: 0.0,
+                direction: Direction::Upstream,
+            },
+            pods(PodMode::One, Some("app")),
+            0,
+            Some(10_000),
+        ),
+    ];
     let exported = chaos_mesh::export(&plan(vec![scenario(
         "lossy",
         steps,
@@ -722,7 +756,10 @@ fn losses_are_warnings() {
     )]));
     assert!(!exported.has_errors());
     let codes: Vec<Code> = exported.problems.iter().map(|p| p.code).collect();
-    assert_eq!(codes, [Code::NotExported; 3], "{:#?}", exported.problems);
+    assert_eq!(codes, [Code::NotExported; 4], "{:#?}", exported.problems);
+    assert!(exported.problems[1]
+        .message
+        .contains("names container `app`"));
     let document = &validate(schemas(), &exported, "lossy")[0];
     let checks: Vec<&Value> = document["spec"]["templates"]
         .as_array()

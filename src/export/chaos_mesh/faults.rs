@@ -298,6 +298,17 @@ pub fn chaos(step: &Step, problems: &mut Problems) -> Option<Chaos> {
             return None;
         }
     };
+    if let (Some(container), Yaml::Hash(fields)) = (on.container, &spec) {
+        if !fields.contains_key(&string("containerNames")) {
+            problems.lose(
+                step,
+                format!(
+                    "step `{}` names container `{container}`; chaos mesh's `{kind}` acts on the whole pod",
+                    step.name
+                ),
+            );
+        }
+    }
     Some(Chaos {
         kind: kind_name,
         field,
