@@ -144,6 +144,18 @@ pub fn export(plan: &Plan) -> Exported {
     let mut workflows = Names::default();
     let mut manifests = Vec::new();
     let mut problems = Vec::new();
+    // Services are processes `chaosc run` starts on this host; a cluster runs its own.
+    let mut services = Problems::default();
+    for service in &plan.services {
+        services.push_loss(
+            format!(
+                "service `{}` is not started on the cluster: the workflows expect it to run there already",
+                service.name
+            ),
+            service.span.clone(),
+        );
+    }
+    problems.extend(services.list);
     for scenario in &plan.scenarios {
         let mut found = Problems::default();
         if let Some(reason) = &scenario.skipped {
@@ -310,10 +322,10 @@ fn workflow(
     })
 }
 
-/// The problems as diagnostics against the sources they point into (a source the
+/// The problems as diagnostics (in source order) against the sources they point into (a source the
 /// compilation did not read, as with `--plan`, is added empty under its name).
 pub fn diagnostics(problems: &[Problem], sources: &mut crate::diag::Sources) -> Vec<Diagnostic> {
-    problems
+    let mut out: Vec<Diagnostic> = problems
         .iter()
         .map(|problem| {
             let source = match sources
@@ -335,7 +347,10 @@ pub fn diagnostics(problems: &[Problem], sources: &mut crate::diag::Sources) -> 
             }
             diagnostic
         })
-        .collect()
+        .collect();
+    // In source order, as the checker reports.
+    crate::diag::sort(&mut out);
+    out
 }
 
 /// Compiles `path` with `options` and exports the plan: every diagnostic (the
