@@ -376,7 +376,7 @@ const MODES: [PodMode; 5] = [
     PodMode::All,
     PodMode::Fixed(2),
     PodMode::FixedPercent(50.0),
-    PodMode::RandomMaxPercent(33.5),
+    PodMode::RandomMaxPercent(33.0),
 ];
 
 /// Every fault Chaos Mesh can run on pods, with the directions it accepts, as
@@ -743,7 +743,7 @@ fn losses_are_warnings() {
                 jitter_ms: 0.0,
                 direction: Direction::Upstream,
             },
-            pods(PodMode::One, Some("app")),
+            pods(PodMode::FixedPercent(12.5), Some("app")),
             0,
             Some(10_000),
         ),
@@ -756,8 +756,9 @@ fn losses_are_warnings() {
     )]));
     assert!(!exported.has_errors());
     let codes: Vec<Code> = exported.problems.iter().map(|p| p.code).collect();
-    assert_eq!(codes, [Code::NotExported; 4], "{:#?}", exported.problems);
-    assert!(exported.problems[1]
+    assert_eq!(codes, [Code::NotExported; 5], "{:#?}", exported.problems);
+    assert!(exported.problems[1].message.contains("12.5% of the pods"));
+    assert!(exported.problems[2]
         .message
         .contains("names container `app`"));
     let document = &validate(schemas(), &exported, "lossy")[0];

@@ -38,7 +38,8 @@ impl Selection<'_> {
             ("mode", string(self.mode.as_str())),
         ]);
         if let Some(value) = self.mode.value() {
-            insert(&mut spec, "value", string(number(value)));
+            // Chaos Mesh reads `value` as an integer (a count or whole percent).
+            insert(&mut spec, "value", string(number(value.round())));
         }
         if let (true, Some(container)) = (with_containers, self.container) {
             insert(&mut spec, "containerNames", list([string(container)]));
@@ -68,6 +69,17 @@ pub fn chaos(step: &Step, problems: &mut Problems) -> Option<Chaos> {
         );
         return None;
     };
+    if let Some(value) = mode.value().filter(|v| v.fract() != 0.0) {
+        problems.lose(
+            step,
+            format!(
+                "step `{}` selects {}% of the pods; chaos mesh takes whole percents, so {}%",
+                step.name,
+                number(value),
+                number(value.round())
+            ),
+        );
+    }
     let on = Selection {
         namespace,
         labels,
