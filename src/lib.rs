@@ -8,6 +8,7 @@ pub mod diag;
 pub mod export;
 pub mod fmt;
 pub mod inject;
+pub mod lsp;
 pub mod plan;
 pub mod probe;
 pub mod report;

@@ -5,8 +5,9 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// The runtime side: what runs a plan, and the CLI on top of everything.
-const RUNTIME: &[&str] = &["runtime", "probe", "inject", "report", "cli"];
+/// The runtime side: what runs a plan, and the CLI and the language server on top of
+/// everything.
+const RUNTIME: &[&str] = &["runtime", "probe", "inject", "report", "cli", "lsp"];
 
 /// Each layer, and the top-level modules it must not name.
 fn forbidden(module: &str) -> Vec<&'static str> {

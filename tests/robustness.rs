@@ -18,6 +18,8 @@ mod fixtures;
 
 #[path = "support/harness.rs"]
 mod harness;
+#[path = "support/keywords.rs"]
+mod keywords;
 
 use harness::{boundary, floor_boundary, iters, rng_for, seed, Harness};
 use std::path::{Path, PathBuf};
@@ -28,49 +30,6 @@ fn harness(test: &'static str, seed: u64) -> Harness {
 }
 
 // ───────────────────────── the vocabulary ─────────────────────────
-
-const KEYWORDS: &[&str] = &[
-    "import",
-    "as",
-    "param",
-    "const",
-    "service",
-    "target",
-    "probe",
-    "fault",
-    "template",
-    "scenario",
-    "scenarios",
-    "suite",
-    "environment",
-    "safety",
-    "slo",
-    "timeline",
-    "at",
-    "then",
-    "after",
-    "for",
-    "within",
-    "recover",
-    "checks",
-    "baseline",
-    "steady_state",
-    "abort",
-    "when",
-    "over",
-    "warn",
-    "during",
-    "description",
-    "tags",
-    "allow",
-    "allow_targets",
-    "confirm",
-    "cooldown",
-    "max_duration",
-    "set",
-    "true",
-    "false",
-];
 
 const IDENTS: &[&str] = &[
     "a",
@@ -185,7 +144,7 @@ const SPACES: &[&str] = &[" ", "  ", "\n", "\n\n", "\t", "\r\n", ""];
 
 fn token(rng: &mut fastrand::Rng) -> &'static str {
     match rng.u8(0..10) {
-        0..=2 => rng.choice(KEYWORDS).copied().unwrap_or("at"),
+        0..=2 => rng.choice(keywords::all()).copied().unwrap_or("at"),
         3..=4 => rng.choice(IDENTS).copied().unwrap_or("a"),
         5..=6 => rng.choice(PUNCT).copied().unwrap_or("("),
         7 => rng.choice(QUANTITIES).copied().unwrap_or("5s"),
@@ -1003,46 +962,8 @@ fn keywords_are_reserved_as_whole_words_only() {
         let parsed = chaosc::syntax::parse(text, chaosc::diag::SourceId(0));
         parsed.file.is_some() && !parsed.diagnostics.iter().any(|d| d.is_error())
     };
-    let reserved = [
-        "import",
-        "as",
-        "param",
-        "const",
-        "service",
-        "target",
-        "probe",
-        "fault",
-        "template",
-        "scenario",
-        "scenarios",
-        "suite",
-        "environment",
-        "safety",
-        "slo",
-        "timeline",
-        "at",
-        "then",
-        "after",
-        "for",
-        "within",
-        "recover",
-        "baseline",
-        "steady_state",
-        "abort",
-        "when",
-        "over",
-        "warn",
-        "during",
-        "description",
-        "tags",
-        "allow",
-        "confirm",
-        "cooldown",
-        "max_duration",
-        "true",
-        "false",
-    ];
-    for word in reserved {
+    let reserved = keywords::reserved();
+    for &word in &reserved {
         assert!(
             !parses(&format!("const {word} = 1")),
             "`{word}` is reserved"

@@ -60,7 +60,7 @@ pub fn load(path: &Path, text: &str, loader: &dyn Loader) -> Loaded {
 }
 
 /// `a/./b/../c` → `a/c`, without touching the file system.
-fn normalize(path: &Path) -> PathBuf {
+pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {

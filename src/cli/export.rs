@@ -115,7 +115,10 @@ fn write(exported: &chaos_mesh::Exported, output: &Path) -> Result<(), String> {
 
 fn load(args: &ChaosMeshArgs, globals: &Globals) -> Result<(Plan, Sources), i32> {
     if let Some(path) = &args.plan {
-        let plan = super::run::read_plan(path, globals)?;
+        let plan = super::plan::read_plan(path).map_err(|message| {
+            super::error_line(globals, &message);
+            EXIT_USAGE
+        })?;
         // The plan's source files, where they are still readable, so that problems
         // point into them (a file edited since the plan was written may be off).
         let mut sources = Sources::default();

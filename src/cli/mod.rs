@@ -14,6 +14,7 @@ mod files;
 mod fmt;
 mod import;
 mod leftovers;
+mod lsp;
 mod man;
 mod plan;
 mod recover;
@@ -42,7 +43,8 @@ Examples:
   chaosc plan smoke.chaos --format json -o plan.json
   chaosc run smoke.chaos            inject the faults, judge the SLOs, write the reports
   chaosc explain E0201              what an error code means
-  chaosc import chaos_scenarios.yml the legacy YAML configuration as a .chaos file";
+  chaosc import chaos_scenarios.yml the legacy YAML configuration as a .chaos file
+  chaosc lsp                        the language server an editor starts (editors/README.md)";
 
 /// Chaos experiments as code: check, format, plan and run `.chaos` experiments, and
 /// import the legacy YAML configuration.
@@ -98,6 +100,9 @@ pub enum Command {
     /// Import a legacy YAML configuration as a `.chaos` program
     #[command(after_help = import::EXAMPLES)]
     Import(import::ImportArgs),
+    /// Serve an editor over the Language Server Protocol on stdin/stdout
+    #[command(after_help = lsp::EXAMPLES)]
+    Lsp(lsp::LspArgs),
     /// Runs one resource-stress worker (spawned by `chaosc run`, not for people)
     #[command(name = "__worker", hide = true)]
     Worker(worker::WorkerArgs),
@@ -217,6 +222,7 @@ where
         Command::Plan(args) => plan::run(&args, &globals),
         Command::Export(args) => export::run(&args, &globals),
         Command::Import(args) => import::run(&args, &globals),
+        Command::Lsp(args) => lsp::run(&args, &globals),
         Command::Run(args) => run::run(&args, &globals),
         Command::Report(args) => report::run(&args, &globals),
         Command::Recover(args) => recover::run(&args, &globals),

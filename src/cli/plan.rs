@@ -3,8 +3,9 @@
 use super::files::{self, FsLoader};
 use super::{render, Globals, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::plan::lower::{lower, lower_legacy, Lowered, Options};
+use crate::plan::{Plan, PLAN_VERSION};
 use clap::{Args, ValueEnum};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -14,7 +15,9 @@ Examples:
   chaosc plan experiments.chaos --set base_url=http://127.0.0.1:9000
   chaosc plan suites.chaos --suite smoke_test             one suite, in its order
   chaosc plan experiments.chaos -o plan.json              write the plan for `chaosc run --plan`
-  chaosc plan --legacy chaos_scenarios.yml                the legacy YAML, imported in memory";
+  chaosc plan --legacy chaos_scenarios.yml                the legacy YAML, imported in memory
+  chaosc plan experiments.chaos --diff base.json          what changed since the plan in base.json
+  chaosc plan experiments.chaos --diff base.json --format json --fail-on-destructive";
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
@@ -33,6 +36,14 @@ pub struct PlanArgs {
     /// FILE is the legacy YAML configuration: import it in memory, then plan it
     #[arg(long)]
     pub legacy: bool,
+
+    /// Print what changed since this plan (a `chaosc plan -o` JSON file) instead of the plan
+    #[arg(long, value_name = "OLD.json")]
+    pub diff: Option<PathBuf>,
+
+    /// With `--diff`: exit 1 when the new plan adds a destructive step
+    #[arg(long, requires = "diff")]
+    pub fail_on_destructive: bool,
 
     #[command(flatten)]
     pub select: SelectArgs,
@@ -87,8 +98,34 @@ fn parse_set(text: &str) -> Result<(String, String), String> {
 pub enum PlanFormat {
     /// A timeline chart per scenario, with assertions, safety and capabilities
     Text,
-    /// The plan as JSON (`docs/plan.schema.json`)
+    /// The plan as JSON (`docs/plan.schema.json`); with `--diff`, the diff as JSON
     Json,
+}
+
+/// Reads a plan written by `chaosc plan -o`, or says in one sentence why it is not one
+/// this chaosc reads.
+pub(super) fn read_plan(path: &Path) -> Result<Plan, String> {
+    let text = files::read_text(path).map_err(|error| {
+        files::IoProblem {
+            path: path.to_path_buf(),
+            error,
+        }
+        .message()
+    })?;
+    let not_a_plan = |why: String| format!("`{}` is not a chaosc plan: {why}", path.display());
+    // The version first: a plan of another version may not read as this one's `Plan`.
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| not_a_plan(e.to_string()))?;
+    let version = value
+        .get("plan_version")
+        .ok_or_else(|| not_a_plan("it has no `plan_version`".into()))?;
+    if version.as_u64() != Some(u64::from(PLAN_VERSION)) {
+        return Err(format!(
+            "`{}` is a version {version} plan; this chaosc reads version {PLAN_VERSION}",
+            path.display()
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| not_a_plan(e.to_string()))
 }
 
 pub fn run(args: &PlanArgs, globals: &Globals) -> i32 {
@@ -100,6 +137,17 @@ pub fn run(args: &PlanArgs, globals: &Globals) -> i32 {
                 error,
             };
             super::error_line(globals, &problem.message());
+            return EXIT_USAGE;
+        }
+    };
+    // The old plan is read first: a wrong `--diff` is a usage error, whatever FILE holds.
+    let old = match args.diff.as_deref().map(read_plan).transpose() {
+        Ok(old) => old,
+        Err(message) => {
+            super::error_line(globals, &message);
+            super::err(
+                "help: write it with `chaosc plan FILE -o OLD.json` (e.g. on the base branch)\n",
+            );
             return EXIT_USAGE;
         }
     };
@@ -135,6 +183,9 @@ pub fn run(args: &PlanArgs, globals: &Globals) -> i32 {
             super::err(&format!("wrote the plan to `{}`\n", path.display()));
         }
     }
+    if let Some(old) = &old {
+        return print_diff(old, plan, args, globals);
+    }
     match args.format {
         PlanFormat::Json => super::out(&json),
         PlanFormat::Text => {
@@ -147,6 +198,26 @@ pub fn run(args: &PlanArgs, globals: &Globals) -> i32 {
         }
     }
     EXIT_OK
+}
+
+/// `--diff`: what changed from `old` to `new`, as text or JSON.
+fn print_diff(old: &Plan, new: &Plan, args: &PlanArgs, globals: &Globals) -> i32 {
+    let diff = crate::plan::diff::diff(old, new);
+    match args.format {
+        PlanFormat::Text => super::out(&crate::plan::diff::render(&diff)),
+        PlanFormat::Json => match serde_json::to_string_pretty(&diff) {
+            Ok(json) => super::out(&(json + "\n")),
+            Err(e) => {
+                super::error_line(globals, &format!("cannot write the diff as JSON: {e}"));
+                return EXIT_USAGE;
+            }
+        },
+    }
+    if args.fail_on_destructive && !diff.destructive_added.is_empty() {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    }
 }
 
 /// Diagnostics go to stderr: stdout carries the plan.

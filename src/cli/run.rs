@@ -12,7 +12,7 @@ use super::plan::{report_diagnostics, SelectArgs};
 use super::{Globals, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::inject::journal::{self, By};
 use crate::plan::lower::{lower, lower_legacy};
-use crate::plan::{Plan, PLAN_VERSION};
+use crate::plan::Plan;
 use crate::report::pushgateway;
 use crate::report::results::RunResults;
 use crate::runtime::{self, live, preflight, progress::Mode};
@@ -324,37 +324,6 @@ fn cluster_steps(plan: &Plan) -> Option<String> {
     ))
 }
 
-/// Reads a plan written by `chaosc plan -o` (also for `chaosc export --plan`).
-pub(super) fn read_plan(path: &Path, globals: &Globals) -> Result<Plan, i32> {
-    let text = files::read_text(path).map_err(|error| {
-        let problem = files::IoProblem {
-            path: path.to_path_buf(),
-            error,
-        };
-        super::error_line(globals, &problem.message());
-        EXIT_USAGE
-    })?;
-    let plan: Plan = serde_json::from_str(&text).map_err(|e| {
-        super::error_line(
-            globals,
-            &format!("`{}` is not a chaosc plan: {e}", path.display()),
-        );
-        EXIT_USAGE
-    })?;
-    if plan.plan_version != PLAN_VERSION {
-        super::error_line(
-            globals,
-            &format!(
-                "`{}` is a version {} plan; this chaosc reads version {PLAN_VERSION}",
-                path.display(),
-                plan.plan_version
-            ),
-        );
-        return Err(EXIT_USAGE);
-    }
-    Ok(plan)
-}
-
 fn load(args: &RunArgs, globals: &Globals) -> Result<(Plan, String), i32> {
     if let Some(path) = &args.plan {
         let given = &args.select;
@@ -371,7 +340,10 @@ fn load(args: &RunArgs, globals: &Globals) -> Result<(Plan, String), i32> {
             super::err("help: pass them to `chaosc plan … -o plan.json` instead\n");
             return Err(EXIT_USAGE);
         }
-        let plan = read_plan(path, globals)?;
+        let plan = super::plan::read_plan(path).map_err(|message| {
+            super::error_line(globals, &message);
+            EXIT_USAGE
+        })?;
         return Ok((plan, path.display().to_string()));
     }
     let Some(file) = &args.file else {

@@ -7,6 +7,7 @@
 //! absolute planned offsets. The JSON form is versioned by [`PLAN_VERSION`] and
 //! described by `docs/plan.schema.json`.
 
+pub mod diff;
 pub mod legacy;
 pub mod lower;
 pub mod view;

@@ -1521,5 +1521,43 @@ fn abort_text(abort: &Abort) -> String {
     }
 }
 
+/// The view's words for one part of a plan, for other texts about plans (`diff.rs`).
+pub(crate) mod words {
+    use super::*;
+
+    pub(crate) fn fault(fault: &Fault) -> String {
+        super::fault(fault, &UNICODE)
+    }
+
+    pub(crate) fn target(target: &Target) -> String {
+        super::target(target, &UNICODE)
+    }
+
+    pub(crate) fn condition(condition: &Condition) -> String {
+        super::condition(condition)
+    }
+
+    /// What a probe checks, its schedule and timeout.
+    pub(crate) fn probe(probe: &Probe) -> String {
+        let (check, schedule) = probe_text(probe, &UNICODE);
+        format!("{check}, {schedule}")
+    }
+
+    pub(crate) fn param(param: &ParamValue) -> String {
+        match &param.value {
+            Some(value) => json_value(&param.ty, value),
+            None => "unset".to_string(),
+        }
+    }
+
+    pub(crate) fn argv(argv: &[Text]) -> String {
+        super::argv(argv)
+    }
+
+    pub(crate) fn duration(ms: u64) -> String {
+        super::duration(ms)
+    }
+}
+
 #[cfg(test)]
 mod tests;
