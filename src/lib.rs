@@ -5,6 +5,7 @@
 pub mod check;
 pub mod cli;
 pub mod diag;
+pub mod export;
 pub mod fmt;
 pub mod inject;
 pub mod lsp;

@@ -7,6 +7,7 @@
 //! fixtures are `tests/legacy/*.yml` with `# error[E1201]` expectations.
 
 use chaosc::diag::{Code, Severity};
+use chaosc::export::chaos_mesh;
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
@@ -231,6 +232,9 @@ fn explanation_examples_do_what_they_say() {
                 Some((_, options)) => {
                     let options = options.expect("a well-formed `// plan:` line");
                     chaosc::plan::lower::lower(&path, example, &NoFiles, &options).checked
+                }
+                None if chaos_mesh::wants_export(example) => {
+                    chaos_mesh::compile(&path, example, &NoFiles, &Default::default()).0
                 }
                 None => chaosc::check::check(&path, example, &NoFiles),
             };

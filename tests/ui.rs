@@ -26,6 +26,7 @@
 mod expectations;
 
 use chaosc::check::{check, Loader};
+use chaosc::export::chaos_mesh;
 use expectations::{compare, expectations, parse_expectation, report, Actual, Expectation};
 use std::fmt::Write as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -149,6 +150,10 @@ fn ui() {
         let plan_flags = plan_header(&text);
         let compiled = catch_unwind(AssertUnwindSafe(|| match &plan_flags {
             Some((_, options)) => chaosc::plan::lower::lower(path, &text, &loader, options).checked,
+            // `// export: chaos-mesh`: compiled, then exported (E14xx, W14xx).
+            None if chaos_mesh::wants_export(&text) => {
+                chaos_mesh::compile(path, &text, &loader, &Default::default()).0
+            }
             None => check(path, &text, &loader),
         }));
         let Ok(checked) = compiled else {

@@ -9,6 +9,7 @@ mod check;
 mod completions;
 mod doctor;
 mod explain;
+mod export;
 mod files;
 mod fmt;
 mod import;
@@ -96,6 +97,9 @@ pub enum Command {
     /// Compile a file and print its execution plan
     #[command(after_help = plan::EXAMPLES)]
     Plan(plan::PlanArgs),
+    /// Compile scenarios on Kubernetes pods for another engine (Chaos Mesh)
+    #[command(after_help = export::EXAMPLES)]
+    Export(export::ExportArgs),
     /// Import a legacy YAML configuration as a `.chaos` program
     #[command(after_help = import::EXAMPLES)]
     Import(import::ImportArgs),
@@ -219,6 +223,7 @@ where
         Command::Fmt(args) => fmt::run(&args, &globals),
         Command::Explain(args) => explain::run(&args, &globals),
         Command::Plan(args) => plan::run(&args, &globals),
+        Command::Export(args) => export::run(&args, &globals),
         Command::Import(args) => import::run(&args, &globals),
         Command::Lsp(args) => lsp::run(&args, &globals),
         Command::Run(args) => run::run(&args, &globals),

@@ -116,6 +116,13 @@ pub fn run(args: &RunArgs, globals: &Globals) -> i32 {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
+    if let Some(refusal) = cluster_steps(&plan) {
+        super::error_line(globals, &refusal);
+        super::err(&format!(
+            "help: run it on the cluster with Chaos Mesh: `chaosc export chaos-mesh {source} -o manifests/`, then `kubectl apply -f manifests/`\n"
+        ));
+        return EXIT_USAGE;
+    }
     // Bound before anything runs: an address in use refuses the run, not its end.
     let listener = match args.metrics_listen.filter(|_| !args.dry_run) {
         Some(addr) => match live::bind(addr) {
@@ -291,6 +298,30 @@ pub fn run(args: &RunArgs, globals: &Globals) -> i32 {
     }
     super::out(&summary(&results, &report_dir));
     results.exit_code
+}
+
+/// Why this plan cannot run on this host: steps on Kubernetes pods, which only a cluster
+/// engine can act on (no cluster has been tested against yet).
+fn cluster_steps(plan: &Plan) -> Option<String> {
+    let steps: Vec<String> = plan
+        .scenarios
+        .iter()
+        .flat_map(|scenario| {
+            scenario
+                .steps
+                .iter()
+                .filter(|step| step.target.needs_cluster())
+                .map(move |step| format!("`{}` in `{}`", step.name, scenario.name))
+        })
+        .collect();
+    let first = steps.first()?;
+    let more = match steps.len() {
+        1 => String::new(),
+        n => format!(" (and {} more)", n - 1),
+    };
+    Some(format!(
+        "`chaosc run` cannot act on kubernetes pods: step {first}{more} targets pods"
+    ))
 }
 
 fn load(args: &RunArgs, globals: &Globals) -> Result<(Plan, String), i32> {

@@ -185,6 +185,10 @@ codes! {
     DestructiveWithoutAllowTargets = "W0005", Warning;
     /// A `proxy` listening on every interface (`0.0.0.0`, `[::]`).
     ProxyOnAllInterfaces = "W0006", Warning;
+    /// A step that Chaos Mesh cannot run: `chaosc export chaos-mesh` leaves its scenario out.
+    NotExportable = "E1401", Error;
+    /// Something exported with a loss (a probe, an abort, a setting) that Chaos Mesh cannot express.
+    NotExported = "W1401", Warning;
 
     /// A key the legacy importer does not know.
     LegacyUnknownKey = "W1201", Warning;

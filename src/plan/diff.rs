@@ -506,7 +506,8 @@ fn bare_target(target: &Target) -> Target {
         Target::Process { doc, .. }
         | Target::Container { doc, .. }
         | Target::Proxy { doc, .. }
-        | Target::Interface { doc, .. } => *doc = None,
+        | Target::Interface { doc, .. }
+        | Target::Pods { doc, .. } => *doc = None,
     }
     target
 }

@@ -124,6 +124,58 @@ pub enum Target {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         doc: Option<String>,
     },
+    /// Kubernetes pods, selected by namespace and labels; only Chaos Mesh acts on them
+    /// (`chaosc export chaos-mesh`), `chaosc run` refuses them.
+    Pods {
+        name: Option<String>,
+        namespace: String,
+        /// Every label a pod must carry (`key` → `value`), in key order.
+        labels: BTreeMap<String, String>,
+        /// Which of the matching pods the fault acts on.
+        mode: PodMode,
+        /// The container inside each pod; `null` = every container (or the pod itself).
+        container: Option<String>,
+        /// The `///` documentation of its declaration.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        doc: Option<String>,
+    },
+}
+
+/// Chaos Mesh's selection modes: which of the pods that match a selector are affected.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PodMode {
+    /// One pod chosen at random.
+    One,
+    All,
+    /// This many pods chosen at random.
+    Fixed(u32),
+    /// This percentage (0–100) of the pods, chosen at random.
+    FixedPercent(f64),
+    /// A random percentage of the pods, at most this one (0–100).
+    RandomMaxPercent(f64),
+}
+
+impl PodMode {
+    /// The mode as Chaos Mesh and the language spell it (`fixed-percent` …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PodMode::One => "one",
+            PodMode::All => "all",
+            PodMode::Fixed(_) => "fixed",
+            PodMode::FixedPercent(_) => "fixed-percent",
+            PodMode::RandomMaxPercent(_) => "random-max-percent",
+        }
+    }
+
+    /// The mode's value (a count or a percentage), for the modes that have one.
+    pub fn value(self) -> Option<f64> {
+        match self {
+            PodMode::One | PodMode::All => None,
+            PodMode::Fixed(n) => Some(f64::from(n)),
+            PodMode::FixedPercent(p) | PodMode::RandomMaxPercent(p) => Some(p),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -469,6 +521,24 @@ pub enum Fault {
         restart: Option<Vec<Text>>,
     },
     ProcessPause,
+    /// Deletes the selected pods (their controller recreates them): instant.
+    PodKill {
+        /// How long each pod may take to stop before it is killed.
+        grace_period_ms: u64,
+    },
+    /// Makes the selected pods unavailable (their containers' images replaced by a
+    /// pause image) for the step's duration.
+    PodFailure,
+    /// Delays file system calls on a volume of the selected pods.
+    IoLatency {
+        delay_ms: f64,
+        /// The mount point of the volume inside the container.
+        volume_path: String,
+        /// Only files matching this glob; `null` = every file on the volume.
+        path: Option<String>,
+        /// The share of calls delayed, 0–100.
+        percent: f64,
+    },
     Exec {
         run: Vec<Text>,
         revert: Option<Vec<Text>>,
@@ -525,8 +595,14 @@ impl Target {
             Target::Process { doc, .. }
             | Target::Container { doc, .. }
             | Target::Proxy { doc, .. }
-            | Target::Interface { doc, .. } => doc.as_deref(),
+            | Target::Interface { doc, .. }
+            | Target::Pods { doc, .. } => doc.as_deref(),
         }
+    }
+
+    /// Whether only a cluster engine (Chaos Mesh) can act on this target.
+    pub fn needs_cluster(&self) -> bool {
+        matches!(self, Target::Pods { .. })
     }
 }
 
@@ -548,6 +624,9 @@ impl Fault {
             Fault::ContainerPause => "container_pause",
             Fault::ProcessKill { .. } => "process_kill",
             Fault::ProcessPause => "process_pause",
+            Fault::PodKill { .. } => "pod_kill",
+            Fault::PodFailure => "pod_failure",
+            Fault::IoLatency { .. } => "io_latency",
             Fault::Exec { .. } => "exec",
         }
     }

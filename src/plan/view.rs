@@ -498,6 +498,10 @@ impl View {
             .iter()
             .map(|step| {
                 let mut on = format!("on {}", target(&step.target, g));
+                if step.target.needs_cluster() {
+                    // `chaosc run` refuses these; only `chaosc export chaos-mesh` runs them.
+                    on.push_str("  [needs Chaos Mesh]");
+                }
                 let style = if step.destructive {
                     on.push_str("  [destructive]");
                     Style::Red
@@ -1237,6 +1241,26 @@ fn fault(fault: &Fault, g: &Glyphs) -> String {
             None => format!("process_kill with {signal}, not restarted"),
         },
         Fault::ProcessPause => "process_pause".into(),
+        Fault::PodKill { grace_period_ms } => {
+            format!("pod_kill, grace period {}", duration(*grace_period_ms))
+        }
+        Fault::PodFailure => "pod_failure, containers replaced by a pause image".into(),
+        Fault::IoLatency {
+            delay_ms,
+            volume_path,
+            path,
+            percent: share,
+        } => {
+            let files = match path {
+                Some(glob) => format!("files {glob} on {volume_path}"),
+                None => format!("every file on {volume_path}"),
+            };
+            format!(
+                "io_latency +{} on {} of calls, {files}",
+                duration_f(*delay_ms),
+                percent(*share)
+            )
+        }
         Fault::Exec {
             run,
             revert,
@@ -1327,6 +1351,36 @@ fn target(target: &Target, g: &Glyphs) -> String {
             };
             if let Some(ns) = netns {
                 out.push_str(&format!(" in netns {}", text_of(ns)));
+            }
+            out
+        }
+        Target::Pods {
+            name,
+            namespace,
+            labels,
+            mode,
+            container,
+            ..
+        } => {
+            let selector: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let which = match mode {
+                super::PodMode::One => "one pod".to_string(),
+                super::PodMode::All => "all pods".to_string(),
+                super::PodMode::Fixed(n) => count(*n as usize, "pod"),
+                super::PodMode::FixedPercent(p) => format!("{} of the pods", percent(*p)),
+                super::PodMode::RandomMaxPercent(p) => {
+                    format!("up to {} of the pods", percent(*p))
+                }
+            };
+            let mut out = format!("{which} in {namespace}");
+            if !selector.is_empty() {
+                out.push_str(&format!(" with {}", selector.join(",")));
+            }
+            if let Some(name) = name {
+                out = format!("pods {name} ({out})");
+            }
+            if let Some(container) = container {
+                out.push_str(&format!(", container {container}"));
             }
             out
         }

@@ -69,6 +69,7 @@ fn target_kind(target: &Target) -> &'static str {
         Target::Container { .. } => "a container",
         Target::Proxy { .. } => "a proxy",
         Target::Interface { .. } => "an interface",
+        Target::Pods { .. } => "kubernetes pods",
     }
 }
 

@@ -139,6 +139,7 @@ fn check_target(step: &Step) -> Result<(), InjectError> {
         Target::Process { .. } => "a process",
         Target::Proxy { .. } => "a proxy",
         Target::Interface { .. } => "an interface",
+        Target::Pods { .. } => "kubernetes pods",
     };
     Err(
         InjectError::new(format!("`{kind}` on {what} is not supported yet")).with_help(format!(
