@@ -949,6 +949,9 @@ fn capabilities_of(step: &Step) -> Vec<Capability> {
         | Fault::MemoryStress { .. }
         | Fault::DiskStress { .. }
         | Fault::Exec { .. } => {}
+        // Pod faults run on a cluster through `chaosc export chaos-mesh`; `chaosc run`
+        // refuses a plan with pod steps before it looks at capabilities.
+        Fault::PodKill { .. } | Fault::PodFailure | Fault::IoLatency { .. } => {}
     }
     if on_container {
         out.push(Capability::Docker);
