@@ -529,6 +529,36 @@ mod tests {
     }
 
     #[test]
+    fn only_the_lines_around_the_labels_are_copied() {
+        let mut sources = Sources::default();
+        let text = format!(
+            "const a = 1\n{}\n{}HERE\n",
+            "const b = 2\n".repeat(10_000),
+            "x".repeat(500)
+        );
+        let id = sources.add("x", text.clone());
+        // A long line far from the label: the text itself, nothing copied.
+        let d = Diagnostic::new(Code::Syntax, id, Span::new(6, 7), "m");
+        let view = MietteView::new(&d, &sources);
+        assert!(matches!(view.source.text, std::borrow::Cow::Borrowed(_)));
+        // A label on the long line: its few lines are copied, clipped, and miette is
+        // told the real line and column.
+        let start = text.find("HERE").unwrap();
+        let d = Diagnostic::new(Code::Syntax, id, Span::new(start, start + 4), "m");
+        let view = MietteView::new(&d, &sources);
+        let clipped = view.source.text();
+        assert!(clipped.len() < 1_000, "{} bytes copied", clipped.len());
+        let at = view.source.to_clipped(start);
+        assert_eq!(&clipped[at..at + 4], "HERE");
+        use miette::SourceCode as _;
+        let contents = view.source.read_span(&(at, 4).into(), 1, 1).unwrap();
+        let line = text[..start].matches('\n').count();
+        assert_eq!((contents.line(), contents.column()), (line - 1, 0));
+        let contents = view.source.read_span(&(at, 4).into(), 0, 0).unwrap();
+        assert_eq!((contents.line(), contents.column()), (line, 500));
+    }
+
+    #[test]
     fn a_byte_order_mark_is_left_out() {
         let mut sources = Sources::default();
         let id = sources.add("x", "\u{FEFF}const a = 1x\n");
