@@ -4,9 +4,11 @@
 //!
 //! `cargo bench --bench frontend`. Environment: `CHAOSC_BENCH_MB` (size of the
 //! generated file, default 8), `CHAOSC_BENCH_REPS` (repetitions per phase, default 5),
-//! `CHAOSC_BENCH_RUNS` (process runs, default 200).
+//! `CHAOSC_BENCH_RUNS` (process runs, default 200), `CHAOSC_BENCH_BIN` (the `chaosc`
+//! binary for the process measurements, default the release build),
+//! `CHAOSC_BENCH_KEEP` (a path to keep the generated file at).
 
-use chaosc::check::{check, Loader};
+use chaosc::check::check;
 use chaosc::diag::SourceId;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -23,17 +25,9 @@ fn env_or(name: &str, default: usize) -> usize {
     }
 }
 
-/// Imports of anything but `std/…` are missing: the generated file has none.
-struct NoFiles;
-
-impl Loader for NoFiles {
-    fn read(&self, path: &Path) -> std::io::Result<String> {
-        Err(std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            format!("`{}`: no files in the benchmark", path.display()),
-        ))
-    }
-}
+#[path = "support/no_files.rs"]
+mod no_files;
+use no_files::NoFiles;
 
 // ───────────────────────── the generated program ─────────────────────────
 
@@ -164,8 +158,25 @@ struct Stats {
     min: Duration,
     median: Duration,
     p95: Duration,
-    /// Median CPU time of this thread (user + system), when the OS tells it.
+    /// Median CPU time of this thread (user + system), when the OS tells it: on an
+    /// idle machine about the wall time, as this thread waits for the others only
+    /// when they take longer than its own share.
     cpu: Option<Duration>,
+    /// Median CPU time of the whole process, or of the child processes run (every
+    /// thread, user + system).
+    cpu_all: Option<Duration>,
+}
+
+/// CPU time (user + system) of this process's threads, or of its waited-for
+/// children, so far (`getrusage`).
+fn rusage_cpu(who: libc::c_int) -> Option<Duration> {
+    // SAFETY: `getrusage` only writes into the zeroed struct we pass.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(who, &mut usage) } != 0 {
+        return None;
+    }
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    Some(tv(usage.ru_utime) + tv(usage.ru_stime))
 }
 
 /// This thread's CPU time so far, from `/proc/thread-self/stat` (Linux; 10 ms ticks).
@@ -183,25 +194,37 @@ fn percentile(sorted: &[Duration], q: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * q).round() as usize]
 }
 
-fn time<T>(reps: usize, mut f: impl FnMut() -> T) -> Stats {
+fn time<T>(reps: usize, f: impl FnMut() -> T) -> Stats {
+    time_counting(reps, libc::RUSAGE_SELF, f)
+}
+
+/// [`time`], counting the CPU time of `who` (`RUSAGE_SELF` or `RUSAGE_CHILDREN`).
+fn time_counting<T>(reps: usize, who: libc::c_int, mut f: impl FnMut() -> T) -> Stats {
     let mut wall = Vec::with_capacity(reps);
     let mut cpu = Vec::with_capacity(reps);
+    let mut cpu_all = Vec::with_capacity(reps);
     for _ in 0..reps {
         let cpu_start = thread_cpu();
+        let all_start = rusage_cpu(who);
         let start = Instant::now();
         std::hint::black_box(f());
         wall.push(start.elapsed());
         if let (Some(a), Some(b)) = (cpu_start, thread_cpu()) {
             cpu.push(b.saturating_sub(a));
         }
+        if let (Some(a), Some(b)) = (all_start, rusage_cpu(who)) {
+            cpu_all.push(b.saturating_sub(a));
+        }
     }
     wall.sort();
     cpu.sort();
+    cpu_all.sort();
     Stats {
         min: wall[0],
         median: percentile(&wall, 0.5),
         p95: percentile(&wall, 0.95),
         cpu: (cpu.len() == reps).then(|| percentile(&cpu, 0.5)),
+        cpu_all: (cpu_all.len() == reps).then(|| percentile(&cpu_all, 0.5)),
     }
 }
 
@@ -214,6 +237,9 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn release_binary() -> Result<PathBuf, Vec<PathBuf>> {
+    if let Ok(bin) = std::env::var("CHAOSC_BENCH_BIN") {
+        return Ok(PathBuf::from(bin));
+    }
     let mut candidates = Vec::new();
     if let Ok(dir) = std::env::var("CARGO_TARGET_DIR") {
         candidates.push(PathBuf::from(dir).join("release/chaosc"));
@@ -283,8 +309,8 @@ fn main() {
 
     println!();
     println!(
-        "{:<26} {:>9} {:>10} {:>11} {:>11} {:>11}",
-        "phase", "min ms", "median ms", "MB/s (min)", "MB/s (med)", "cpu ms (med)"
+        "{:<26} {:>9} {:>10} {:>11} {:>11} {:>13} {:>13}",
+        "phase", "min ms", "median ms", "MB/s (min)", "MB/s (med)", "thread cpu ms", "all cpu ms"
     );
     for (name, s) in [
         ("comments::scan (in parse)", &scan),
@@ -293,13 +319,15 @@ fn main() {
         ("fmt::format", &format),
     ] {
         println!(
-            "{:<26} {:>9.1} {:>10.1} {:>11.1} {:>11.1} {:>11}",
+            "{:<26} {:>9.1} {:>10.1} {:>11.1} {:>11.1} {:>13} {:>13}",
             name,
             ms(s.min),
             ms(s.median),
             mb(bytes) / s.min.as_secs_f64(),
             mb(bytes) / s.median.as_secs_f64(),
             s.cpu.map_or("-".to_string(), |c| format!("{:.0}", ms(c))),
+            s.cpu_all
+                .map_or("-".to_string(), |c| format!("{:.0}", ms(c))),
         );
     }
 
@@ -344,8 +372,42 @@ fn main() {
                         ms(s.p95)
                     );
                     println!("  binary: {}", bin.display());
+                    whole_file(&bin, &text, reps);
                 }
             }
         }
+    }
+}
+
+/// The whole process on the generated file: `chaosc check FILE` and
+/// `chaosc fmt --check FILE`, best of `reps` runs, spawn to exit.
+fn whole_file(bin: &Path, text: &str, reps: usize) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = match std::env::var("CHAOSC_BENCH_KEEP") {
+        Ok(path) => PathBuf::from(path),
+        Err(_) => dir.path().join("bench.chaos"),
+    };
+    std::fs::write(&file, text).expect("write the generated file");
+    for args in [&["check"][..], &["fmt", "--check"][..]] {
+        let mut status = None;
+        let s = time_counting(reps, libc::RUSAGE_CHILDREN, || {
+            let out = Command::new(bin)
+                .args(args)
+                .arg(&file)
+                .output()
+                .expect("run chaosc");
+            status = Some(out.status);
+        });
+        println!(
+            "process `chaosc {} FILE` ({:.2} MB) x{reps}: min {:.0} ms ({:.1} MB/s), median {:.0} ms ({:.1} MB/s), cpu (all threads, median) {} ms, exit {}",
+            args.join(" "),
+            mb(text.len()),
+            ms(s.min),
+            mb(text.len()) / s.min.as_secs_f64(),
+            ms(s.median),
+            mb(text.len()) / s.median.as_secs_f64(),
+            s.cpu_all.map_or("-".to_string(), |c| format!("{:.0}", ms(c))),
+            status.map_or("-".to_string(), |s| s.to_string()),
+        );
     }
 }

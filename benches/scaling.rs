@@ -13,23 +13,15 @@
 //! (repetitions per size, default 3; the minimum is printed), `CHAOSC_SCALING_OUT` (a
 //! folder to write each program to, as `scaling-N.chaos`, to time the processes).
 
-use chaosc::check::{check, Loader};
+use chaosc::check::check;
 use chaosc::plan::lower::{lower, Options};
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// Imports of anything but `std/…` are missing: the generated programs have none.
-struct NoFiles;
-
-impl Loader for NoFiles {
-    fn read(&self, path: &Path) -> std::io::Result<String> {
-        Err(std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            format!("`{}`: no files in the benchmark", path.display()),
-        ))
-    }
-}
+#[path = "support/no_files.rs"]
+mod no_files;
+use no_files::NoFiles;
 
 /// The probes every scenario runs.
 const FILE_PROBES: &str = r#"

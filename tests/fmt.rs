@@ -266,6 +266,38 @@ fn comments_anywhere_are_kept_and_formatting_stays_idempotent() {
     }
 }
 
+/// A large file is printed in runs of items on several threads (`src/fmt/print.rs`):
+/// the output must be exactly that of printing in one go, on every file of the
+/// repository, with comments sprinkled in, and on all of them joined into one.
+#[test]
+fn formatting_in_runs_equals_formatting_in_one_go() {
+    let files = repository_files();
+    let mut rng = fastrand::Rng::with_seed(0x7275_6e73);
+    let mut joined = String::new();
+    let mut texts: Vec<(String, String)> = Vec::new();
+    for (name, text) in &files {
+        joined.push_str(text);
+        joined.push('\n');
+        texts.push((name.clone(), text.clone()));
+        for round in 0..4 {
+            let count = 1 + rng.usize(..12);
+            let mutated = sprinkle_comments(text, &mut rng, count);
+            texts.push((format!("{name} (mutation {round})"), mutated));
+        }
+    }
+    texts.push(("all files joined".into(), joined));
+    for (name, text) in &texts {
+        let one_go = format!("{:?}", chaosc::fmt::format_on(text, 1));
+        for threads in [2, 3, 5, 8] {
+            let runs = format!("{:?}", chaosc::fmt::format_on(text, threads));
+            assert!(
+                runs == one_go,
+                "{name}: formatting on {threads} threads differs from formatting in one go"
+            );
+        }
+    }
+}
+
 // ───────────────────────── specific rules ─────────────────────────
 
 fn fmt_ok(text: &str) -> String {

@@ -167,10 +167,12 @@ pub fn clip_message(message: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
-/// A source as miette sees it for one diagnostic: the text with every line longer than
-/// [`SNIPPET_WIDTH`] clipped around the places the labels point at (lines and line
-/// numbers unchanged) and without a leading byte-order mark, and the map back to the
-/// real text for columns.
+/// A source as miette sees it for one diagnostic: when a line near a label is longer
+/// than [`SNIPPET_WIDTH`] (or the file starts with a byte-order mark), the lines
+/// around the labels ([`WINDOW_MARGIN`] lines either side) with long lines clipped
+/// around the places the labels point at, and the map back to the real text for
+/// lines and columns; otherwise the text itself, read through its line index. Either
+/// way the work per diagnostic depends on the lines shown, not on the file's size.
 pub struct ClippedSource<'a> {
     name: String,
     original: &'a super::Source,
@@ -180,6 +182,10 @@ pub struct ClippedSource<'a> {
     /// nothing was clipped.
     kept: Vec<(usize, usize, usize)>,
 }
+
+/// Lines kept around each label when lines are clipped: more than miette's context
+/// lines, so that the snippets of two labels far apart never run into each other.
+const WINDOW_MARGIN: usize = 3;
 
 impl<'a> ClippedSource<'a> {
     /// Clips `original` around `points` (byte offsets the labels start and end at).
@@ -191,75 +197,105 @@ impl<'a> ClippedSource<'a> {
             text: std::borrow::Cow::Borrowed(text),
             kept: Vec::new(),
         };
-        let long = original.longest_line() > SNIPPET_WIDTH
-            && text
-                .split('\n')
-                .any(|line| line.len() > SNIPPET_WIDTH && line.chars().count() > SNIPPET_WIDTH);
+        let starts = original.line_starts();
+        let line_of = |offset: usize| starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let line_end = |line: usize| starts.get(line + 1).map_or(text.len(), |&s| s);
+        let mut points = points.to_vec();
+        points.iter_mut().for_each(|p| *p = (*p).min(text.len()));
+        points.sort_unstable();
+        // The lines shown: windows of lines around the points, merged when they touch.
+        let mut windows: Vec<(usize, usize)> = Vec::new();
+        for &p in &points {
+            let line = line_of(p);
+            let (first, last) = (
+                line.saturating_sub(WINDOW_MARGIN),
+                (line + WINDOW_MARGIN).min(starts.len() - 1),
+            );
+            match windows.last_mut() {
+                Some(w) if first <= w.1 + 1 => w.1 = w.1.max(last),
+                _ => windows.push((first, last)),
+            }
+        }
+        let long = |line: usize| {
+            let content = text[starts[line]..line_end(line)].trim_end_matches('\n');
+            content.len() > SNIPPET_WIDTH && content.chars().count() > SNIPPET_WIDTH
+        };
         // A byte-order mark is left out too: miette would give it a column.
         let bom = if text.starts_with('\u{FEFF}') {
             '\u{FEFF}'.len_utf8()
         } else {
             0
         };
-        if !long && bom == 0 {
+        let needs_clipping = original.longest_line() > SNIPPET_WIDTH
+            && windows
+                .iter()
+                .any(|&(first, last)| (first..=last).any(long));
+        let shows_bom = bom > 0 && windows.first().is_some_and(|w| w.0 == 0);
+        if !needs_clipping && !shows_bom {
             return clipped;
         }
         clipped.text = std::borrow::Cow::Owned(String::new());
-        let mut points = points.to_vec();
-        points.sort_unstable();
-        let mut line_start = bom;
-        for line in text[bom..].split_inclusive('\n') {
-            let content = line.strip_suffix('\n').unwrap_or(line);
-            let line_end = line_start + content.len();
-            if content.len() <= SNIPPET_WIDTH || content.chars().count() <= SNIPPET_WIDTH {
-                clipped.keep(text, line_start, line_start + line.len());
-                line_start += line.len();
-                continue;
-            }
-            // Windows of SNIPPET_WIDTH characters, each starting SNIPPET_BEFORE
-            // characters before a point on this line (or at the line's start).
-            let here: Vec<usize> = points
-                .iter()
-                .copied()
-                .filter(|&p| (line_start..=line_end).contains(&p))
-                .collect();
-            let anchors = if here.is_empty() {
-                vec![line_start]
-            } else {
-                here
-            };
-            let mut windows: Vec<(usize, usize)> = Vec::new();
-            for p in anchors {
-                let p = floor_boundary(text, p);
-                let from = text[line_start..p]
-                    .char_indices()
-                    .rev()
-                    .nth(SNIPPET_BEFORE - 1)
-                    .map_or(line_start, |(i, _)| line_start + i);
-                let to = text[from..line_end]
-                    .char_indices()
-                    .nth(SNIPPET_WIDTH)
-                    .map_or(line_end, |(i, _)| from + i);
-                match windows.last_mut() {
-                    Some(last) if from <= last.1 => last.1 = last.1.max(to),
-                    _ => windows.push((from, to)),
+        for (first, last) in windows {
+            let mut line_start = if first == 0 { bom } else { starts[first] };
+            for line in first..=last {
+                let end = line_end(line);
+                let whole = &text[line_start..end];
+                let content = whole.strip_suffix('\n').unwrap_or(whole);
+                let content_end = line_start + content.len();
+                if !long(line) {
+                    clipped.keep(text, line_start, end);
+                } else {
+                    clipped.clip_line(text, line_start, content_end, &points);
+                    clipped.keep(text, content_end, end);
                 }
+                line_start = end;
             }
-            let mut at = line_start;
-            for (from, to) in windows {
-                if from > at {
-                    clipped.text.to_mut().push('…');
-                }
-                clipped.keep(text, from, to);
-                at = to;
-            }
-            if at < line_end {
-                clipped.text.to_mut().push('…');
-            }
-            clipped.keep(text, line_end, line_start + line.len());
-            line_start += line.len();
         }
         clipped
+    }
+
+    /// Keeps windows of [`SNIPPET_WIDTH`] characters of the long line
+    /// `line_start..line_end`, each starting [`SNIPPET_BEFORE`] characters before a
+    /// point on this line (or at the line's start), with `…` for what is left out.
+    fn clip_line(&mut self, text: &str, line_start: usize, line_end: usize, points: &[usize]) {
+        let here: Vec<usize> = points
+            .iter()
+            .copied()
+            .filter(|&p| (line_start..=line_end).contains(&p))
+            .collect();
+        let anchors = if here.is_empty() {
+            vec![line_start]
+        } else {
+            here
+        };
+        let mut windows: Vec<(usize, usize)> = Vec::new();
+        for p in anchors {
+            let p = floor_boundary(text, p);
+            let from = text[line_start..p]
+                .char_indices()
+                .rev()
+                .nth(SNIPPET_BEFORE - 1)
+                .map_or(line_start, |(i, _)| line_start + i);
+            let to = text[from..line_end]
+                .char_indices()
+                .nth(SNIPPET_WIDTH)
+                .map_or(line_end, |(i, _)| from + i);
+            match windows.last_mut() {
+                Some(last) if from <= last.1 => last.1 = last.1.max(to),
+                _ => windows.push((from, to)),
+            }
+        }
+        let mut at = line_start;
+        for (from, to) in windows {
+            if from > at {
+                self.text.to_mut().push('…');
+            }
+            self.keep(text, from, to);
+            at = to;
+        }
+        if at < line_end {
+            self.text.to_mut().push('…');
+        }
     }
 
     fn keep(&mut self, text: &str, from: usize, to: usize) {
@@ -317,18 +353,17 @@ impl miette::SourceCode for ClippedSource<'_> {
         let inner = self
             .text
             .read_span(span, context_lines_before, context_lines_after)?;
-        // Lines are the same as the original's; a clipped line's column is not.
-        let column = self
+        // The clipped text holds only the lines around the labels, some of them
+        // clipped: the line and column come from the original.
+        let (line, column) = self
             .original
-            .line_col(self.to_original(inner.span().offset()))
-            .1
-            - 1;
+            .line_col(self.to_original(inner.span().offset()));
         Ok(Box::new(miette::MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
             *inner.span(),
-            inner.line(),
-            column,
+            line - 1,
+            column - 1,
             inner.line_count(),
         )))
     }
@@ -491,6 +526,36 @@ mod tests {
         use miette::SourceCode as _;
         let contents = view.source.read_span(&(at, 4).into(), 0, 0).unwrap();
         assert_eq!((contents.line(), contents.column()), (1, 5000));
+    }
+
+    #[test]
+    fn only_the_lines_around_the_labels_are_copied() {
+        let mut sources = Sources::default();
+        let text = format!(
+            "const a = 1\n{}\n{}HERE\n",
+            "const b = 2\n".repeat(10_000),
+            "x".repeat(500)
+        );
+        let id = sources.add("x", text.clone());
+        // A long line far from the label: the text itself, nothing copied.
+        let d = Diagnostic::new(Code::Syntax, id, Span::new(6, 7), "m");
+        let view = MietteView::new(&d, &sources);
+        assert!(matches!(view.source.text, std::borrow::Cow::Borrowed(_)));
+        // A label on the long line: its few lines are copied, clipped, and miette is
+        // told the real line and column.
+        let start = text.find("HERE").unwrap();
+        let d = Diagnostic::new(Code::Syntax, id, Span::new(start, start + 4), "m");
+        let view = MietteView::new(&d, &sources);
+        let clipped = view.source.text();
+        assert!(clipped.len() < 1_000, "{} bytes copied", clipped.len());
+        let at = view.source.to_clipped(start);
+        assert_eq!(&clipped[at..at + 4], "HERE");
+        use miette::SourceCode as _;
+        let contents = view.source.read_span(&(at, 4).into(), 1, 1).unwrap();
+        let line = text[..start].matches('\n').count();
+        assert_eq!((contents.line(), contents.column()), (line - 1, 0));
+        let contents = view.source.read_span(&(at, 4).into(), 0, 0).unwrap();
+        assert_eq!((contents.line(), contents.column()), (line, 500));
     }
 
     #[test]

@@ -35,6 +35,24 @@ impl<'a> Comments<'a> {
         }
     }
 
+    /// The cursor a walk that starts after a token ending at `end` would have: the
+    /// comments before `end` and those on the rest of its line handed out.
+    pub fn after(src: &'a str, list: &'a [Comment], end: usize) -> Comments<'a> {
+        let mut cm = Comments {
+            src,
+            list,
+            next: list.partition_point(|c| c.span.start < end),
+            pos: end,
+        };
+        cm.consume(end);
+        cm
+    }
+
+    /// The first comment not yet handed out.
+    pub fn next(&self) -> usize {
+        self.next
+    }
+
     /// The end of the last token or comment handed out.
     pub fn pos(&self) -> usize {
         self.pos

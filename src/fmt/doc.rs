@@ -140,6 +140,11 @@ impl<'a> Printer<'a> {
         self.request(n, 0);
     }
 
+    /// Line breaks requested and not yet written.
+    pub fn pending_newlines(&self) -> usize {
+        self.pending_newlines
+    }
+
     /// The text printed so far, ending with exactly one newline unless empty.
     pub fn finish(mut self) -> String {
         self.flush_suffix();

@@ -46,9 +46,16 @@ pub use doc::WIDTH;
 
 use crate::diag::{Diagnostic, SourceId};
 
-/// Formats `text`; returns the syntax diagnostics when it does not parse.
+/// Formats `text`; returns the syntax diagnostics when it does not parse. A large
+/// file is parsed and printed on all cores ([`crate::syntax::threads_for`]).
 pub fn format(text: &str) -> Result<String, Vec<Diagnostic>> {
-    let parsed = crate::syntax::parse(text, SourceId(0));
+    format_on(text, crate::syntax::threads_for(text.len()))
+}
+
+/// [`format`] on at most `threads` threads (1: in one go), for tests that show the
+/// output does not depend on how the work is shared.
+pub fn format_on(text: &str, threads: usize) -> Result<String, Vec<Diagnostic>> {
+    let parsed = crate::syntax::parse_in_pieces(text, SourceId(0), threads);
     let Some(file) = parsed.file.as_ref() else {
         return Err(parsed.diagnostics);
     };
@@ -58,11 +65,11 @@ pub fn format(text: &str) -> Result<String, Vec<Diagnostic>> {
     // The canonical form has no byte-order mark (`docs/language.md` §10); the errors
     // above are placed in the text as given.
     if let Some(rest) = text.strip_prefix('\u{FEFF}') {
-        return format(rest);
+        return format_on(rest, threads);
     }
     // Should the comment list and the tree ever disagree about where the tokens
     // are, the text is left as it is rather than risk changing it.
-    Ok(print::file(text, file, &parsed.comments).unwrap_or_else(|| text.to_string()))
+    Ok(print::file(text, file, &parsed.comments, threads).unwrap_or_else(|| text.to_string()))
 }
 
 #[cfg(test)]
@@ -74,7 +81,7 @@ mod tests {
     fn in_sync(text: &str) -> bool {
         let parsed = parse(text, SourceId(0));
         let file = parsed.file.as_ref().expect("parses");
-        print::file(text, file, &parsed.comments).is_some()
+        print::file(text, file, &parsed.comments, 1).is_some()
     }
 
     #[test]
@@ -114,6 +121,28 @@ mod tests {
                     assert!(in_sync(&edited), "lost track in:\n{edited}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn runs_are_joined_without_falling_back_to_one_go() {
+        // Every canonical fixture, with its comments, twice over: the runs must join
+        // (not merely fall back to printing in one go) and match the one-go output.
+        let one: String = [
+            include_str!("../../tests/fmt/canonical/items.chaos"),
+            include_str!("../../tests/fmt/canonical/bodies.chaos"),
+            include_str!("../../tests/fmt/canonical/comments.chaos"),
+        ]
+        .join("\n");
+        let text = format!("{one}\n{one}");
+        let parsed = parse(&text, SourceId(0));
+        let file = parsed.file.as_ref().expect("parses");
+        let whole = print::file(&text, file, &parsed.comments, 1).expect("prints");
+        for threads in 2..=6 {
+            let runs = print::runs_of(&text, &file.items, threads);
+            assert!(runs.len() > 1);
+            let joined = print::file_in_runs(&text, file, &parsed.comments, &runs);
+            assert_eq!(joined.as_deref(), Some(whole.as_str()), "{threads} runs");
         }
     }
 

@@ -14,53 +14,200 @@ use std::fmt::Write as _;
 
 /// Prints a whole file; `None` if the walk lost track of the source (which only
 /// happens when the comment list and the tree disagree about where tokens are).
-pub(super) fn file(src: &str, file: &File, comments: &[Comment]) -> Option<String> {
-    let mut b = Builder {
-        src,
-        cm: Comments::new(src, comments),
-        lost: false,
-    };
-    let mut printer = Printer::new(WIDTH, src.len() + src.len() / 8 + 16);
-    // Whether the previous item was a declaration printed on one line.
-    let mut previous_one_line = false;
-    for (i, item) in file.items.iter().enumerate() {
-        let blank_in_source = b.cm.blank_before_next();
-        let lead = b.leading(item.span.start);
-        let doc = b.item(item);
-        if is_declaration(item) {
-            // Rendered apart to learn whether it takes one line: a run of one-line
-            // declarations written without blank lines stays together.
-            let mut alone = Printer::new(WIDTH, 128);
-            alone.print(&doc);
-            let text = alone.finish();
-            let text = text.trim_end_matches('\n');
-            let one_line = !text.contains('\n');
-            if i > 0 {
-                let together = previous_one_line && one_line && !blank_in_source;
-                printer.newlines(if together { 1 } else { 2 });
-            }
-            printer.print(&Doc::concat(lead));
-            printer.raw(text);
-            previous_one_line = one_line;
-        } else {
-            if i > 0 {
-                printer.newlines(2);
-            }
-            printer.print(&Doc::concat(lead));
-            printer.print(&doc);
-            previous_one_line = false;
+/// With `threads` > 1 the items are printed in that many runs at once (see
+/// [`file_in_runs`]).
+pub(super) fn file<'a>(
+    src: &'a str,
+    file: &'a File,
+    comments: &'a [Comment],
+    threads: usize,
+) -> Option<String> {
+    let runs = runs_of(src, &file.items, threads);
+    if runs.len() > 1 {
+        if let Some(text) = file_in_runs(src, file, comments, &runs) {
+            return Some(text);
         }
     }
-    let blank = b.cm.blank_before_next();
-    let rest = b.cm.leading(src.len(), true);
-    if !rest.is_empty() {
-        printer.newlines(if blank { 2 } else { 1 });
-        printer.print(&Doc::concat(rest));
+    let mut run = Run::new(src, Comments::new(src, comments));
+    run.items(&file.items, true);
+    run.finish(true).map(|printed| printed.text)
+}
+
+/// One run of consecutive top-level items printed by one printer.
+struct Run<'a> {
+    b: Builder<'a>,
+    printer: Printer<'a>,
+    /// Where the comment cursor started (next comment, position).
+    start: (usize, usize),
+    /// How the first item joins the item before it: whether it is a declaration
+    /// printed on one line, and whether the source has a blank line before it.
+    first: (bool, bool),
+    /// Whether the last item printed was a declaration printed on one line.
+    previous_one_line: bool,
+}
+
+/// What a run printed, and what the run after it needs to know.
+struct Printed {
+    text: String,
+    start: (usize, usize),
+    /// Where the comment cursor ended (next comment, position).
+    end: (usize, usize),
+    /// Line breaks requested after the last item and not written.
+    pending_newlines: usize,
+    first: (bool, bool),
+    last_one_line: bool,
+}
+
+impl<'a> Run<'a> {
+    fn new(src: &'a str, cm: Comments<'a>) -> Run<'a> {
+        Run {
+            start: (cm.next(), cm.pos()),
+            b: Builder {
+                src,
+                cm,
+                lost: false,
+            },
+            printer: Printer::new(WIDTH, src.len() + src.len() / 8 + 16),
+            first: (false, false),
+            previous_one_line: false,
+        }
     }
-    if b.lost {
-        return None;
+
+    /// Prints `items`; `at_start` when they are the first of the file.
+    fn items(&mut self, items: &'a [Item], at_start: bool) {
+        let b = &mut self.b;
+        let printer = &mut self.printer;
+        for (i, item) in items.iter().enumerate() {
+            let blank_in_source = b.cm.blank_before_next();
+            let lead = b.leading(item.span.start);
+            let doc = b.item(item);
+            // A fresh printer drops line breaks before its first text, so the first
+            // item of a later run asks for them too; the join writes them.
+            let not_first = i > 0 || !at_start;
+            if is_declaration(item) {
+                // Rendered apart to learn whether it takes one line: a run of one-line
+                // declarations written without blank lines stays together.
+                let mut alone = Printer::new(WIDTH, 128);
+                alone.print(&doc);
+                let text = alone.finish();
+                let text = text.trim_end_matches('\n');
+                let one_line = !text.contains('\n');
+                if i == 0 {
+                    self.first = (one_line, blank_in_source);
+                }
+                if not_first {
+                    let together = self.previous_one_line && one_line && !blank_in_source;
+                    printer.newlines(if together { 1 } else { 2 });
+                }
+                printer.print(&Doc::concat(lead));
+                printer.raw(text);
+                self.previous_one_line = one_line;
+            } else {
+                if i == 0 {
+                    self.first = (false, blank_in_source);
+                }
+                if not_first {
+                    printer.newlines(2);
+                }
+                printer.print(&Doc::concat(lead));
+                printer.print(&doc);
+                self.previous_one_line = false;
+            }
+        }
     }
-    Some(printer.finish())
+
+    /// What was printed; with `at_end`, after the comments at the end of the file.
+    fn finish(mut self, at_end: bool) -> Option<Printed> {
+        let end = (self.b.cm.next(), self.b.cm.pos());
+        let pending_newlines = self.printer.pending_newlines();
+        if at_end {
+            let blank = self.b.cm.blank_before_next();
+            let rest = self.b.cm.leading(self.b.src.len(), true);
+            if !rest.is_empty() {
+                self.printer.newlines(if blank { 2 } else { 1 });
+                self.printer.print(&Doc::concat(rest));
+            }
+        }
+        if self.b.lost {
+            return None;
+        }
+        Some(Printed {
+            text: self.printer.finish(),
+            start: self.start,
+            end,
+            pending_newlines,
+            first: self.first,
+            last_one_line: self.previous_one_line,
+        })
+    }
+}
+
+/// The items of each of about `runs` runs of similar size in the source (index ranges).
+pub(super) fn runs_of(src: &str, items: &[Item], runs: usize) -> Vec<std::ops::Range<usize>> {
+    let runs = runs.max(1);
+    let mut bounds = vec![0];
+    for k in 1..runs {
+        let target = src.len() / runs * k;
+        let at = items.partition_point(|item| item.span.start < target);
+        if at > *bounds.last().expect("starts with 0") && at < items.len() {
+            bounds.push(at);
+        }
+    }
+    bounds.push(items.len());
+    bounds.windows(2).map(|w| w[0]..w[1]).collect()
+}
+
+/// Prints runs of items on several threads and joins them. A run after the first
+/// starts with a fresh printer and the comment cursor where the run before should
+/// leave it: just after its last item and the comments on that item's last line. The
+/// join writes the line breaks between runs, which depend on the last item before.
+/// This is the sequential printing exactly when every run left the cursor where the
+/// next one started and no line break pending (a fresh printer starts at column 0 on
+/// a new line, as the sequential one does after the line breaks between items); when
+/// not, `None`, and the caller prints the file in one go.
+pub(super) fn file_in_runs<'a>(
+    src: &'a str,
+    file: &'a File,
+    comments: &'a [Comment],
+    runs: &[std::ops::Range<usize>],
+) -> Option<String> {
+    let last = runs.len() - 1;
+    let print = |k: usize| {
+        let range = runs[k].clone();
+        let cm = match range.start.checked_sub(1) {
+            None => Comments::new(src, comments),
+            Some(before) => Comments::after(src, comments, file.items[before].span.end),
+        };
+        let mut run = Run::new(src, cm);
+        run.items(&file.items[range], k == 0);
+        run.finish(k == last)
+    };
+    let printed: Vec<Option<Printed>> = std::thread::scope(|scope| {
+        let others: Vec<_> = (1..runs.len())
+            .map(|k| scope.spawn(move || print(k)))
+            .collect();
+        let mut printed = vec![print(0)];
+        printed.extend(others.into_iter().map(|h| {
+            h.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        }));
+        printed
+    });
+    let printed: Vec<Printed> = printed.into_iter().collect::<Option<_>>()?;
+    let mut out = String::with_capacity(printed.iter().map(|p| p.text.len() + 1).sum());
+    for (k, run) in printed.iter().enumerate() {
+        if let Some(before) = k.checked_sub(1).map(|k| &printed[k]) {
+            if before.end != run.start || before.pending_newlines != 0 {
+                return None;
+            }
+            let (one_line, blank_in_source) = run.first;
+            if !(before.last_one_line && one_line && !blank_in_source) {
+                out.push('\n'); // a blank line; the run before ends with a newline
+            }
+        }
+        out.push_str(&run.text);
+    }
+    Some(out)
 }
 
 /// Items that, in a run of one-line ones, may be written without blank lines between them.

@@ -7,15 +7,15 @@ use crate::diag::{Code, Diagnostic, SourceId, Span};
 use pest::iterators::Pair;
 
 pub(super) struct Builder<'a> {
+    /// The whole file (spans and comments are absolute, into it).
     text: &'a str,
+    /// Where the text pest parsed starts in `text`: pieces of a file split at
+    /// top-level items are parsed on their own (see `split.rs`), and their pairs'
+    /// offsets are shifted by this much.
+    offset: usize,
     source: SourceId,
     comments: &'a [Comment],
     pub diagnostics: Vec<Diagnostic>,
-}
-
-fn span_of(pair: &Pair<Rule>) -> Span {
-    let s = pair.as_span();
-    Span::new(s.start(), s.end())
 }
 
 /// The meaningful children of a pair: keywords and punctuation dropped.
@@ -80,13 +80,21 @@ fn is_token(rule: Rule) -> bool {
 }
 
 impl<'a> Builder<'a> {
-    pub fn new(text: &'a str, source: SourceId, comments: &'a [Comment]) -> Self {
+    /// A builder for pairs parsed from `text[offset..]`.
+    pub fn new(text: &'a str, offset: usize, source: SourceId, comments: &'a [Comment]) -> Self {
         Builder {
             text,
+            offset,
             source,
             comments,
             diagnostics: Vec::new(),
         }
+    }
+
+    /// The absolute span of a pair.
+    fn span_of(&self, pair: &Pair<Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.offset + s.start(), self.offset + s.end())
     }
 
     fn error(&mut self, code: Code, span: Span, message: String) -> &mut Diagnostic {
@@ -95,10 +103,9 @@ impl<'a> Builder<'a> {
         self.diagnostics.last_mut().expect("just pushed")
     }
 
-    pub fn file(&mut self, pair: Pair<Rule>) -> File {
-        let span = span_of(&pair);
-        let items = children(pair).map(|p| self.item(p)).collect();
-        File { items, span }
+    /// The items of a `file` pair.
+    pub fn items(&mut self, pair: Pair<Rule>) -> Vec<Item> {
+        children(pair).map(|p| self.item(p)).collect()
     }
 
     /// The `///` lines directly above `start`, with nothing but blanks between.
@@ -123,7 +130,7 @@ impl<'a> Builder<'a> {
     }
 
     fn item(&mut self, pair: Pair<Rule>) -> Item {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let doc = self.doc_before(span.start);
         let kind = match pair.as_rule() {
             Rule::import_item => {
@@ -148,7 +155,7 @@ impl<'a> Builder<'a> {
                 let name = self.ident(it.next().expect("grammar: template name"));
                 let params = children(it.next().expect("grammar: template params"))
                     .map(|p| {
-                        let span = span_of(&p);
+                        let span = self.span_of(&p);
                         let mut it = children(p);
                         let name = self.ident(it.next().expect("grammar: param name"));
                         let ty = self.ident(it.next().expect("grammar: param type"));
@@ -180,7 +187,7 @@ impl<'a> Builder<'a> {
                 let name = self.ident(it.next().expect("grammar: suite name"));
                 let entries = it
                     .map(|p| {
-                        let s = span_of(&p);
+                        let s = self.span_of(&p);
                         match p.as_rule() {
                             Rule::description_entry => SuiteEntry::Description(
                                 self.string(children(p).next().expect("grammar: text")),
@@ -200,7 +207,7 @@ impl<'a> Builder<'a> {
                 let name = self.ident(it.next().expect("grammar: environment name"));
                 let entries = it
                     .map(|p| {
-                        let s = span_of(&p);
+                        let s = self.span_of(&p);
                         match p.as_rule() {
                             Rule::slo_block => EnvEntry::Slo(self.slo(p)),
                             Rule::allow_entry => {
@@ -268,10 +275,10 @@ impl<'a> Builder<'a> {
     }
 
     fn body(&mut self, pair: Pair<Rule>) -> Body {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let entries = children(pair)
             .map(|p| {
-                let span = span_of(&p);
+                let span = self.span_of(&p);
                 let kind = match p.as_rule() {
                     Rule::description_entry => BodyEntryKind::Description(
                         self.string(children(p).next().expect("grammar: text")),
@@ -305,7 +312,7 @@ impl<'a> Builder<'a> {
     }
 
     fn step(&mut self, pair: Pair<Rule>) -> Step {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let inner = children(pair).next().expect("grammar: step");
         let is_at = inner.as_rule() == Rule::at_step;
         let mut start_expr = None;
@@ -344,7 +351,7 @@ impl<'a> Builder<'a> {
     }
 
     fn slo(&mut self, pair: Pair<Rule>) -> SloBlock {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         SloBlock {
             assertions: children(pair).map(|p| self.assertion(p)).collect(),
             span,
@@ -352,10 +359,10 @@ impl<'a> Builder<'a> {
     }
 
     fn safety(&mut self, pair: Pair<Rule>) -> SafetyBlock {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let entries = children(pair)
             .map(|p| {
-                let s = span_of(&p);
+                let s = self.span_of(&p);
                 match p.as_rule() {
                     Rule::max_duration_entry => SafetyEntry::MaxDuration(self.first_expr(p), s),
                     Rule::cooldown_entry => SafetyEntry::Cooldown(self.first_expr(p), s),
@@ -373,7 +380,7 @@ impl<'a> Builder<'a> {
     }
 
     fn abort(&mut self, pair: Pair<Rule>) -> Abort {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut it = children(pair);
         let condition = self.condition(it.next().expect("grammar: abort condition"));
         let over = it.next().map(|p| self.expr(p));
@@ -385,7 +392,7 @@ impl<'a> Builder<'a> {
     }
 
     fn assertion(&mut self, pair: Pair<Rule>) -> Assertion {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let warn = pair
             .clone()
             .into_inner()
@@ -395,7 +402,7 @@ impl<'a> Builder<'a> {
             .find(|p| p.as_rule() == Rule::window)
             .map(|p| Ident {
                 name: p.as_str().to_string(),
-                span: span_of(&p),
+                span: self.span_of(&p),
             });
         Assertion {
             warn,
@@ -406,7 +413,7 @@ impl<'a> Builder<'a> {
     }
 
     fn condition(&mut self, pair: Pair<Rule>) -> Condition {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         self.condition_parts(span, children(pair))
     }
 
@@ -426,7 +433,7 @@ impl<'a> Builder<'a> {
         let args: Vec<Expr> = metric_parts.map(|p| self.expr(p)).collect();
         let op_pair = it.next().expect("grammar: comparison");
         let op = CompareOp::parse(op_pair.as_str()).expect("grammar: comparison operator");
-        let op_span = span_of(&op_pair);
+        let op_span = self.span_of(&op_pair);
         let value = self.expr(it.next().expect("grammar: compared value"));
         Condition {
             metric,
@@ -443,7 +450,7 @@ impl<'a> Builder<'a> {
     }
 
     fn ident(&mut self, pair: Pair<Rule>) -> Ident {
-        self.name(pair.as_str(), span_of(&pair))
+        self.name(pair.as_str(), self.span_of(&pair))
     }
 
     /// A name, refused when it is a reserved word.
@@ -464,7 +471,7 @@ impl<'a> Builder<'a> {
     }
 
     fn path(&mut self, pair: Pair<Rule>) -> Path {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let text = pair.as_str();
         match text.split_once('.') {
             Some((namespace, name)) => {
@@ -484,12 +491,12 @@ impl<'a> Builder<'a> {
     }
 
     fn call(&mut self, pair: Pair<Rule>) -> Call {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut it = children(pair);
         let callee = self.path(it.next().expect("grammar: callee"));
         let args = it
             .map(|inner| {
-                let span = span_of(&inner);
+                let span = self.span_of(&inner);
                 if inner.as_rule() == Rule::named_arg {
                     let mut it = children(inner);
                     let name = self.ident(it.next().expect("grammar: argument name"));
@@ -512,7 +519,7 @@ impl<'a> Builder<'a> {
     }
 
     pub fn expr(&mut self, pair: Pair<Rule>) -> Expr {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let inner = match pair.as_rule() {
             Rule::expr => children(pair).next().expect("grammar: expression"),
             _ => pair,
@@ -576,7 +583,7 @@ impl<'a> Builder<'a> {
         digits.parse().unwrap_or_else(|_| {
             self.error(
                 Code::InvalidNumber,
-                span_of(pair),
+                self.span_of(pair),
                 format!("the number `{}` is too large", pair.as_str()),
             )
             .help = Some("integers must fit in 64 bits".into());
@@ -665,7 +672,7 @@ impl<'a> Builder<'a> {
     }
 
     pub fn string(&mut self, pair: Pair<Rule>) -> StringLit {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut parts: Vec<StringPart> = Vec::new();
         let push_text = |parts: &mut Vec<StringPart>, s: &str| match parts.last_mut() {
             Some(StringPart::Text(t)) => t.push_str(s),
@@ -715,7 +722,7 @@ impl<'a> Builder<'a> {
                 };
                 self.error(
                     Code::InvalidEscape,
-                    span_of(pair),
+                    self.span_of(pair),
                     format!("unknown escape `{text}`"),
                 )
                 .help = Some(help.into());

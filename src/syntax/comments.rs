@@ -31,6 +31,9 @@ pub struct Scan {
     pub comments: Vec<Comment>,
     /// Where nesting first went past [`MAX_NESTING`].
     pub too_deep: Option<usize>,
+    /// The start of every line that begins outside brackets, strings and comments:
+    /// where a top-level item may start (see `split.rs`).
+    pub top_level_lines: Vec<usize>,
 }
 
 /// Finds every comment outside strings, and the first place nesting is too deep.
@@ -41,6 +44,7 @@ pub fn scan(text: &str) -> Scan {
     let mut too_deep = None;
     let mut i = 0;
     let mut in_string = false;
+    let mut top_level_lines = Vec::new();
     while i < bytes.len() {
         let b = bytes[i];
         if in_string {
@@ -105,9 +109,14 @@ pub fn scan(text: &str) -> Scan {
                 }
             }
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b'\n' if depth == 0 => top_level_lines.push(i + 1),
             _ => {}
         }
         i += 1;
     }
-    Scan { comments, too_deep }
+    Scan {
+        comments,
+        too_deep,
+        top_level_lines,
+    }
 }

@@ -9,6 +9,9 @@ pub mod ast;
 mod build;
 pub mod comments;
 mod errors;
+mod split;
+
+pub use split::{on_threads, threads_for};
 pub mod units;
 
 use crate::diag::{Diagnostic, SourceId};
@@ -17,10 +20,10 @@ use crate::diag::{Diagnostic, SourceId};
 #[grammar = "../grammar/chaos.pest"]
 pub(crate) struct ChaosParser;
 
-/// Reserved words (`docs/language.md` §2.2): never names.
+/// Reserved words (`docs/language.md` §2.2): never names. The keywords that start a
+/// top-level item come first ([`ITEM_KEYWORDS`]).
 pub const KEYWORDS: &[&str] = &[
     "import",
-    "as",
     "param",
     "const",
     "service",
@@ -33,6 +36,7 @@ pub const KEYWORDS: &[&str] = &[
     "environment",
     "safety",
     "slo",
+    "as",
     "timeline",
     "at",
     "then",
@@ -58,6 +62,9 @@ pub const KEYWORDS: &[&str] = &[
     "false",
 ];
 
+/// The keywords that start a top-level item (`item` in `grammar/chaos.pest`).
+pub const ITEM_KEYWORDS: &[&str] = KEYWORDS.split_at(13).0;
+
 /// The result of parsing one file.
 pub struct Parsed {
     /// `None` when the text does not follow the grammar.
@@ -67,8 +74,16 @@ pub struct Parsed {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Parses one source text.
+/// Parses one source text. A large file is split at top-level items and its pieces
+/// parsed on all cores (see `split.rs`); the tree, its spans and the diagnostics are
+/// those of parsing the whole file at once.
 pub fn parse(text: &str, source: SourceId) -> Parsed {
+    parse_in_pieces(text, source, threads_for(text.len()))
+}
+
+/// [`parse`] with the file split in at most `pieces` pieces (1: parsed whole), for
+/// tests that show the result does not depend on the split.
+pub fn parse_in_pieces(text: &str, source: SourceId, pieces: usize) -> Parsed {
     let scan = comments::scan(text);
     if let Some(offset) = scan.too_deep {
         return Parsed {
@@ -77,21 +92,84 @@ pub fn parse(text: &str, source: SourceId) -> Parsed {
             diagnostics: vec![errors::too_deep(source, offset)],
         };
     }
+    let starts = split::piece_starts(text, &scan.top_level_lines, pieces);
+    if starts.len() > 1 {
+        if let Some((items, diagnostics)) = parse_pieces(text, &starts, source, &scan.comments) {
+            return Parsed {
+                file: Some(ast::File {
+                    items,
+                    span: crate::diag::Span::new(0, text.len()),
+                }),
+                comments: scan.comments,
+                diagnostics,
+            };
+        }
+    }
+    parse_whole(text, source, scan.comments)
+}
+
+/// Parses `text` in one go.
+fn parse_whole(text: &str, source: SourceId, comments: Vec<comments::Comment>) -> Parsed {
     match <ChaosParser as pest::Parser<Rule>>::parse(Rule::file, text) {
         Ok(mut pairs) => {
-            let mut builder = build::Builder::new(text, source, &scan.comments);
-            let file = pairs.next().map(|pair| builder.file(pair));
+            let mut builder = build::Builder::new(text, 0, source, &comments);
+            let file = pairs.next().map(|pair| {
+                let span = pair.as_span();
+                ast::File {
+                    items: builder.items(pair),
+                    span: crate::diag::Span::new(span.start(), span.end()),
+                }
+            });
             let diagnostics = builder.diagnostics;
             Parsed {
                 file,
-                comments: scan.comments,
+                comments,
                 diagnostics,
             }
         }
         Err(error) => Parsed {
             file: None,
-            comments: scan.comments,
+            comments,
             diagnostics: vec![errors::from_pest(&error, text, source)],
         },
     }
+}
+
+/// The items and diagnostics of `text` parsed piece by piece (pieces start at
+/// `starts`), one thread per piece; `None` when a piece does not parse on its own.
+fn parse_pieces(
+    text: &str,
+    starts: &[usize],
+    source: SourceId,
+    comments: &[comments::Comment],
+) -> Option<(Vec<ast::Item>, Vec<Diagnostic>)> {
+    let piece = |k: usize| {
+        let start = starts[k];
+        let end = starts.get(k + 1).copied().unwrap_or(text.len());
+        let mut pairs =
+            <ChaosParser as pest::Parser<Rule>>::parse(Rule::file, &text[start..end]).ok()?;
+        let mut builder = build::Builder::new(text, start, source, comments);
+        let items = builder.items(pairs.next()?);
+        Some((items, builder.diagnostics))
+    };
+    let results: Vec<Option<(Vec<ast::Item>, Vec<Diagnostic>)>> = std::thread::scope(|scope| {
+        let others: Vec<_> = (1..starts.len())
+            .map(|k| scope.spawn(move || piece(k)))
+            .collect();
+        let mut results = vec![piece(0)];
+        // A piece that panicked (a bug) panics here, as the whole parse would.
+        results.extend(others.into_iter().map(|h| {
+            h.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        }));
+        results
+    });
+    let mut items = Vec::new();
+    let mut diagnostics = Vec::new();
+    for result in results {
+        let (piece_items, piece_diagnostics) = result?;
+        items.extend(piece_items);
+        diagnostics.extend(piece_diagnostics);
+    }
+    Some((items, diagnostics))
 }
