@@ -858,7 +858,75 @@ impl<'a> Checker<'a> {
         if class == CallClass::Target && spec.name == "proxy" {
             self.check_proxy(&bound);
         }
+        if class == CallClass::Target && spec.name == "pods" {
+            self.check_pod_selection(&bound, call.span);
+        }
         Some(bound)
+    }
+
+    /// A `pods` target's `mode` is one of Chaos Mesh's, with the `value` it needs:
+    /// a count for `fixed`, a percentage for the percent modes, none for `one`, `all`.
+    fn check_pod_selection(&mut self, bound: &BoundCall, call_span: Span) {
+        let Some((Val::Str(Some(mode)), mode_span)) = bound.args.get("mode") else {
+            return;
+        };
+        let (mode, mode_span) = (mode.clone(), *mode_span);
+        let value = bound.args.get("value").cloned();
+        let problem = match (mode.as_str(), &value) {
+            (mode, _) if !signatures::POD_MODES.contains(&mode) => Some((
+                mode_span,
+                format!("`{mode}` is not a pod selection mode"),
+                format!("use {}", super::types::one_of(signatures::POD_MODES)),
+            )),
+            ("one" | "all", Some((_, span))) => Some((
+                *span,
+                format!("mode `{mode}` takes no `value`"),
+                "remove `value: …`, or use `fixed` (a count) or `fixed-percent` (a percentage)"
+                    .into(),
+            )),
+            ("fixed", None) | ("fixed-percent" | "random-max-percent", None) => Some((
+                call_span,
+                format!("mode `{mode}` needs a `value`"),
+                if mode == "fixed" {
+                    "add `value: N`, the number of pods".into()
+                } else {
+                    "add `value: P%`, the percentage of pods".into()
+                },
+            )),
+            ("fixed", Some((Val::Quantity(..), span))) => Some((
+                *span,
+                "mode `fixed` takes a count of pods, not a percentage".into(),
+                "write the count (`value: 2`), or use `fixed-percent` for a percentage".into(),
+            )),
+            ("fixed-percent" | "random-max-percent", Some((Val::Int(_), span))) => Some((
+                *span,
+                format!("mode `{mode}` takes a percentage, not a count"),
+                "write the percentage (`value: 50%`), or use `fixed` for a count".into(),
+            )),
+            _ => None,
+        };
+        if let Some((span, message, help)) = problem {
+            let d = self
+                .error(Code::PodSelection, span, message)
+                .with_help(help)
+                .with_note("chaos mesh's modes: `one` and `all` take no value, `fixed` a count, `fixed-percent` and `random-max-percent` a percentage");
+            self.emit(d);
+            return;
+        }
+        match value {
+            Some((Val::Int(count), span)) if !(1..=i64::from(u32::MAX)).contains(&count) => {
+                self.out_of_range(span, "value", &count.to_string(), "a count of at least 1");
+            }
+            Some((Val::Quantity(_, percent), span)) if !(0.0..=100.0).contains(&percent) => {
+                self.out_of_range(
+                    span,
+                    "value",
+                    &quantity_text(Dimension::Percent, percent),
+                    "from 0% to 100%",
+                );
+            }
+            _ => {}
+        }
     }
 
     /// A `proxy` target's addresses: not its own upstream (it would connect to itself),
@@ -1174,6 +1242,7 @@ pub fn target_kind(call_name: &str) -> TargetKind {
         "container" => TargetKind::Container,
         "proxy" => TargetKind::Proxy,
         "interface" => TargetKind::Interface,
+        "pods" => TargetKind::Pods,
         _ => TargetKind::Host,
     }
 }
@@ -1256,7 +1325,12 @@ fn push_text(pieces: &mut Vec<Text>, text: Text) {
 pub fn compatible(value: &Val, ty: &Ty) -> bool {
     match (value, ty) {
         (Val::Error, _) => true,
-        (Val::Opaque(have), want) => have == want || (*have == Ty::Int && *want == Ty::Float),
+        (Val::Opaque(have), want) => {
+            have == want
+                || (*have == Ty::Int && *want == Ty::Float)
+                || (*want == Ty::CountOrPercent
+                    && matches!(have, Ty::Int | Ty::Quantity(Dimension::Percent)))
+        }
         (Val::Int(_), Ty::Int | Ty::Float) => true,
         (Val::Float(_), Ty::Float) => true,
         (Val::Bool(_), Ty::Bool) => true,
@@ -1270,6 +1344,7 @@ pub fn compatible(value: &Val, ty: &Ty) -> bool {
             .all(|(k, v)| json_pointer(k).is_ok() && compatible(v, &Ty::Str)),
         (Val::Target { kind, .. }, Ty::Target(kinds)) => kinds.contains(kind),
         (Val::Word(_), Ty::Word(_)) => true,
+        (Val::Int(_) | Val::Quantity(Dimension::Percent, _), Ty::CountOrPercent) => true,
         _ => false,
     }
 }
