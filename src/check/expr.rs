@@ -859,9 +859,37 @@ impl<'a> Checker<'a> {
             self.check_proxy(&bound);
         }
         if class == CallClass::Target && spec.name == "pods" {
+            self.check_cluster_literals(&bound, &["namespace", "labels", "mode", "container"]);
             self.check_pod_selection(&bound, call.span);
         }
         Some(bound)
+    }
+
+    /// What Chaos Mesh carries out is applied with `kubectl`, without chaosc's
+    /// environment: the values a manifest holds cannot be read with `env(…)` (E0505).
+    pub fn check_cluster_literals(&mut self, bound: &BoundCall, names: &[&str]) {
+        for name in names {
+            let Some((value, span)) = bound.args.get(name) else {
+                continue;
+            };
+            let from_environment = match value {
+                Val::Text(_) => true,
+                Val::Map(entries) => entries.iter().any(|(_, v)| matches!(v, Val::Text(_))),
+                _ => false,
+            };
+            if from_environment {
+                let d = self
+                    .error(
+                        Code::ClusterValueFromEnvironment,
+                        *span,
+                        format!("`{}` of `{}` reads the environment, which a chaos mesh manifest cannot", name, bound.spec.name),
+                    )
+                    .with_label("read with `env(…)`")
+                    .with_help("write the value, or take it from a `param` (`--set NAME=VALUE` when exporting)")
+                    .with_note("pods targets and pod faults are exported to manifests that `kubectl` applies without chaosc's environment");
+                self.emit(d);
+            }
+        }
     }
 
     /// A `pods` target's `mode` is one of Chaos Mesh's, with the `value` it needs:

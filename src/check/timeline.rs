@@ -210,6 +210,9 @@ impl<'a> Checker<'a> {
         };
         info.destructive = spec.destructive;
         let target = bound.target();
+        if spec.kind == Kind::Fault(FaultKind::IoLatency) {
+            self.check_cluster_literals(&bound, &["volume_path", "path"]);
+        }
         info.args = bound.values();
         info.target_value = target.clone();
         if let Val::Target { kind, key } = &target {

@@ -115,6 +115,8 @@ codes! {
     PodOnlyFault = "E0503", Error;
     /// A `pods` target's `mode` that does not exist, or a `value` it lacks or does not take.
     PodSelection = "E0504", Error;
+    /// A value of a pods target or a pod fault read from the environment (`env(…)`).
+    ClusterValueFromEnvironment = "E0505", Error;
 
     /// A sustained fault without `for DURATION`.
     MissingDuration = "E0601", Error;
