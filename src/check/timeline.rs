@@ -227,6 +227,29 @@ impl<'a> Checker<'a> {
                 if !self.pods_mismatch(spec, *kind, span) {
                     self.unsupported_target(spec, *kind, span);
                 }
+            } else if *kind == TargetKind::Pods
+                && spec.kind == Kind::Fault(FaultKind::ContainerKill)
+            {
+                let names_container = self
+                    .targets
+                    .get(key)
+                    .is_some_and(|record| record.args.contains_key("container"));
+                if !names_container {
+                    let span = bound
+                        .args
+                        .get("target")
+                        .map_or(step.fault.span(), |(_, s)| *s);
+                    let d = self
+                        .error(
+                            Code::ContainerKillWithoutContainer,
+                            span,
+                            "`container_kill` on a pods target that names no container",
+                        )
+                        .with_label("which container of the pods?")
+                        .with_help("add `container: \"NAME\"` to the `pods(…)` target, or use `pod_kill` to delete the whole pods")
+                        .with_note("chaos mesh's container-kill kills the containers it is given by name");
+                    self.emit(d);
+                }
             }
         }
         let sustained = match spec.sustain {

@@ -117,6 +117,8 @@ codes! {
     PodSelection = "E0504", Error;
     /// A value of a pods target or a pod fault read from the environment (`env(…)`).
     ClusterValueFromEnvironment = "E0505", Error;
+    /// `container_kill` on a pods target without `container:`.
+    ContainerKillWithoutContainer = "E0506", Error;
 
     /// A sustained fault without `for DURATION`.
     MissingDuration = "E0601", Error;
