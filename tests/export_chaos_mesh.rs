@@ -1166,3 +1166,33 @@ fn snapshot_of_the_shop_example() {
     let exported = chaos_mesh::export(&plan);
     insta::assert_snapshot!(exported.yaml().unwrap());
 }
+
+/// The checker accepts on pods exactly the faults the export maps to Chaos Mesh: the
+/// kinds whose signature lists `pods` are those of `exportable_faults`, and every other
+/// kind says why not (E0502) or is a fault for pods only.
+#[test]
+fn the_checker_and_the_export_agree_on_pod_faults() {
+    use chaosc::check::signatures::{CallClass, Kind, CALLS};
+    use chaosc::check::types::TargetKind;
+    let exported: std::collections::BTreeSet<String> = exportable_faults()
+        .iter()
+        .map(|(fault, _)| fault.kind().to_string())
+        .collect();
+    let mut accepted = std::collections::BTreeSet::new();
+    for spec in CALLS.iter().filter(|c| c.class == CallClass::Fault) {
+        let Kind::Fault(kind) = spec.kind else {
+            unreachable!("a fault spec has a fault kind")
+        };
+        let on_pods = spec.targets.contains(&TargetKind::Pods);
+        assert_eq!(
+            on_pods,
+            kind.on_pods_instead().is_none(),
+            "`{}`: accepted on pods, or a reason why not",
+            spec.name
+        );
+        if on_pods {
+            accepted.insert(spec.name.to_string());
+        }
+    }
+    assert_eq!(accepted, exported);
+}
