@@ -1196,3 +1196,41 @@ fn the_checker_and_the_export_agree_on_pod_faults() {
     }
     assert_eq!(accepted, exported);
 }
+
+/// From the `.chaos` file: `chaosc export chaos-mesh FILE -o -` writes what the library
+/// exports from its plan, and `chaosc run FILE` refuses before it injects anything.
+#[test]
+fn the_command_line_exports_the_shop_file_and_run_refuses_it() {
+    let (file, plan) = repository_pod_plans()
+        .into_iter()
+        .find(|(file, _)| file == "scenarios/kubernetes/shop.chaos")
+        .expect("the shop example");
+    let command = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_chaosc"))
+            .args(args)
+            .current_dir(root())
+            .output()
+            .expect("chaosc runs")
+    };
+    let export = command(&["export", "chaos-mesh", &file, "-o", "-"]);
+    assert_eq!(
+        export.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    assert!(
+        export.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&export.stdout),
+        chaos_mesh::export(&plan).yaml().unwrap()
+    );
+    let run = command(&["run", &file]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot act on kubernetes pods"), "{stderr}");
+    assert!(stderr.contains("chaosc export chaos-mesh"), "{stderr}");
+}
