@@ -1099,6 +1099,14 @@ fn repository_pod_plans() -> Vec<(String, Plan)> {
     plans
 }
 
+/// `scenarios/kubernetes/shop.chaos` and its plan.
+fn shop() -> (String, Plan) {
+    repository_pod_plans()
+        .into_iter()
+        .find(|(file, _)| file == "scenarios/kubernetes/shop.chaos")
+        .expect("the shop example acts on pods")
+}
+
 /// Every repository file with pod targets exports without a problem to Workflows that
 /// validate against every CRD schema, and each Workflow's chaos starts and lasts as
 /// the Plan's steps do.
@@ -1159,10 +1167,7 @@ fn every_repository_pod_scenario_exports_valid_and_on_time() {
 /// The shop example's manifests, as `chaosc export chaos-mesh` writes them.
 #[test]
 fn snapshot_of_the_shop_example() {
-    let (_, plan) = repository_pod_plans()
-        .into_iter()
-        .find(|(file, _)| file == "scenarios/kubernetes/shop.chaos")
-        .expect("the shop example");
+    let (_, plan) = shop();
     let exported = chaos_mesh::export(&plan);
     insta::assert_snapshot!(exported.yaml().unwrap());
 }
@@ -1201,10 +1206,7 @@ fn the_checker_and_the_export_agree_on_pod_faults() {
 /// exports from its plan, and `chaosc run FILE` refuses before it injects anything.
 #[test]
 fn the_command_line_exports_the_shop_file_and_run_refuses_it() {
-    let (file, plan) = repository_pod_plans()
-        .into_iter()
-        .find(|(file, _)| file == "scenarios/kubernetes/shop.chaos")
-        .expect("the shop example");
+    let (file, plan) = shop();
     let command = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_chaosc"))
             .args(args)
