@@ -112,6 +112,35 @@ impl<'a> Checker<'a> {
         out
     }
 
+    /// What Chaos Mesh needs of a fault's arguments on pods: paths written out (E0505),
+    /// and traffic shaped on what the pods send (E0502 for `downstream`).
+    fn check_on_pods(&mut self, bound: &super::expr::BoundCall) {
+        let Kind::Fault(fault) = bound.spec.kind else {
+            return;
+        };
+        match fault {
+            FaultKind::IoLatency => self.check_cluster_literals(bound, &["volume_path", "path"]),
+            FaultKind::DiskStress => self.check_cluster_literals(bound, &["path"]),
+            FaultKind::Latency | FaultKind::PacketLoss | FaultKind::Bandwidth => {
+                if let Some((Val::Word(direction), span)) = bound.args.get("direction") {
+                    if direction == "downstream" {
+                        let d = self
+                            .error(
+                                Code::NoChaosMeshEquivalent,
+                                *span,
+                                format!("`{}` with `direction: downstream` cannot act on a pods target: chaos mesh shapes only what the pods send", bound.spec.name),
+                            )
+                            .with_label("only the traffic the pods receive")
+                            .with_help("use `direction: upstream` (what the pods send) or `both`")
+                            .with_note("pods targets are exported to chaos mesh (`chaosc export chaos-mesh`), which has no such chaos");
+                        self.emit(d);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// E0501: the fault does not act on this kind of target.
     fn unsupported_target(&mut self, spec: &CallSpec, kind: TargetKind, span: Span) {
         let accepted = spec
@@ -210,8 +239,14 @@ impl<'a> Checker<'a> {
         };
         info.destructive = spec.destructive;
         let target = bound.target();
-        if spec.kind == Kind::Fault(FaultKind::IoLatency) {
-            self.check_cluster_literals(&bound, &["volume_path", "path"]);
+        if matches!(
+            &target,
+            Val::Target {
+                kind: TargetKind::Pods,
+                ..
+            }
+        ) {
+            self.check_on_pods(&bound);
         }
         info.args = bound.values();
         info.target_value = target.clone();
