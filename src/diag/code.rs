@@ -119,6 +119,8 @@ codes! {
     ClusterValueFromEnvironment = "E0505", Error;
     /// `container_kill` on a pods target without `container:`.
     ContainerKillWithoutContainer = "E0506", Error;
+    /// A scenario with steps on pods and steps on this host.
+    MixedEngines = "E0507", Error;
 
     /// A sustained fault without `for DURATION`.
     MissingDuration = "E0601", Error;
