@@ -860,6 +860,7 @@ impl<'a> Checker<'a> {
         }
         if class == CallClass::Target && spec.name == "pods" {
             self.check_cluster_literals(&bound, &["namespace", "labels", "mode", "container"]);
+            self.check_kubernetes_names(&bound);
             self.check_pod_selection(&bound, call.span);
         }
         Some(bound)
@@ -889,6 +890,38 @@ impl<'a> Checker<'a> {
                     .with_note("pods targets and pod faults are exported to manifests that `kubectl` applies without chaosc's environment");
                 self.emit(d);
             }
+        }
+    }
+
+    /// A `pods` target's namespace and container are DNS-1123 labels and its labels
+    /// valid Kubernetes label keys and values, or `kubectl` refuses the manifest (E0508).
+    fn check_kubernetes_names(&mut self, bound: &BoundCall) {
+        let mut problems: Vec<(Span, String, &str)> = Vec::new();
+        for name in ["namespace", "container"] {
+            if let Some((Val::Str(Some(text)), span)) = bound.args.get(name) {
+                if !is_dns_label(text) {
+                    problems.push((*span, format!("`{text}` is not a valid kubernetes {name} name"), "a name is 1 to 63 lowercase letters, digits and `-`, starting and ending with a letter or digit"));
+                }
+            }
+        }
+        if let Some((Val::Map(entries), span)) = bound.args.get("labels") {
+            for (key, value) in entries {
+                if !is_label_key(key) {
+                    problems.push((*span, format!("`{key}` is not a valid kubernetes label key"), "a label key is an optional DNS prefix and `/`, then 1 to 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit"));
+                }
+                if let Val::Str(Some(value)) = value {
+                    if !is_label_value(value) {
+                        problems.push((*span, format!("`{value}` is not a valid kubernetes label value"), "a label value is at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit"));
+                    }
+                }
+            }
+        }
+        for (span, message, help) in problems {
+            let d = self
+                .error(Code::InvalidKubernetesName, span, message)
+                .with_help(help)
+                .with_note("`kubectl apply` refuses a manifest that selects pods by an invalid name or label");
+            self.emit(d);
         }
     }
 
@@ -1261,6 +1294,40 @@ fn extra_argument_help(spec: &CallSpec, call_args: &[Arg], arg: &Arg, value: &Va
                 .join(", ")
         ),
     }
+}
+
+/// A DNS-1123 label: a Kubernetes namespace or container name.
+fn is_dns_label(text: &str) -> bool {
+    (1..=63).contains(&text.len())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !text.starts_with('-')
+        && !text.ends_with('-')
+}
+
+/// A Kubernetes label value: empty, or up to 63 of `[A-Za-z0-9-_.]` starting and ending
+/// with a letter or digit.
+fn is_label_value(text: &str) -> bool {
+    text.is_empty()
+        || (text.len() <= 63
+            && text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && text.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && text.ends_with(|c: char| c.is_ascii_alphanumeric()))
+}
+
+/// A Kubernetes label key: an optional DNS subdomain prefix and `/`, then a non-empty
+/// name with the rules of a value.
+fn is_label_key(text: &str) -> bool {
+    let (prefix, name) = match text.rsplit_once('/') {
+        Some((prefix, name)) => (Some(prefix), name),
+        None => (None, text),
+    };
+    let prefix_ok =
+        prefix.is_none_or(|p| (1..=253).contains(&p.len()) && p.split('.').all(is_dns_label));
+    prefix_ok && !name.is_empty() && is_label_value(name)
 }
 
 /// The kind of target a target call makes.

@@ -121,6 +121,8 @@ codes! {
     ContainerKillWithoutContainer = "E0506", Error;
     /// A scenario with steps on pods and steps on this host.
     MixedEngines = "E0507", Error;
+    /// A pods target's namespace, container or label that Kubernetes does not accept.
+    InvalidKubernetesName = "E0508", Error;
 
     /// A sustained fault without `for DURATION`.
     MissingDuration = "E0601", Error;
