@@ -14,6 +14,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use yaml_rust2::{Yaml, YamlLoader};
 
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
 fn reference() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/reference/chaos-mesh/crd")
 }
@@ -1034,4 +1037,202 @@ fn the_plan_view_shows_pods() {
         view.contains("pods web (50% of the pods in shop with app=web,tier=frontend), container app  [needs Chaos Mesh]"),
         "{view}"
     );
+}
+
+/// Reads a repository file (and its imports) by its path from the package root, so
+/// that the exported labels name `scenarios/…` the same on every machine.
+struct RepositoryFiles;
+impl chaosc::check::Loader for RepositoryFiles {
+    fn read(&self, path: &std::path::Path) -> std::io::Result<String> {
+        std::fs::read_to_string(root().join(path))
+    }
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The Chaos Mesh kinds a step becomes (the other templates are Serial, Parallel,
+/// Suspend and StatusCheck).
+const CHAOS_KINDS: &[&str] = &[
+    "StressChaos",
+    "NetworkChaos",
+    "PodChaos",
+    "IOChaos",
+    "HTTPChaos",
+];
+
+/// The plans of every `.chaos` file of `scenarios/` and `tests/fixtures/` that acts on
+/// pods, by their path from the package root. A file that mentions `pods(` must lower.
+fn repository_pod_plans() -> Vec<(String, Plan)> {
+    let mut files = Vec::new();
+    for dir in ["scenarios", "tests/fixtures"] {
+        files.extend(fixtures::chaos_files(&root().join(dir)));
+    }
+    let mut plans = Vec::new();
+    for file in files {
+        let relative = file.strip_prefix(root()).unwrap().to_path_buf();
+        let text = std::fs::read_to_string(&file).unwrap();
+        let lowered = chaosc::plan::lower::lower(
+            &relative,
+            &text,
+            &RepositoryFiles,
+            &chaosc::plan::lower::Options::default(),
+        );
+        let Some(plan) = lowered.plan else {
+            assert!(
+                !text.contains("pods("),
+                "{} uses pods but does not lower",
+                relative.display()
+            );
+            continue;
+        };
+        let on_pods = plan
+            .scenarios
+            .iter()
+            .flat_map(|s| &s.steps)
+            .any(|step| step.target.needs_cluster());
+        if on_pods {
+            plans.push((relative.display().to_string(), plan));
+        }
+    }
+    plans
+}
+
+/// `scenarios/kubernetes/shop.chaos` and its plan.
+fn shop() -> (String, Plan) {
+    repository_pod_plans()
+        .into_iter()
+        .find(|(file, _)| file == "scenarios/kubernetes/shop.chaos")
+        .expect("the shop example acts on pods")
+}
+
+/// Every repository file with pod targets exports without a problem to Workflows that
+/// validate against every CRD schema, and each Workflow's chaos starts and lasts as
+/// the Plan's steps do.
+#[test]
+fn every_repository_pod_scenario_exports_valid_and_on_time() {
+    let plans = repository_pod_plans();
+    assert!(
+        plans
+            .iter()
+            .any(|(file, _)| file == "scenarios/kubernetes/shop.chaos"),
+        "the shop example acts on pods: {:?}",
+        plans.iter().map(|(f, _)| f).collect::<Vec<_>>()
+    );
+    for (file, plan) in &plans {
+        let exported = chaos_mesh::export(plan);
+        assert!(
+            exported.problems.is_empty(),
+            "{file}: {:#?}",
+            exported.problems
+        );
+        let workflows = validate(schemas(), &exported, file);
+        assert_eq!(workflows.len(), plan.scenarios.len(), "{file}");
+        for (workflow, scenario) in workflows.iter().zip(&plan.scenarios) {
+            let times = timeline(workflow);
+            let kinds: HashMap<&str, &str> = workflow["spec"]["templates"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| {
+                    (
+                        t["name"].as_str().unwrap(),
+                        t["templateType"].as_str().unwrap(),
+                    )
+                })
+                .collect();
+            let mut exported_steps: Vec<(u64, Option<u64>)> = times
+                .iter()
+                .filter(|(name, _)| CHAOS_KINDS.contains(&kinds[name.as_str()]))
+                .map(|(_, at)| *at)
+                .collect();
+            let mut planned: Vec<(u64, Option<u64>)> = scenario
+                .steps
+                .iter()
+                .map(|step| {
+                    (
+                        scenario.baseline_ms + step.start_ms,
+                        Some(step.duration_ms.unwrap_or(chaos_mesh::INSTANT_DEADLINE_MS)),
+                    )
+                })
+                .collect();
+            exported_steps.sort();
+            planned.sort();
+            assert_eq!(exported_steps, planned, "{file}: `{}`", scenario.name);
+        }
+    }
+}
+
+/// The shop example's manifests, as `chaosc export chaos-mesh` writes them.
+#[test]
+fn snapshot_of_the_shop_example() {
+    let (_, plan) = shop();
+    let exported = chaos_mesh::export(&plan);
+    insta::assert_snapshot!(exported.yaml().unwrap());
+}
+
+/// The checker accepts on pods exactly the faults the export maps to Chaos Mesh: the
+/// kinds whose signature lists `pods` are those of `exportable_faults`, and every other
+/// kind says why not (E0502) or is a fault for pods only.
+#[test]
+fn the_checker_and_the_export_agree_on_pod_faults() {
+    use chaosc::check::signatures::{CallClass, Kind, CALLS};
+    use chaosc::check::types::TargetKind;
+    let exported: std::collections::BTreeSet<String> = exportable_faults()
+        .iter()
+        .map(|(fault, _)| fault.kind().to_string())
+        .collect();
+    let mut accepted = std::collections::BTreeSet::new();
+    for spec in CALLS.iter().filter(|c| c.class == CallClass::Fault) {
+        let Kind::Fault(kind) = spec.kind else {
+            unreachable!("a fault spec has a fault kind")
+        };
+        let on_pods = spec.targets.contains(&TargetKind::Pods);
+        assert_eq!(
+            on_pods,
+            kind.on_pods_instead().is_none(),
+            "`{}`: accepted on pods, or a reason why not",
+            spec.name
+        );
+        if on_pods {
+            accepted.insert(spec.name.to_string());
+        }
+    }
+    assert_eq!(accepted, exported);
+}
+
+/// From the `.chaos` file: `chaosc export chaos-mesh FILE -o -` writes what the library
+/// exports from its plan, and `chaosc run FILE` refuses before it injects anything.
+#[test]
+fn the_command_line_exports_the_shop_file_and_run_refuses_it() {
+    let (file, plan) = shop();
+    let command = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_chaosc"))
+            .args(args)
+            .current_dir(root())
+            .output()
+            .expect("chaosc runs")
+    };
+    let export = command(&["export", "chaos-mesh", &file, "-o", "-"]);
+    assert_eq!(
+        export.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    assert!(
+        export.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&export.stdout),
+        chaos_mesh::export(&plan).yaml().unwrap()
+    );
+    let run = command(&["run", &file]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot act on kubernetes pods"), "{stderr}");
+    assert!(stderr.contains("chaosc export chaos-mesh"), "{stderr}");
 }

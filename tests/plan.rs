@@ -819,6 +819,12 @@ fn every_fault_kind_and_metric_lowers_to_itself() {
         ("container_pause", "container_pause(box)"),
         ("process_kill", "process_kill(proc)"),
         ("process_pause", "process_pause(proc)"),
+        ("pod_kill", "pod_kill(pod, grace_period: 2s)"),
+        ("pod_failure", "pod_failure(pod)"),
+        (
+            "io_latency",
+            "io_latency(pod, delay: 10ms, volume_path: \"/data\")",
+        ),
         ("exec", "exec(run: [\"true\"], revert: [\"true\"])"),
     ];
     let known: std::collections::BTreeSet<&str> =
@@ -828,11 +834,11 @@ fn every_fault_kind_and_metric_lowers_to_itself() {
     for (kind, call) in calls {
         let instant = matches!(
             kind,
-            "container_kill" | "container_restart" | "process_kill"
+            "container_kill" | "container_restart" | "process_kill" | "pod_kill"
         );
         let duration = if instant { "" } else { " for 1s" };
         let text = format!(
-            "target edge = proxy(listen: \"127.0.0.1:18001\", upstream: \"127.0.0.1:18002\")\ntarget box = container(\"db\")\ntarget proc = process(name: \"sleep\")\nprobe home = http(\"http://127.0.0.1:18001/\")\nsafety {{\n  allow_targets [\"*\"]\n}}\n\nscenario \"s\" {{\n  timeline {{\n    at 0s {call}{duration} as step\n  }}\n  slo {{\n    availability(home) >= 99%\n  }}\n}}\n"
+            "target edge = proxy(listen: \"127.0.0.1:18001\", upstream: \"127.0.0.1:18002\")\ntarget box = container(\"db\")\ntarget proc = process(name: \"sleep\")\ntarget pod = pods(namespace: \"shop\", labels: {{\"app\": \"db\"}}, mode: \"one\")\nprobe home = http(\"http://127.0.0.1:18001/\")\nsafety {{\n  allow_targets [\"*\"]\n}}\n\nscenario \"s\" {{\n  timeline {{\n    at 0s {call}{duration} as step\n  }}\n  slo {{\n    availability(home) >= 99%\n  }}\n}}\n"
         );
         let plan = plan_of(&text, &Options::default());
         assert_eq!(plan.scenarios[0].steps[0].fault.kind(), kind, "{text}");
@@ -851,6 +857,62 @@ fn every_fault_kind_and_metric_lowers_to_itself() {
         let plan = plan_of(&text, &Options::default());
         let metric = plan.scenarios[0].assertions[0].condition.metric;
         assert_eq!(metric.as_str(), spec.name, "{text}");
+    }
+}
+
+/// A `pods` target carries its selection into the plan: namespace, labels, the mode
+/// with its value (a count or a percentage), the container; pod faults their fields.
+#[test]
+fn a_pods_target_lowers_with_its_selection() {
+    use chaosc::plan::{Fault, PodMode, Target};
+    let text = "target web = pods(namespace: \"shop\", labels: {\"app\": \"web\", \"tier\": \"front\"}, mode: \"fixed-percent\", value: 50%, container: \"nginx\")\ntarget db = pods(namespace: \"shop\", labels: {\"app\": \"db\"}, mode: \"fixed\", value: 2)\nprobe home = http(\"http://127.0.0.1:18001/\")\nsafety {\n  allow_targets [\"*\"]\n}\n\nscenario \"s\" {\n  timeline {\n    at 0s io_latency(db, delay: 15ms, volume_path: \"/var/lib/db\", path: \"*.wal\", percent: 40%) for 5s\n    at 1s pod_kill(web, grace_period: 1500ms)\n  }\n  slo {\n    availability(home) >= 99%\n  }\n}\n";
+    let plan = plan_of(text, &Options::default());
+    let steps = &plan.scenarios[0].steps;
+    assert_eq!(
+        steps[0].fault,
+        Fault::IoLatency {
+            delay_ms: 15.0,
+            volume_path: "/var/lib/db".into(),
+            path: Some("*.wal".into()),
+            percent: 40.0
+        }
+    );
+    assert!(matches!(
+        &steps[0].target,
+        Target::Pods {
+            mode: PodMode::Fixed(2),
+            container: None,
+            ..
+        }
+    ));
+    assert_eq!(
+        steps[1].fault,
+        Fault::PodKill {
+            grace_period_ms: 1500
+        }
+    );
+    match &steps[1].target {
+        Target::Pods {
+            name,
+            namespace,
+            labels,
+            mode,
+            container,
+            ..
+        } => {
+            assert_eq!(name.as_deref(), Some("web"));
+            assert_eq!(namespace, "shop");
+            assert_eq!(
+                labels
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>(),
+                ["app=web", "tier=front"]
+            );
+            assert_eq!(*mode, PodMode::FixedPercent(50.0));
+            assert_eq!(container.as_deref(), Some("nginx"));
+        }
+        other => panic!("not a pods target: {other:?}"),
     }
 }
 

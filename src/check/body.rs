@@ -458,6 +458,7 @@ impl<'a> Checker<'a> {
                 );
             self.emit(d);
         }
+        self.mixed_engines(scenario, name, steps);
         if !merged.allow_targets && !file_allow {
             // Only a known fault kind is destructive.
             for (step, kind) in steps
@@ -475,6 +476,47 @@ impl<'a> Checker<'a> {
                 });
             }
         }
+    }
+
+    /// E0507: steps on pods run only in Chaos Mesh and the others only with `chaosc
+    /// run`, so a scenario with both could run nowhere.
+    fn mixed_engines(&mut self, scenario: &'a Scenario, name: &str, steps: &[StepInfo]) {
+        let on_pods = |s: &&StepInfo| {
+            matches!(
+                s.target_value,
+                Val::Target {
+                    kind: TargetKind::Pods,
+                    ..
+                }
+            )
+        };
+        let known = || {
+            steps
+                .iter()
+                .filter(|s| s.kind.is_some() && s.target_value != Val::Error)
+        };
+        let (Some(pod_step), Some(host_step)) =
+            (known().find(on_pods), known().find(|s| !on_pods(s)))
+        else {
+            return;
+        };
+        let host_kind = host_step.kind.map_or("", |k| k.name());
+        let pod_kind = pod_step.kind.map_or("", |k| k.name());
+        let (module, span) =
+            self.own_place(host_step.module, host_step.span, name_span_of(scenario));
+        let name = name.to_string();
+        self.in_module(module, |c| {
+            let d = c
+                .error(
+                    Code::MixedEngines,
+                    span,
+                    format!("scenario `{name}` mixes pods targets with targets on this host"),
+                )
+                .with_label(format!("`{host_kind}` acts on this host"))
+                .with_help(format!("split it: one scenario for the pods (`{pod_kind}` …, exported to chaos mesh), one for this host (run by `chaosc run`)"))
+                .with_note("steps on pods run only in chaos mesh, the others only with `chaosc run`");
+            c.emit(d);
+        });
     }
 
     /// Where to report a finding about this scenario: at `span` when it is in the

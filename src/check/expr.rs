@@ -858,7 +858,136 @@ impl<'a> Checker<'a> {
         if class == CallClass::Target && spec.name == "proxy" {
             self.check_proxy(&bound);
         }
+        if class == CallClass::Target && spec.name == "pods" {
+            self.check_cluster_literals(&bound, &["namespace", "labels", "mode", "container"]);
+            self.check_kubernetes_names(&bound);
+            self.check_pod_selection(&bound, call.span);
+        }
         Some(bound)
+    }
+
+    /// What Chaos Mesh carries out is applied with `kubectl`, without chaosc's
+    /// environment: the values a manifest holds cannot be read with `env(…)` (E0505).
+    pub fn check_cluster_literals(&mut self, bound: &BoundCall, names: &[&str]) {
+        for name in names {
+            let Some((value, span)) = bound.args.get(name) else {
+                continue;
+            };
+            let from_environment = match value {
+                Val::Text(_) => true,
+                Val::Map(entries) => entries.iter().any(|(_, v)| matches!(v, Val::Text(_))),
+                _ => false,
+            };
+            if from_environment {
+                let d = self
+                    .error(
+                        Code::ClusterValueFromEnvironment,
+                        *span,
+                        format!("`{}` of `{}` reads the environment, which a chaos mesh manifest cannot", name, bound.spec.name),
+                    )
+                    .with_label("read with `env(…)`")
+                    .with_help("write the value, or take it from a `param` (`--set NAME=VALUE` when exporting)")
+                    .with_note("pods targets and pod faults are exported to manifests that `kubectl` applies without chaosc's environment");
+                self.emit(d);
+            }
+        }
+    }
+
+    /// A `pods` target's namespace and container are DNS-1123 labels and its labels
+    /// valid Kubernetes label keys and values, or `kubectl` refuses the manifest (E0508).
+    fn check_kubernetes_names(&mut self, bound: &BoundCall) {
+        let mut problems: Vec<(Span, String, &str)> = Vec::new();
+        for name in ["namespace", "container"] {
+            if let Some((Val::Str(Some(text)), span)) = bound.args.get(name) {
+                if !is_dns_label(text) {
+                    problems.push((*span, format!("`{text}` is not a valid kubernetes {name} name"), "a name is 1 to 63 lowercase letters, digits and `-`, starting and ending with a letter or digit"));
+                }
+            }
+        }
+        if let Some((Val::Map(entries), span)) = bound.args.get("labels") {
+            for (key, value) in entries {
+                if !is_label_key(key) {
+                    problems.push((*span, format!("`{key}` is not a valid kubernetes label key"), "a label key is an optional DNS prefix and `/`, then 1 to 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit"));
+                }
+                if let Val::Str(Some(value)) = value {
+                    if !is_label_value(value) {
+                        problems.push((*span, format!("`{value}` is not a valid kubernetes label value"), "a label value is at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit"));
+                    }
+                }
+            }
+        }
+        for (span, message, help) in problems {
+            let d = self
+                .error(Code::InvalidKubernetesName, span, message)
+                .with_help(help)
+                .with_note("`kubectl apply` refuses a manifest that selects pods by an invalid name or label");
+            self.emit(d);
+        }
+    }
+
+    /// A `pods` target's `mode` is one of Chaos Mesh's, with the `value` it needs:
+    /// a count for `fixed`, a percentage for the percent modes, none for `one`, `all`.
+    fn check_pod_selection(&mut self, bound: &BoundCall, call_span: Span) {
+        let Some((Val::Str(Some(mode)), mode_span)) = bound.args.get("mode") else {
+            return;
+        };
+        let (mode, mode_span) = (mode.clone(), *mode_span);
+        let value = bound.args.get("value").cloned();
+        let problem = match (mode.as_str(), &value) {
+            (mode, _) if !signatures::POD_MODES.contains(&mode) => Some((
+                mode_span,
+                format!("`{mode}` is not a pod selection mode"),
+                format!("use {}", super::types::one_of(signatures::POD_MODES)),
+            )),
+            ("one" | "all", Some((_, span))) => Some((
+                *span,
+                format!("mode `{mode}` takes no `value`"),
+                "remove `value: …`, or use `fixed` (a count) or `fixed-percent` (a percentage)"
+                    .into(),
+            )),
+            ("fixed", None) | ("fixed-percent" | "random-max-percent", None) => Some((
+                call_span,
+                format!("mode `{mode}` needs a `value`"),
+                if mode == "fixed" {
+                    "add `value: N`, the number of pods".into()
+                } else {
+                    "add `value: P%`, the percentage of pods".into()
+                },
+            )),
+            ("fixed", Some((Val::Quantity(..), span))) => Some((
+                *span,
+                "mode `fixed` takes a count of pods, not a percentage".into(),
+                "write the count (`value: 2`), or use `fixed-percent` for a percentage".into(),
+            )),
+            ("fixed-percent" | "random-max-percent", Some((Val::Int(_), span))) => Some((
+                *span,
+                format!("mode `{mode}` takes a percentage, not a count"),
+                "write the percentage (`value: 50%`), or use `fixed` for a count".into(),
+            )),
+            _ => None,
+        };
+        if let Some((span, message, help)) = problem {
+            let d = self
+                .error(Code::PodSelection, span, message)
+                .with_help(help)
+                .with_note("chaos mesh's modes: `one` and `all` take no value, `fixed` a count, `fixed-percent` and `random-max-percent` a percentage");
+            self.emit(d);
+            return;
+        }
+        match value {
+            Some((Val::Int(count), span)) if !(1..=i64::from(u32::MAX)).contains(&count) => {
+                self.out_of_range(span, "value", &count.to_string(), "a count of at least 1");
+            }
+            Some((Val::Quantity(_, percent), span)) if !(0.0..=100.0).contains(&percent) => {
+                self.out_of_range(
+                    span,
+                    "value",
+                    &quantity_text(Dimension::Percent, percent),
+                    "from 0% to 100%",
+                );
+            }
+            _ => {}
+        }
     }
 
     /// A `proxy` target's addresses: not its own upstream (it would connect to itself),
@@ -1167,6 +1296,40 @@ fn extra_argument_help(spec: &CallSpec, call_args: &[Arg], arg: &Arg, value: &Va
     }
 }
 
+/// A DNS-1123 label: a Kubernetes namespace or container name.
+fn is_dns_label(text: &str) -> bool {
+    (1..=63).contains(&text.len())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !text.starts_with('-')
+        && !text.ends_with('-')
+}
+
+/// A Kubernetes label value: empty, or up to 63 of `[A-Za-z0-9-_.]` starting and ending
+/// with a letter or digit.
+fn is_label_value(text: &str) -> bool {
+    text.is_empty()
+        || (text.len() <= 63
+            && text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && text.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && text.ends_with(|c: char| c.is_ascii_alphanumeric()))
+}
+
+/// A Kubernetes label key: an optional DNS subdomain prefix and `/`, then a non-empty
+/// name with the rules of a value.
+fn is_label_key(text: &str) -> bool {
+    let (prefix, name) = match text.rsplit_once('/') {
+        Some((prefix, name)) => (Some(prefix), name),
+        None => (None, text),
+    };
+    let prefix_ok =
+        prefix.is_none_or(|p| (1..=253).contains(&p.len()) && p.split('.').all(is_dns_label));
+    prefix_ok && !name.is_empty() && is_label_value(name)
+}
+
 /// The kind of target a target call makes.
 pub fn target_kind(call_name: &str) -> TargetKind {
     match call_name {
@@ -1174,6 +1337,7 @@ pub fn target_kind(call_name: &str) -> TargetKind {
         "container" => TargetKind::Container,
         "proxy" => TargetKind::Proxy,
         "interface" => TargetKind::Interface,
+        "pods" => TargetKind::Pods,
         _ => TargetKind::Host,
     }
 }
@@ -1256,7 +1420,12 @@ fn push_text(pieces: &mut Vec<Text>, text: Text) {
 pub fn compatible(value: &Val, ty: &Ty) -> bool {
     match (value, ty) {
         (Val::Error, _) => true,
-        (Val::Opaque(have), want) => have == want || (*have == Ty::Int && *want == Ty::Float),
+        (Val::Opaque(have), want) => {
+            have == want
+                || (*have == Ty::Int && *want == Ty::Float)
+                || (*want == Ty::CountOrPercent
+                    && matches!(have, Ty::Int | Ty::Quantity(Dimension::Percent)))
+        }
         (Val::Int(_), Ty::Int | Ty::Float) => true,
         (Val::Float(_), Ty::Float) => true,
         (Val::Bool(_), Ty::Bool) => true,
@@ -1270,6 +1439,7 @@ pub fn compatible(value: &Val, ty: &Ty) -> bool {
             .all(|(k, v)| json_pointer(k).is_ok() && compatible(v, &Ty::Str)),
         (Val::Target { kind, .. }, Ty::Target(kinds)) => kinds.contains(kind),
         (Val::Word(_), Ty::Word(_)) => true,
+        (Val::Int(_) | Val::Quantity(Dimension::Percent, _), Ty::CountOrPercent) => true,
         _ => false,
     }
 }

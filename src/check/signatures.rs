@@ -234,7 +234,7 @@ const fn exclusive(
     spec
 }
 
-const NET: &[TargetKind] = &[Proxy, Interface];
+const NET: &[TargetKind] = &[Proxy, Interface, Pods];
 const TARGET: ParamSpec = req("target", Ty::Target(ANY_TARGET));
 const HOST_TARGET: ParamSpec = p("target", Ty::Target(ANY_TARGET));
 const PROBE_EVERY: ParamSpec = or(lim(p("every", DURATION), Limit::PositiveMs), seconds(1.0));
@@ -284,6 +284,7 @@ pub fn target_spec(kind: TargetKind) -> &'static CallSpec {
         TargetKind::Container => &CONTAINER,
         TargetKind::Proxy => &PROXY,
         TargetKind::Interface => &INTERFACE,
+        TargetKind::Pods => &PODS,
     }
 }
 
@@ -348,6 +349,9 @@ pub enum FaultKind {
     ContainerPause,
     ProcessKill,
     ProcessPause,
+    PodKill,
+    PodFailure,
+    IoLatency,
     Exec,
 }
 
@@ -368,6 +372,9 @@ impl FaultKind {
             FaultKind::ContainerPause => &CONTAINER_PAUSE,
             FaultKind::ProcessKill => &PROCESS_KILL,
             FaultKind::ProcessPause => &PROCESS_PAUSE,
+            FaultKind::PodKill => &POD_KILL,
+            FaultKind::PodFailure => &POD_FAILURE,
+            FaultKind::IoLatency => &IO_LATENCY,
             FaultKind::Exec => &EXEC_FAULT,
         }
     }
@@ -375,7 +382,52 @@ impl FaultKind {
     pub fn name(self) -> &'static str {
         self.spec().name
     }
+
+    /// For a fault that cannot act on a `pods` target: why (Chaos Mesh has no such
+    /// chaos) and what to write instead. `None` for the faults that can.
+    pub fn on_pods_instead(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            FaultKind::CpuStress
+            | FaultKind::MemoryStress
+            | FaultKind::DiskStress
+            | FaultKind::Latency
+            | FaultKind::PacketLoss
+            | FaultKind::Bandwidth
+            | FaultKind::Blackhole
+            | FaultKind::ContainerKill
+            | FaultKind::PodKill
+            | FaultKind::PodFailure
+            | FaultKind::IoLatency => None,
+            FaultKind::Reset => Some((
+                "chaos mesh's network chaos cannot reset connections",
+                "use `blackhole` (a partition) or `packet_loss` on the pods",
+            )),
+            FaultKind::ContainerRestart => Some((
+                "chaos mesh cannot restart a container; killing it makes the kubelet restart it",
+                "use `container_kill` with `container:` in the `pods(…)` target",
+            )),
+            FaultKind::ContainerStop | FaultKind::ContainerPause => Some((
+                "chaos mesh cannot stop or freeze one container for a while",
+                "use `pod_failure(…) for …` to make the pods unavailable",
+            )),
+            FaultKind::ProcessKill => Some((
+                "chaos mesh's pod chaos kills pods and containers, not processes inside them",
+                "use `pod_kill`, or `container_kill` with `container:` in the `pods(…)` target",
+            )),
+            FaultKind::ProcessPause => Some((
+                "chaos mesh cannot pause processes inside a pod",
+                "use `pod_failure(…) for …` to make the pods unavailable",
+            )),
+            FaultKind::Exec => Some((
+                "chaos mesh does not run commands in pods",
+                "run the command from a host with `chaosc run`, or pick a fault chaos mesh has",
+            )),
+        }
+    }
 }
+
+/// The selection modes of a `pods` target, as Chaos Mesh spells them.
+pub const POD_MODES: &[&str] = &["one", "all", "fixed", "fixed-percent", "random-max-percent"];
 
 use Sustain::*;
 
@@ -413,6 +465,19 @@ const INTERFACE: CallSpec = call(
     Kind::Target(Interface),
     "interface",
     &[req("name", Ty::Str), p("netns", Ty::Str)],
+);
+/// `mode` and `value` are checked together (E0504): a count for `fixed`, a
+/// percentage for the percent modes, nothing for `one` and `all`.
+const PODS: CallSpec = call(
+    Kind::Target(Pods),
+    "pods",
+    &[
+        req("namespace", Ty::Str),
+        req("labels", Ty::Map),
+        req("mode", Ty::Str),
+        p("value", Ty::CountOrPercent),
+        p("container", Ty::Str),
+    ],
 );
 // probes
 const HTTP: CallSpec = exclusive(
@@ -475,7 +540,7 @@ const SPAWN: CallSpec = call(
 const CPU_STRESS: CallSpec = fault(
     FaultKind::CpuStress,
     "cpu_stress",
-    &[Host, Process, Container],
+    &[Host, Process, Container, Pods],
     &[
         HOST_TARGET,
         WORKERS,
@@ -490,7 +555,7 @@ const CPU_STRESS: CallSpec = fault(
 const MEMORY_STRESS: CallSpec = fault(
     FaultKind::MemoryStress,
     "memory_stress",
-    &[Host, Container],
+    &[Host, Container, Pods],
     &[
         HOST_TARGET,
         lim(req("size", SIZE), Limit::Positive),
@@ -502,7 +567,7 @@ const MEMORY_STRESS: CallSpec = fault(
 const DISK_STRESS: CallSpec = fault(
     FaultKind::DiskStress,
     "disk_stress",
-    &[Host, Container],
+    &[Host, Container, Pods],
     &[
         HOST_TARGET,
         or(WORKERS, ParamDefault::Int(1)),
@@ -575,7 +640,7 @@ const RESET: CallSpec = fault(
 const CONTAINER_KILL: CallSpec = fault(
     FaultKind::ContainerKill,
     "container_kill",
-    &[Container],
+    &[Container, Pods],
     &[TARGET, SIGNAL_KILL],
     Instant,
     true,
@@ -620,6 +685,45 @@ const PROCESS_PAUSE: CallSpec = fault(
     Sustained,
     false,
 );
+const POD_KILL: CallSpec = fault(
+    FaultKind::PodKill,
+    "pod_kill",
+    &[Pods],
+    &[
+        TARGET,
+        or(
+            lim(p("grace_period", DURATION), Limit::NonNegativeMs),
+            seconds(0.0),
+        ),
+    ],
+    Instant,
+    true,
+);
+const POD_FAILURE: CallSpec = fault(
+    FaultKind::PodFailure,
+    "pod_failure",
+    &[Pods],
+    &[TARGET],
+    Sustained,
+    true,
+);
+const IO_LATENCY: CallSpec = fault(
+    FaultKind::IoLatency,
+    "io_latency",
+    &[Pods],
+    &[
+        TARGET,
+        lim(req("delay", DURATION), Limit::Positive),
+        req("volume_path", Ty::Str),
+        p("path", Ty::Str),
+        or(
+            lim(p("percent", PERCENT), Limit::PositivePercent),
+            percent(100.0),
+        ),
+    ],
+    Sustained,
+    false,
+);
 const EXEC_FAULT: CallSpec = fault(
     FaultKind::Exec,
     "exec",
@@ -643,6 +747,7 @@ pub const CALLS: &[CallSpec] = &[
     CONTAINER,
     PROXY,
     INTERFACE,
+    PODS,
     HTTP,
     TCP,
     EXEC_PROBE,
@@ -662,6 +767,9 @@ pub const CALLS: &[CallSpec] = &[
     CONTAINER_PAUSE,
     PROCESS_KILL,
     PROCESS_PAUSE,
+    POD_KILL,
+    POD_FAILURE,
+    IO_LATENCY,
     EXEC_FAULT,
 ];
 

@@ -3,9 +3,9 @@
 use super::body::{human_duration, StepInfo};
 use super::expr::CallSite;
 use super::scope::{Checker, Def};
-use super::signatures::{self, CallClass, FaultKind, Kind, Sustain};
+use super::signatures::{self, CallClass, CallSpec, FaultKind, Kind, Sustain};
 use super::types::{TargetKind, Ty, Val};
-use crate::diag::{suggest, Code};
+use crate::diag::{suggest, Code, Span};
 use crate::syntax::ast::*;
 
 /// The longest duration the language accepts, and the latest a step may end: 30 days.
@@ -112,6 +112,103 @@ impl<'a> Checker<'a> {
         out
     }
 
+    /// What Chaos Mesh needs of a fault's arguments on pods: paths written out (E0505),
+    /// and traffic shaped on what the pods send (E0502 for `downstream`).
+    fn check_on_pods(&mut self, bound: &super::expr::BoundCall) {
+        let Kind::Fault(fault) = bound.spec.kind else {
+            return;
+        };
+        match fault {
+            FaultKind::IoLatency => self.check_cluster_literals(bound, &["volume_path", "path"]),
+            FaultKind::DiskStress => self.check_cluster_literals(bound, &["path"]),
+            FaultKind::Latency | FaultKind::PacketLoss | FaultKind::Bandwidth => {
+                if let Some((Val::Word(direction), span)) = bound.args.get("direction") {
+                    if direction == "downstream" {
+                        let d = self
+                            .error(
+                                Code::NoChaosMeshEquivalent,
+                                *span,
+                                format!("`{}` with `direction: downstream` cannot act on a pods target: chaos mesh shapes only what the pods send", bound.spec.name),
+                            )
+                            .with_label("only the traffic the pods receive")
+                            .with_help("use `direction: upstream` (what the pods send) or `both`")
+                            .with_note("pods targets are exported to chaos mesh (`chaosc export chaos-mesh`), which has no such chaos");
+                        self.emit(d);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// E0501: the fault does not act on this kind of target.
+    fn unsupported_target(&mut self, spec: &CallSpec, kind: TargetKind, span: Span) {
+        let accepted = spec
+            .targets
+            .iter()
+            .map(|k| k.name())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let d = self
+            .error(
+                Code::UnsupportedTarget,
+                span,
+                format!("`{}` cannot act on a {} target", spec.name, kind.name()),
+            )
+            .with_label(format!("a {} target", kind.name()))
+            .with_help(format!("`{}` acts on: {accepted}", spec.name));
+        self.emit(d);
+    }
+
+    /// E0502 and E0503, the mismatches between pods and the other targets: a fault
+    /// Chaos Mesh cannot do on pods, or a pod fault on a host's target. Whether it
+    /// reported one.
+    fn pods_mismatch(&mut self, spec: &CallSpec, kind: TargetKind, span: Span) -> bool {
+        let Kind::Fault(fault) = spec.kind else {
+            return false;
+        };
+        if kind == TargetKind::Pods {
+            let Some((reason, instead)) = fault.on_pods_instead() else {
+                return false;
+            };
+            let d = self
+                .error(
+                    Code::NoChaosMeshEquivalent,
+                    span,
+                    format!("`{}` cannot act on a pods target: {reason}", spec.name),
+                )
+                .with_label("a pods target")
+                .with_help(instead)
+                .with_note("pods targets are exported to chaos mesh (`chaosc export chaos-mesh`), which has no such chaos");
+            self.emit(d);
+            return true;
+        }
+        if spec.targets != [TargetKind::Pods] {
+            return false;
+        }
+        let d = self
+            .error(
+                Code::PodOnlyFault,
+                span,
+                format!(
+                    "`{}` acts only on pods targets, not on a {} target",
+                    spec.name,
+                    kind.name()
+                ),
+            )
+            .with_label(format!("a {} target", kind.name()))
+            .with_help(format!(
+                "select Kubernetes pods with `pods(namespace: \"NS\", labels: {{\"app\": \"NAME\"}}, mode: \"all\")`{}",
+                match kind {
+                    TargetKind::Container => ", or use `container_kill`, `container_stop` or `container_pause` on the container",
+                    TargetKind::Process => ", or use `process_kill` or `process_pause` on the process",
+                    _ => "",
+                }
+            ));
+        self.emit(d);
+        true
+    }
+
     pub(super) fn step(&mut self, step: &'a Step, start: Option<f64>) -> StepInfo {
         let mut info = StepInfo {
             kind: None,
@@ -142,6 +239,15 @@ impl<'a> Checker<'a> {
         };
         info.destructive = spec.destructive;
         let target = bound.target();
+        if matches!(
+            &target,
+            Val::Target {
+                kind: TargetKind::Pods,
+                ..
+            }
+        ) {
+            self.check_on_pods(&bound);
+        }
         info.args = bound.values();
         info.target_value = target.clone();
         if let Val::Target { kind, key } = &target {
@@ -153,21 +259,32 @@ impl<'a> Checker<'a> {
                     .args
                     .get("target")
                     .map_or(step.fault.span(), |(_, s)| *s);
-                let accepted = spec
+                if !self.pods_mismatch(spec, *kind, span) {
+                    self.unsupported_target(spec, *kind, span);
+                }
+            } else if *kind == TargetKind::Pods
+                && spec.kind == Kind::Fault(FaultKind::ContainerKill)
+            {
+                let names_container = self
                     .targets
-                    .iter()
-                    .map(|k| k.name())
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let d = self
-                    .error(
-                        Code::UnsupportedTarget,
-                        span,
-                        format!("`{}` cannot act on a {} target", spec.name, kind.name()),
-                    )
-                    .with_label(format!("a {} target", kind.name()))
-                    .with_help(format!("`{}` acts on: {accepted}", spec.name));
-                self.emit(d);
+                    .get(key)
+                    .is_some_and(|record| record.args.contains_key("container"));
+                if !names_container {
+                    let span = bound
+                        .args
+                        .get("target")
+                        .map_or(step.fault.span(), |(_, s)| *s);
+                    let d = self
+                        .error(
+                            Code::ContainerKillWithoutContainer,
+                            span,
+                            "`container_kill` on a pods target that names no container",
+                        )
+                        .with_label("which container of the pods?")
+                        .with_help("add `container: \"NAME\"` to the `pods(…)` target, or use `pod_kill` to delete the whole pods")
+                        .with_note("chaos mesh's container-kill kills the containers it is given by name");
+                    self.emit(d);
+                }
             }
         }
         let sustained = match spec.sustain {

@@ -10,6 +10,8 @@ pub enum TargetKind {
     Container,
     Proxy,
     Interface,
+    /// Kubernetes pods: only Chaos Mesh acts on them (`chaosc export chaos-mesh`).
+    Pods,
 }
 
 impl TargetKind {
@@ -20,6 +22,7 @@ impl TargetKind {
             TargetKind::Container => "container",
             TargetKind::Proxy => "proxy",
             TargetKind::Interface => "interface",
+            TargetKind::Pods => "pods",
         }
     }
 }
@@ -47,6 +50,8 @@ pub enum Ty {
     Status,
     /// A URL string or a probe.
     Ready,
+    /// A count (an integer) or a percentage: a `pods` target's `value`.
+    CountOrPercent,
 }
 
 pub const ANY_TARGET: &[TargetKind] = &[
@@ -55,6 +60,7 @@ pub const ANY_TARGET: &[TargetKind] = &[
     TargetKind::Container,
     TargetKind::Proxy,
     TargetKind::Interface,
+    TargetKind::Pods,
 ];
 
 impl Ty {
@@ -74,6 +80,7 @@ impl Ty {
             Ty::Target(_) => "a target".into(),
             Ty::Status => "a status code or range such as `200..299`".into(),
             Ty::Ready => "a URL or a probe".into(),
+            Ty::CountOrPercent => "a count such as `2` or a percentage such as `50%`".into(),
         }
     }
 }

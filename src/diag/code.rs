@@ -109,6 +109,20 @@ codes! {
 
     /// A fault applied to a kind of target it cannot act on.
     UnsupportedTarget = "E0501", Error;
+    /// A fault on a `pods` target that Chaos Mesh has no equivalent for.
+    NoChaosMeshEquivalent = "E0502", Error;
+    /// `pod_kill`, `pod_failure` or `io_latency` on a target that is not `pods`.
+    PodOnlyFault = "E0503", Error;
+    /// A `pods` target's `mode` that does not exist, or a `value` it lacks or does not take.
+    PodSelection = "E0504", Error;
+    /// A value of a pods target or a pod fault read from the environment (`env(…)`).
+    ClusterValueFromEnvironment = "E0505", Error;
+    /// `container_kill` on a pods target without `container:`.
+    ContainerKillWithoutContainer = "E0506", Error;
+    /// A scenario with steps on pods and steps on this host.
+    MixedEngines = "E0507", Error;
+    /// A pods target's namespace, container or label that Kubernetes does not accept.
+    InvalidKubernetesName = "E0508", Error;
 
     /// A sustained fault without `for DURATION`.
     MissingDuration = "E0601", Error;

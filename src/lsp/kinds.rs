@@ -178,6 +178,7 @@ fn placeholder(ty: &Ty) -> &'static str {
         Ty::Word(words) => words.first().copied().unwrap_or(""),
         Ty::Target(_) => "target",
         Ty::Status => "200",
+        Ty::CountOrPercent => "1",
     }
 }
 
