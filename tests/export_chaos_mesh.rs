@@ -1037,6 +1037,13 @@ fn the_plan_view_shows_pods() {
         view.contains("pods web (50% of the pods in shop with app=web,tier=frontend), container app  [needs Chaos Mesh]"),
         "{view}"
     );
+    // The scenario's summary says so too, not "no special privileges or tools".
+    assert!(
+        view.contains(
+            "needs   Chaos Mesh on the cluster: `chaosc export chaos-mesh`, not `chaosc run`"
+        ),
+        "{view}"
+    );
 }
 
 /// Reads a repository file (and its imports) by its path from the package root, so

@@ -456,7 +456,15 @@ impl View {
             length.push_str(&format!("; stopped after {} at most", duration(limit)));
         }
         self.wrapped(&key("length"), 10, &length, Style::Plain);
-        let needs = if scenario.capabilities.is_empty() {
+        let needs = if scenario
+            .steps
+            .iter()
+            .any(|step| step.target.needs_cluster())
+        {
+            // Pod steps run nowhere on this host (E0507 keeps them apart from host
+            // steps): the cluster's engine is what they need.
+            "Chaos Mesh on the cluster: `chaosc export chaos-mesh`, not `chaosc run`".to_string()
+        } else if scenario.capabilities.is_empty() {
             "no special privileges or tools".to_string()
         } else {
             let names: Vec<&str> = scenario.capabilities.iter().map(capability).collect();
