@@ -818,8 +818,14 @@ scenario "reset" {{
     assert!(decided >= 30.0, "{reset:#}");
     let (lo, hi) = binomial_bound(decided as u64, 0.5);
     assert!((lo..=hi).contains(&resets), "{resets} of {decided} reset");
-    // Every reset connection is a failed sample (one connection per sample).
-    assert_eq!(failed as f64, resets, "{reset:#}");
+    // Every reset connection is a failed sample (one connection per sample), except
+    // that a connection already open when the fault was applied decides then, and may
+    // be reset after its answer was read: such a sample passed.
+    let open_at_apply = e["connections_open_at_apply"].as_f64().unwrap_or(0.0);
+    assert!(
+        (resets - open_at_apply..=resets).contains(&(failed as f64)),
+        "{failed} failed samples, {resets} resets, {open_at_apply} open at apply: {reset:#}"
+    );
 }
 
 #[test]
