@@ -8,21 +8,8 @@ use lsp_types::{
     CompletionItem, CompletionItemKind, CompletionTextEdit, InsertTextFormat, Range, TextEdit,
 };
 
-const ITEM_KEYWORDS: &[&str] = &[
-    "import",
-    "param",
-    "const",
-    "service",
-    "target",
-    "probe",
-    "fault",
-    "template",
-    "scenario",
-    "suite",
-    "environment",
-    "slo",
-    "safety",
-];
+/// The keywords that start a top-level item: the parser's list.
+use crate::syntax::ITEM_KEYWORDS;
 const BODY_KEYWORDS: &[&str] = &[
     "description",
     "tags",
