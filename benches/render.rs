@@ -11,10 +11,13 @@ use chaosc::check::check;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+#[path = "support/min_time.rs"]
+mod min_time;
 #[path = "support/no_files.rs"]
 mod no_files;
+use min_time::min_time;
 use no_files::NoFiles;
 
 /// Scenarios with two misspelt metric names each (`availabilty`, `latncy`): two
@@ -57,17 +60,6 @@ fn env_or(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or(default)
-}
-
-fn min_time<T>(reps: usize, mut f: impl FnMut() -> T) -> Duration {
-    (0..reps)
-        .map(|_| {
-            let start = Instant::now();
-            std::hint::black_box(f());
-            start.elapsed()
-        })
-        .min()
-        .expect("at least one repetition")
 }
 
 fn ms(d: Duration) -> f64 {

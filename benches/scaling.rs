@@ -17,10 +17,13 @@ use chaosc::check::check;
 use chaosc::plan::lower::{lower, Options};
 use std::fmt::Write as _;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+#[path = "support/min_time.rs"]
+mod min_time;
 #[path = "support/no_files.rs"]
 mod no_files;
+use min_time::min_time;
 use no_files::NoFiles;
 
 /// The probes every scenario runs.
@@ -118,17 +121,6 @@ fn generate(count: usize) -> String {
     out
 }
 
-fn fastest<T>(reps: usize, mut f: impl FnMut() -> T) -> Duration {
-    (0..reps)
-        .map(|_| {
-            let start = Instant::now();
-            std::hint::black_box(f());
-            start.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
-}
-
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_string())
 }
@@ -190,8 +182,8 @@ fn main() {
             "every scenario is planned"
         );
         drop(lowered);
-        let checking = fastest(reps, || check(path, &text, &NoFiles));
-        let planning = fastest(reps, || lower(path, &text, &NoFiles, &options));
+        let checking = min_time(reps, || check(path, &text, &NoFiles));
+        let planning = min_time(reps, || lower(path, &text, &NoFiles, &options));
         let per = |d: Duration| d.as_secs_f64() * 1e6 / scenarios as f64;
         println!(
             "{:>9} {:>9.2} {:>10.1} {:>10.1} {:>13.1} {:>10.1} {:>13.1} {:>10.2}",
