@@ -10,9 +10,10 @@
 
 use chaosc::check::check;
 use chaosc::diag::SourceId;
+use chaosc::plan::lower::{lower, Options};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn env_or(name: &str, default: usize) -> usize {
@@ -49,9 +50,6 @@ service web_{group} = spawn(["python3", "-m", "http.server", "{port}", "--bind",
                             ready: "http://127.0.0.1:{port}/", ready_timeout: 30s)
 target edge_{group} = proxy(listen: "127.0.0.1:{proxy}", upstream: "127.0.0.1:{port}")
 target db_{group} = container("postgres-{group}")
-probe health_{group} = http("${{base_url_{group}}}${{health_path_{group}}}", every: 2s, timeout: 5s, status: 200..299)
-probe load_{group} = http("${{base_url_{group}}}/", rate: 200/s, timeout: 1s,
-                          headers: {{"Accept": "application/json", "X-Group": "{group}"}})
 
 fault cpu_{group} = cpu_stress(workers: {workers}, load: {load}%) // legacy "medium" intensity
 fault memory_{group} = memory_stress(size: {mib}MiB, ramp: 10s)
@@ -61,11 +59,12 @@ fault slow_{group} = latency(edge_{group}, delay: {delay}ms, jitter: 20ms)
 template cpu_exhaust_{group}(workers: int, duration: duration = 30s) {{
   description "CPU exhaustion with ${{workers}} workers"
   tags [stress, group_{group}]
+  probe health = http("${{base_url_{group}}}${{health_path_{group}}}", every: 2s, timeout: 5s, status: 200..299)
   baseline 5s
   timeline {{ at 0s cpu_stress(workers: workers) for duration }}
   slo {{
-    availability(health_{group}) >= 95%
-    warn latency(health_{group}, p99) <= 250ms
+    availability(health) >= 95%
+    warn latency(health, p99) <= 250ms
   }}
 }}
 "#,
@@ -87,8 +86,11 @@ fn scenario(out: &mut String, n: usize, groups: usize) {
 scenario "Database outage {n}" {{
   description "Brief database downtime {n}: connection pooling under ${{base_url_{g}}}"
   tags [infrastructure, destructive, group_{g}]
+  probe health = http("${{base_url_{g}}}${{health_path_{g}}}", every: 2s, timeout: 5s, status: 200..299)
+  probe load = http("${{base_url_{g}}}/", rate: 200/s, timeout: 1s,
+                    headers: {{"Accept": "application/json", "X-Group": "{g}"}})
   baseline 10s
-  steady_state {{ availability(health_{g}) >= 99% }}
+  steady_state {{ availability(health) >= 99% }}
   timeline {{
     at 0s  container_stop(db_{g}) for 10s as outage
     at 2s  cpu_{g} for 5s
@@ -98,12 +100,12 @@ scenario "Database outage {n}" {{
   recover within 15s checks 3
   slo {{
     mttr <= 30s
-    availability(health_{g}) >= 99.5%
-    recovery_time(health_{g}) <= 10s
-    latency_degradation(health_{g}, p95) <= 500ms
-    warn error_rate(load_{g}) <= 1% during chaos
+    availability(health) >= 99.5%
+    recovery_time(health) <= 10s
+    latency_degradation(health, p95) <= 500ms
+    warn error_rate(load) <= 1% during chaos
   }}
-  abort when error_rate(health_{g}) > 50% over 10s
+  abort when error_rate(health) > 50% over 10s
 }}
 
 scenario "CPU stress {n}" = cpu_exhaust_{g}(workers: {workers}, duration: 45s) {{ tags [templated] }}
@@ -300,12 +302,35 @@ fn main() {
             d.len()
         );
     }
-    drop((parsed, checked, formatted));
+    let lowered = lower(
+        Path::new("bench.chaos"),
+        &text,
+        &NoFiles,
+        &Options::default(),
+    );
+    let plan_json = serde_json::to_vec_pretty(&lowered.plan).map_or(0, |json| json.len());
+    assert!(
+        lowered.plan.is_some(),
+        "the generated file does not plan (first error: {})",
+        lowered
+            .checked
+            .diagnostics
+            .iter()
+            .find(|d| d.is_error())
+            .map_or("", |d| d.message.as_str())
+    );
+    println!("plan: {:.1} MB of JSON", mb(plan_json));
+    drop((parsed, checked, formatted, lowered));
 
     let scan = time(reps, || chaosc::syntax::comments::scan(&text));
     let parse = time(reps, || chaosc::syntax::parse(&text, SourceId(0)));
     let checking = time(reps, || check(Path::new("bench.chaos"), &text, &NoFiles));
     let format = time(reps, || chaosc::fmt::format(&text));
+    let options = Options::default();
+    let planning = time(reps, || {
+        let lowered = lower(Path::new("bench.chaos"), &text, &NoFiles, &options);
+        serde_json::to_vec_pretty(&lowered.plan).map(|json| json.len())
+    });
 
     println!();
     println!(
@@ -317,6 +342,7 @@ fn main() {
         ("syntax::parse", &parse),
         ("check::check", &checking),
         ("fmt::format", &format),
+        ("plan (lower + JSON)", &planning),
     ] {
         println!(
             "{:<26} {:>9.1} {:>10.1} {:>11.1} {:>11.1} {:>13} {:>13}",
@@ -388,15 +414,23 @@ fn whole_file(bin: &Path, text: &str, reps: usize) {
         Err(_) => dir.path().join("bench.chaos"),
     };
     std::fs::write(&file, text).expect("write the generated file");
-    for args in [&["check"][..], &["fmt", "--check"][..]] {
+    for args in [
+        &["check"][..],
+        &["fmt", "--check"][..],
+        &["plan", "--format", "json"][..],
+    ] {
         let mut status = None;
         let s = time_counting(reps, libc::RUSAGE_CHILDREN, || {
+            // Output goes to /dev/null, as when a hook or a script discards it: the
+            // plan's JSON is large, and reading it back would be timed too.
             let out = Command::new(bin)
                 .args(args)
                 .arg(&file)
-                .output()
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
                 .expect("run chaosc");
-            status = Some(out.status);
+            status = Some(out);
         });
         println!(
             "process `chaosc {} FILE` ({:.2} MB) x{reps}: min {:.0} ms ({:.1} MB/s), median {:.0} ms ({:.1} MB/s), cpu (all threads, median) {} ms, exit {}",

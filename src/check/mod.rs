@@ -50,7 +50,9 @@ impl Checked {
 
 /// Checks the file `path` whose text is `text`, and everything it imports.
 pub fn check(path: &Path, text: &str, loader: &dyn Loader) -> Checked {
-    compile(path, text, loader, None).0
+    let (checked, program) = compile(path, text, loader, None);
+    crate::shared::release::drop_off_thread(program, text.len());
+    checked
 }
 
 /// Loads and checks a program, and returns what the checker recorded about it (when
@@ -83,6 +85,7 @@ pub fn compile(
         result = Some(program);
         diagnostics.extend(checker.into_diagnostics());
     }
+    crate::shared::release::drop_off_thread(std::mem::take(&mut loaded.modules), text.len());
     dedup(&mut diagnostics);
     diag::sort(&mut diagnostics);
     (

@@ -55,7 +55,11 @@ pub fn format(text: &str) -> Result<String, Vec<Diagnostic>> {
 /// [`format`] on at most `threads` threads (1: in one go), for tests that show the
 /// output does not depend on how the work is shared.
 pub fn format_on(text: &str, threads: usize) -> Result<String, Vec<Diagnostic>> {
-    let parsed = crate::syntax::parse_in_pieces(text, SourceId(0), threads);
+    let pieces = match threads {
+        1 => 1,
+        _ => crate::syntax::pieces_for(text.len()).max(threads),
+    };
+    let parsed = crate::syntax::parse_in_pieces(text, SourceId(0), pieces);
     let Some(file) = parsed.file.as_ref() else {
         return Err(parsed.diagnostics);
     };
@@ -69,7 +73,9 @@ pub fn format_on(text: &str, threads: usize) -> Result<String, Vec<Diagnostic>> 
     }
     // Should the comment list and the tree ever disagree about where the tokens
     // are, the text is left as it is rather than risk changing it.
-    Ok(print::file(text, file, &parsed.comments, threads).unwrap_or_else(|| text.to_string()))
+    let printed = print::file(text, file, &parsed.comments, threads);
+    crate::shared::release::drop_off_thread(parsed, text.len());
+    Ok(printed.unwrap_or_else(|| text.to_string()))
 }
 
 #[cfg(test)]

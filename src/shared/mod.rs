@@ -4,6 +4,7 @@
 
 pub mod bytes;
 pub mod comparison;
+pub mod release;
 pub mod text;
 
 pub use bytes::Bytes;

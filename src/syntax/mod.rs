@@ -11,7 +11,7 @@ pub mod comments;
 mod errors;
 mod split;
 
-pub use split::{on_threads, threads_for};
+pub use split::{on_threads, on_workers, pieces_for, threads_for};
 pub mod units;
 
 use crate::diag::{Diagnostic, SourceId};
@@ -78,11 +78,11 @@ pub struct Parsed {
 /// parsed on all cores (see `split.rs`); the tree, its spans and the diagnostics are
 /// those of parsing the whole file at once.
 pub fn parse(text: &str, source: SourceId) -> Parsed {
-    parse_in_pieces(text, source, threads_for(text.len()))
+    parse_in_pieces(text, source, pieces_for(text.len()))
 }
 
-/// [`parse`] with the file split in at most `pieces` pieces (1: parsed whole), for
-/// tests that show the result does not depend on the split.
+/// [`parse`] with the file split in at most `pieces` pieces (1: parsed whole), shared
+/// among the cores; tests show the result does not depend on the split.
 pub fn parse_in_pieces(text: &str, source: SourceId, pieces: usize) -> Parsed {
     let scan = comments::scan(text);
     if let Some(offset) = scan.too_deep {
@@ -136,7 +136,8 @@ fn parse_whole(text: &str, source: SourceId, comments: Vec<comments::Comment>) -
 }
 
 /// The items and diagnostics of `text` parsed piece by piece (pieces start at
-/// `starts`), one thread per piece; `None` when a piece does not parse on its own.
+/// `starts`), the pieces shared among the cores; `None` when a piece does not parse
+/// on its own.
 fn parse_pieces(
     text: &str,
     starts: &[usize],
@@ -152,18 +153,7 @@ fn parse_pieces(
         let items = builder.items(pairs.next()?);
         Some((items, builder.diagnostics))
     };
-    let results: Vec<Option<(Vec<ast::Item>, Vec<Diagnostic>)>> = std::thread::scope(|scope| {
-        let others: Vec<_> = (1..starts.len())
-            .map(|k| scope.spawn(move || piece(k)))
-            .collect();
-        let mut results = vec![piece(0)];
-        // A piece that panicked (a bug) panics here, as the whole parse would.
-        results.extend(others.into_iter().map(|h| {
-            h.join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        }));
-        results
-    });
+    let results = split::on_workers(threads_for(text.len()), starts.len(), piece);
     let mut items = Vec::new();
     let mut diagnostics = Vec::new();
     for result in results {
