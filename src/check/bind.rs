@@ -62,7 +62,8 @@ impl<'a> Checker<'a> {
             },
             None => None,
         };
-        self.selected_environment = environment.map(|(module, env)| (module, env as *const _));
+        self.selected_environment =
+            environment.map(|(module, env)| (module, super::scope::node_id(env)));
         let params = self.all_params();
         for (name, _) in &bindings.sets {
             if !params.iter().any(|(_, p)| p.name.name == *name) {
@@ -169,7 +170,7 @@ impl<'a> Checker<'a> {
             match &value {
                 Some(value) => {
                     self.param_values
-                        .insert(param as *const ast::Param, value.clone());
+                        .insert(super::scope::node_id(param), value.clone());
                 }
                 None if from_cli.is_none() => {
                     let source = self.modules[module].source;

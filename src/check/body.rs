@@ -326,7 +326,11 @@ impl<'a> Checker<'a> {
         if self.frames.is_empty() {
             Self::decl_key(decl)
         } else {
-            format!("{}@{}", Self::decl_key(decl), self.scenarios.len())
+            format!(
+                "{}@{}",
+                Self::decl_key(decl),
+                self.scenario_base + self.scenarios.len()
+            )
         }
     }
 

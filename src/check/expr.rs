@@ -1,7 +1,7 @@
 //! Typing values, strings and calls.
 
 use super::record::{ProbeRecord, TargetRecord};
-use super::scope::{Checker, Def, Local, Resolved};
+use super::scope::{node_id, Checker, Def, Local, NodeId, Resolved};
 use super::signatures::{self, CallClass, CallSpec, Kind, Limit, ParamSpec};
 use super::types::{ParamTy, TargetKind, Ty, Val};
 use crate::diag::{suggest, Code, Span};
@@ -130,8 +130,8 @@ impl<'a> Checker<'a> {
 
     pub fn def_value(&mut self, def: Def<'a>, path: &Path) -> Val {
         match def {
-            Def::Param(param) if self.param_values.contains_key(&(param as *const Param)) => {
-                self.param_values[&(param as *const Param)].clone()
+            Def::Param(param) if self.param_values.contains_key(&node_id(param)) => {
+                self.param_values[&node_id(param)].clone()
             }
             Def::Param(param) => match super::types::param_type(&param.ty.name) {
                 Some(ParamTy::Value(ty)) => Val::Opaque(ty),
@@ -154,7 +154,7 @@ impl<'a> Checker<'a> {
                 } else {
                     self.scope_epoch
                 };
-                let cache = (c as *const Const, epoch, self.param_values.len());
+                let cache = (node_id(c), epoch, self.param_values.len());
                 if let Some(value) = self.const_values.get(&cache) {
                     return value.clone();
                 }
@@ -264,7 +264,7 @@ impl<'a> Checker<'a> {
     /// once per cycle.
     fn const_cycle(&mut self, position: usize, c: &'a Const, path: &Path) {
         let consts = &self.evaluating[position..];
-        let mut key: Vec<*const Const> = consts.iter().map(|&e| e as *const Const).collect();
+        let mut key: Vec<NodeId> = consts.iter().map(|&e| node_id(e)).collect();
         key.sort();
         if !self.cycles.insert(key) {
             return;

@@ -11,6 +11,9 @@ use crate::syntax::ast::*;
 impl<'a> Checker<'a> {
     pub fn check_module(&mut self) {
         let file = self.file(self.module);
+        // Checked after the other items, on several threads when there are many
+        // (`parallel.rs`); nothing else reads what scenarios record.
+        let mut scenarios = Vec::new();
         for item in &file.items {
             match &item.kind {
                 ItemKind::Import(_) => {}
@@ -34,13 +37,7 @@ impl<'a> Checker<'a> {
                     self.record_decl(decl, item.doc.as_ref(), bound);
                 }
                 ItemKind::Template(template) => self.check_template(template),
-                ItemKind::Scenario(scenario) => {
-                    if let Some(doc) = &item.doc {
-                        let key = super::record::scenario_key(self.module, scenario.name.span);
-                        self.program.docs.insert(key, doc.clone());
-                    }
-                    self.check_scenario(scenario)
-                }
+                ItemKind::Scenario(scenario) => scenarios.push((item, scenario)),
                 ItemKind::Suite(suite) => self.suite(suite, item.doc.as_ref()),
                 ItemKind::Environment(environment) => self.environment(environment),
                 ItemKind::Slo(block) => {
@@ -53,6 +50,16 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+        self.check_scenarios(&scenarios);
+    }
+
+    /// A scenario and its documentation.
+    pub(super) fn check_scenario_item(&mut self, item: &'a Item, scenario: &'a Scenario) {
+        if let Some(doc) = &item.doc {
+            let key = super::record::scenario_key(self.module, scenario.name.span);
+            self.program.docs.insert(key, doc.clone());
+        }
+        self.check_scenario(scenario)
     }
 
     /// Records a top-level declaration for lowering: its documentation, a probe in
@@ -358,7 +365,7 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        let selected = (self.module, environment as *const Environment);
+        let selected = (self.module, super::scope::node_id(environment));
         if self.selected_environment == Some(selected) {
             self.program.environment = Some(record);
         }

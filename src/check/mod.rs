@@ -15,6 +15,7 @@ mod body;
 pub(crate) mod expr;
 mod items;
 pub(crate) mod modules;
+mod parallel;
 pub mod record;
 pub(crate) mod scope;
 pub mod signatures;
@@ -65,11 +66,25 @@ pub fn compile(
     loader: &dyn Loader,
     bindings: Option<&Bindings>,
 ) -> (Checked, Option<record::Program>) {
+    let threads = crate::syntax::threads_for(text.len());
+    compile_on(path, text, loader, bindings, threads)
+}
+
+/// [`compile`] with a module's scenarios checked on up to `threads` threads (1: one
+/// after the other), for tests that show the result does not depend on it.
+pub fn compile_on(
+    path: &Path,
+    text: &str,
+    loader: &dyn Loader,
+    bindings: Option<&Bindings>,
+    threads: usize,
+) -> (Checked, Option<record::Program>) {
     let mut loaded = modules::load(path, text, loader);
     let mut diagnostics = std::mem::take(&mut loaded.diagnostics);
     let mut result = None;
     if loaded.modules.iter().all(|m| m.file.is_some()) {
         let mut checker = scope::Checker::new(&loaded.modules);
+        checker.threads = threads.max(1);
         checker.collect();
         if let Some(bindings) = bindings {
             let bound = checker.bind(bindings, &mut loaded.sources);

@@ -6,6 +6,16 @@ use crate::diag::{suggest, Code, Diagnostic, SourceId, Span};
 use crate::syntax::ast::*;
 use std::collections::{HashMap, HashSet};
 
+/// A syntax node's identity, as a key: its address (never turned back into a
+/// reference). An integer rather than a pointer so that the checker can be sent to
+/// another thread (see `parallel.rs`).
+pub type NodeId = usize;
+
+/// The [`NodeId`] of `node`.
+pub fn node_id<T>(node: &T) -> NodeId {
+    node as *const T as usize
+}
+
 /// Something a top-level or local name stands for.
 #[derive(Clone, Copy)]
 pub enum Def<'a> {
@@ -111,13 +121,13 @@ pub struct Checker<'a> {
     pub evaluating: Vec<&'a Const>,
     /// Const cycles already reported (their consts, sorted), and the reports: kept apart
     /// from `diagnostics`, which evaluating a const truncates.
-    pub cycles: HashSet<Vec<*const Const>>,
+    pub cycles: HashSet<Vec<NodeId>>,
     pub cycle_diagnostics: Vec<Diagnostic>,
     /// Const values already computed, so that each is evaluated once and not once per
     /// reference (`const a0 = "${a1}${a1}"` … forty deep is 2^40 references): by const,
     /// the [`Checker::scope_epoch`] for a local const (`u64::MAX` for a top-level one,
     /// which is evaluated without locals) and the number of params bound.
-    pub const_values: HashMap<(*const Const, u64, usize), Val>,
+    pub const_values: HashMap<(NodeId, u64, usize), Val>,
     /// Changes whenever the local frames do, so that cached local consts stay right.
     pub scope_epoch: u64,
     /// Set while re-checking a template body for one scenario: its name, for notes.
@@ -125,7 +135,7 @@ pub struct Checker<'a> {
     /// Facts about each module that every scenario in it needs, computed once.
     pub facts: Vec<Option<FileFacts>>,
     /// Values given to params (lowering binds them; checking leaves them opaque).
-    pub param_values: HashMap<*const Param, Val>,
+    pub param_values: HashMap<NodeId, Val>,
     /// Every target a value refers to, by the key in `Val::Target`.
     pub targets: HashMap<String, super::record::TargetRecord>,
     /// Every probe declared, by key (see [`Checker::decl_key`]).
@@ -135,7 +145,12 @@ pub struct Checker<'a> {
     /// The rest of what lowering needs (see [`super::record::Program`]).
     pub program: super::record::Program,
     /// The environment a plan is compiled for: its module and item.
-    pub selected_environment: Option<(usize, *const Environment)>,
+    pub selected_environment: Option<(usize, NodeId)>,
+    /// How many scenarios were checked before this checker's first one: 0, or where
+    /// a fork's run of scenarios starts (`parallel.rs`).
+    pub scenario_base: usize,
+    /// Threads to check a module's scenarios on.
+    pub threads: usize,
 }
 
 /// What the scenarios of a file inherit from it.
@@ -187,6 +202,8 @@ impl<'a> Checker<'a> {
                 ..Default::default()
             },
             selected_environment: None,
+            scenario_base: 0,
+            threads: 1,
         }
     }
 

@@ -100,9 +100,23 @@ pub struct Lowered {
 
 /// Compiles `path` (whose text is `text`) into a plan.
 pub fn lower(path: &Path, text: &str, loader: &dyn Loader, options: &Options) -> Lowered {
+    let threads = crate::syntax::threads_for(text.len());
+    lower_on(path, text, loader, options, threads)
+}
+
+/// [`lower`] with the scenarios checked on up to `threads` threads (see
+/// [`crate::check::compile_on`]), for tests that show the plan does not depend on it.
+pub fn lower_on(
+    path: &Path,
+    text: &str,
+    loader: &dyn Loader,
+    options: &Options,
+    threads: usize,
+) -> Lowered {
     let source_name = path.display().to_string();
     let bindings = options.bindings();
-    let (mut checked, program) = crate::check::compile(path, text, loader, Some(&bindings));
+    let (mut checked, program) =
+        crate::check::compile_on(path, text, loader, Some(&bindings), threads);
     // Selection errors are reported even beside the check's.
     let plan = program.map(|program| build(&program, &checked.sources, options, &source_name));
     let plan = match plan {

@@ -24,7 +24,8 @@ pub struct Ident {
 /// `name` or `ns.name`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Path {
-    pub namespace: Option<Ident>,
+    /// Boxed: most names have none, and a path is in nearly every expression.
+    pub namespace: Option<Box<Ident>>,
     pub name: Ident,
     pub span: Span,
 }
@@ -317,7 +318,8 @@ pub enum ExprKind {
     List(Vec<Expr>),
     Map(Vec<(StringLit, Expr)>),
     Path(Path),
-    Call(Call),
+    /// Boxed: a call is the largest expression, and most expressions are small.
+    Call(Box<Call>),
 }
 
 /// A string literal: literal text and `${…}` interpolations, escapes decoded.

@@ -477,7 +477,7 @@ impl<'a> Builder<'a> {
             Some((namespace, name)) => {
                 let dot = span.start + namespace.len();
                 Path {
-                    namespace: Some(self.name(namespace, Span::new(span.start, dot))),
+                    namespace: Some(Box::new(self.name(namespace, Span::new(span.start, dot)))),
                     name: self.name(name, Span::new(dot + 1, span.end)),
                     span,
                 }
@@ -571,7 +571,7 @@ impl<'a> Builder<'a> {
             }
             Rule::number => self.number(&inner),
             Rule::boolean => ExprKind::Bool(inner.as_str() == "true"),
-            Rule::call => ExprKind::Call(self.call(inner)),
+            Rule::call => ExprKind::Call(Box::new(self.call(inner))),
             Rule::path => ExprKind::Path(self.path(inner)),
             other => unreachable!("grammar: unexpected expression {other:?}"),
         };
