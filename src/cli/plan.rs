@@ -5,6 +5,7 @@ use super::{render, Globals, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::plan::lower::{lower, lower_legacy, Lowered, Options};
 use crate::plan::{Plan, PLAN_VERSION};
 use clap::{Args, ValueEnum};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 pub const EXAMPLES: &str = "\
@@ -160,15 +161,18 @@ pub fn run(args: &PlanArgs, globals: &Globals) -> i32 {
     let Some(plan) = &lowered.plan else {
         return EXIT_FAILED;
     };
-    let json = match serde_json::to_string_pretty(plan) {
-        Ok(json) => json + "\n",
-        Err(e) => {
-            super::error_line(globals, &format!("cannot write the plan as JSON: {e}"));
-            return EXIT_USAGE;
-        }
-    };
+    let code = write_plan(plan, args, &old, globals);
+    // A plan of a large file is hundreds of megabytes of records: freed off this path.
+    crate::shared::release::drop_off_thread(lowered, text.len());
+    code
+}
+
+/// Writes the plan where `args` say: to `-o PATH` as JSON, and to stdout as JSON, as
+/// text, or as the difference from `old`.
+fn write_plan(plan: &Plan, args: &PlanArgs, old: &Option<Plan>, globals: &Globals) -> i32 {
     if let Some(path) = &args.output {
-        if let Err(error) = std::fs::write(path, &json) {
+        let written = std::fs::File::create(path).and_then(|file| write_json(plan, file));
+        if let Err(error) = written {
             super::error_line(
                 globals,
                 &format!(
@@ -187,7 +191,8 @@ pub fn run(args: &PlanArgs, globals: &Globals) -> i32 {
         return print_diff(old, plan, args, globals);
     }
     match args.format {
-        PlanFormat::Json => super::out(&json),
+        // A closed pipe (`chaosc plan … | head`) is not worth reporting, as for `out`.
+        PlanFormat::Json => drop(write_json(plan, std::io::stdout().lock())),
         PlanFormat::Text => {
             let options = crate::plan::view::ViewOptions {
                 width: globals.width.max(40),
@@ -198,6 +203,15 @@ pub fn run(args: &PlanArgs, globals: &Globals) -> i32 {
         }
     }
     EXIT_OK
+}
+
+/// The plan as pretty JSON and a newline, streamed to `to`: a large file's plan is
+/// hundreds of megabytes, which a string would hold (and copy as it grows) first.
+fn write_json(plan: &Plan, to: impl std::io::Write) -> std::io::Result<()> {
+    let mut to = std::io::BufWriter::with_capacity(1 << 16, to);
+    serde_json::to_writer_pretty(&mut to, plan)?;
+    to.write_all(b"\n")?;
+    to.flush()
 }
 
 /// `--diff`: what changed from `old` to `new`, as text or JSON.

@@ -118,7 +118,11 @@ pub fn lower_on(
     let (mut checked, program) =
         crate::check::compile_on(path, text, loader, Some(&bindings), threads);
     // Selection errors are reported even beside the check's.
-    let plan = program.map(|program| build(&program, &checked.sources, options, &source_name));
+    let plan = program.map(|program| {
+        let plan = build(&program, &checked.sources, options, &source_name, threads);
+        crate::shared::release::drop_off_thread(program, text.len());
+        plan
+    });
     let plan = match plan {
         Some(Ok(plan)) if !checked.has_errors() => Some(plan),
         Some(Err(errors)) => {
@@ -176,15 +180,10 @@ fn build(
     sources: &Sources,
     options: &Options,
     source: &str,
+    threads: usize,
 ) -> Result<Plan, Vec<Diagnostic>> {
-    let mut lowering = Lowering {
-        program,
-        sources,
-        errors: Vec::new(),
-        probe_scopes: HashMap::new(),
-        lowered_probes: HashMap::new(),
-    };
-    let plan = lowering.plan(options, source);
+    let mut lowering = Lowering::new(program, sources);
+    let plan = lowering.plan(options, source, threads);
     if lowering.errors.is_empty() {
         Ok(plan)
     } else {
@@ -204,12 +203,19 @@ struct Lowering<'p> {
 }
 
 impl<'p> Lowering<'p> {
-    fn plan(&mut self, options: &Options, source: &str) -> Plan {
-        let program = self.program;
-        let mut scenarios = Vec::with_capacity(program.scenarios.len());
-        for record in self.run_order() {
-            scenarios.push(self.scenario(record));
+    fn new(program: &'p Program, sources: &'p Sources) -> Self {
+        Lowering {
+            program,
+            sources,
+            errors: Vec::new(),
+            probe_scopes: HashMap::new(),
+            lowered_probes: HashMap::new(),
         }
+    }
+
+    fn plan(&mut self, options: &Options, source: &str, threads: usize) -> Plan {
+        let program = self.program;
+        let scenarios = self.scenarios(&self.run_order(), threads);
         let safety = self.safety();
         let suites = self.suites(safety.cooldown_ms);
         let mut plan = Plan {
@@ -224,6 +230,32 @@ impl<'p> Lowering<'p> {
         };
         self.select(&mut plan, options);
         plan
+    }
+
+    /// The scenarios of `records`, in order. Each scenario is lowered from its own
+    /// records only, so contiguous runs of them are lowered on up to `threads` threads,
+    /// each with its own caches, and joined in order (`tests/parallel_check.rs`
+    /// compares the plans).
+    fn scenarios(&mut self, records: &[&'p ScenarioRecord], threads: usize) -> Vec<Scenario> {
+        if threads <= 1 || records.len() < 2 {
+            return records.iter().map(|record| self.scenario(record)).collect();
+        }
+        let run = records.len().div_ceil(threads);
+        let (program, sources) = (self.program, self.sources);
+        let runs = crate::syntax::on_threads(records.len().div_ceil(run), |k| {
+            let mut fork = Lowering::new(program, sources);
+            let scenarios: Vec<Scenario> = records[k * run..((k + 1) * run).min(records.len())]
+                .iter()
+                .map(|record| fork.scenario(record))
+                .collect();
+            (scenarios, fork.errors)
+        });
+        let mut scenarios = Vec::with_capacity(records.len());
+        for (lowered, errors) in runs {
+            scenarios.extend(lowered);
+            self.errors.extend(errors);
+        }
+        scenarios
     }
 
     /// Scenarios of imported files first (in import order), then the root file's.
