@@ -1,5 +1,8 @@
 //! "Did you mean" suggestions.
 
+/// The longest word, in bytes, that [`closest`] looks for a candidate for.
+pub const LONGEST: usize = 64;
+
 /// The candidate closest to `word`, if it is close enough to be a likely slip.
 ///
 /// Uses Damerau–Levenshtein distance with a threshold that grows with the word's
@@ -8,11 +11,16 @@
 /// whose length differs by more than the threshold cannot be close (the distance is at
 /// least the difference in length) and is only looked at as an abbreviation, without
 /// allocating; so a file with thousands of unknown names among thousands of known ones
-/// does not pay a quadratic number of distance computations.
+/// does not pay a quadratic number of distance computations. Words longer than
+/// [`LONGEST`] get no suggestion: nobody mistypes a name that long, and the distance
+/// costs the product of the two lengths.
 pub fn closest<'a, I>(word: &str, candidates: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
+    if word.len() > LONGEST {
+        return None;
+    }
     let length = word.chars().count();
     let limit = (length / 3).max(1);
     let mut best: Option<(usize, &'a str)> = None;
@@ -61,6 +69,16 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_longer_than_the_cap_get_no_suggestion() {
+        let long = "a".repeat(LONGEST + 1);
+        let near = format!("{long}b");
+        assert_eq!(closest(&long, [near.as_str()]), None);
+        let at_cap = "a".repeat(LONGEST);
+        let near = format!("{}b", "a".repeat(LONGEST - 1));
+        assert_eq!(closest(&at_cap, [near.as_str()]), Some(near.as_str()));
+    }
 
     #[test]
     fn finds_close_names() {
