@@ -290,6 +290,12 @@ fn an_editor_session_through_every_feature() {
         kind.contains("`jitter: duration` (0ms)"),
         "the default of `jitter`: {kind}"
     );
+    // Each optional parameter's default, from the checker's signature table.
+    assert!(
+        kind.contains("`jitter`: a duration (optional, default `0s`, 0 or more)")
+            && kind.contains("(optional, default `both`)"),
+        "the default of `jitter` from its spec: {kind}"
+    );
     let name = hover_text(&mut client, &uri, position(MAIN, "edge,", 0, 1));
     assert!(name.contains("target edge"), "{name}");
     assert!(name.contains("front door"), "{name}");

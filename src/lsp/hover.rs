@@ -107,7 +107,11 @@ pub fn kind_text(kind: &KindInfo) -> String {
 }
 
 fn param_line(p: &kinds::ParamInfo) -> String {
-    let need = if p.required { "required" } else { "optional" };
+    let need = match &p.default {
+        Some(default) if !p.required => format!("optional, default `{default}`"),
+        _ if p.required => "required".to_string(),
+        _ => "optional".to_string(),
+    };
     let limit = if p.limit.is_empty() {
         String::new()
     } else {

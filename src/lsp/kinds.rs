@@ -42,6 +42,9 @@ pub struct ParamInfo {
     pub limit: String,
     /// An example value for a snippet.
     pub placeholder: &'static str,
+    /// The value an optional parameter has when not given, as the checker and the
+    /// plan fill it in (`check/signatures.rs`), written as in a program.
+    pub default: Option<String>,
 }
 
 /// A callable kind: its name, what it makes and its parameters in positional order.
@@ -78,6 +81,7 @@ pub fn find(class: Option<Class>, name: &str) -> Option<KindInfo> {
                     required: p.required,
                     limit: limit_text(p.limit),
                     placeholder: placeholder(&p.ty),
+                    default: p.default.map(|d| crate::check::types::display(&d.value())),
                 })
                 .collect(),
             exclusive: spec.exclusive,
