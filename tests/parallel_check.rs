@@ -22,6 +22,25 @@ impl Loader for Disk {
     }
 }
 
+/// The plan of `text` as `chaosc plan --format json` writes it (scenarios printed on
+/// `threads` threads), which must equal serde_json's own pretty printing.
+fn same_json_on_threads(path: &Path, text: &str) {
+    let Some(mut plan) = lower_on(path, text, &Disk, &Options::default(), 1).plan else {
+        return;
+    };
+    let mut alone = serde_json::to_vec_pretty(&plan).expect("a plan serialises");
+    alone.push(b'\n');
+    for threads in 1..=4 {
+        let mut shared = Vec::new();
+        chaosc::plan::json::write_pretty(&mut plan, &mut shared, threads).expect("written");
+        assert!(
+            shared == alone,
+            "{}: the plan's JSON on {threads} threads differs from serde_json's",
+            path.display()
+        );
+    }
+}
+
 /// Everything a compilation gives: diagnostics (with spans, notes and help) and the
 /// plan as JSON.
 fn outcome(path: &Path, text: &str, threads: usize) -> String {
@@ -64,6 +83,7 @@ fn every_repository_file_checks_and_plans_the_same_on_several_threads() {
         let text = std::fs::read_to_string(file).expect("a readable fixture");
         scenarios += text.matches("\nscenario ").count();
         same_on_threads(file, &text);
+        same_json_on_threads(file, &text);
     }
     assert!(files.len() > 50 && scenarios > 100, "{} files", files.len());
 }
@@ -122,6 +142,7 @@ fn generated_files_check_and_plan_the_same_on_several_threads() {
     for (count, with_errors) in [(2, false), (9, false), (150, false), (150, true)] {
         let text = tricky(count, with_errors);
         same_on_threads(Path::new("tricky.chaos"), &text);
+        same_json_on_threads(Path::new("tricky.chaos"), &text);
         let (checked, _) = compile_on(Path::new("tricky.chaos"), &text, &Disk, None, 3);
         let codes: Vec<&str> = checked
             .diagnostics

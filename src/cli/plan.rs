@@ -152,13 +152,13 @@ pub fn run(args: &PlanArgs, globals: &Globals) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let lowered = if args.legacy {
+    let mut lowered = if args.legacy {
         lower_legacy(&args.file, &text, &args.select.options())
     } else {
         lower(&args.file, &text, &FsLoader, &args.select.options())
     };
     report_diagnostics(&lowered, globals);
-    let Some(plan) = &lowered.plan else {
+    let Some(plan) = lowered.plan.as_mut() else {
         return EXIT_FAILED;
     };
     let code = write_plan(plan, args, &old, globals);
@@ -169,7 +169,7 @@ pub fn run(args: &PlanArgs, globals: &Globals) -> i32 {
 
 /// Writes the plan where `args` say: to `-o PATH` as JSON, and to stdout as JSON, as
 /// text, or as the difference from `old`.
-fn write_plan(plan: &Plan, args: &PlanArgs, old: &Option<Plan>, globals: &Globals) -> i32 {
+fn write_plan(plan: &mut Plan, args: &PlanArgs, old: &Option<Plan>, globals: &Globals) -> i32 {
     if let Some(path) = &args.output {
         let written = std::fs::File::create(path).and_then(|file| write_json(plan, file));
         if let Err(error) = written {
@@ -207,10 +207,12 @@ fn write_plan(plan: &Plan, args: &PlanArgs, old: &Option<Plan>, globals: &Global
 
 /// The plan as pretty JSON and a newline, streamed to `to`: a large file's plan is
 /// hundreds of megabytes, which a string would hold (and copy as it grows) first.
-fn write_json(plan: &Plan, to: impl std::io::Write) -> std::io::Result<()> {
+fn write_json(plan: &mut Plan, to: impl std::io::Write) -> std::io::Result<()> {
     let mut to = std::io::BufWriter::with_capacity(1 << 16, to);
-    serde_json::to_writer_pretty(&mut to, plan)?;
-    to.write_all(b"\n")?;
+    // A scenario is some 8 kB of JSON: shared among the cores as source text of that
+    // size would be.
+    let threads = crate::syntax::threads_for(plan.scenarios.len() * 8 * 1024);
+    crate::plan::json::write_pretty(plan, &mut to, threads)?;
     to.flush()
 }
 

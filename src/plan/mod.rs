@@ -8,6 +8,7 @@
 //! described by `docs/plan.schema.json`.
 
 pub mod diff;
+pub mod json;
 pub mod legacy;
 pub mod lower;
 pub mod view;
