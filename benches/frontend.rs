@@ -31,6 +31,10 @@ fn env_or(name: &str, default: usize) -> usize {
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+#[path = "support/errors.rs"]
+mod errors;
+use errors::first_errors;
+
 #[path = "support/no_files.rs"]
 mod no_files;
 use no_files::NoFiles;
@@ -164,8 +168,7 @@ fn generate(target: usize) -> (String, usize) {
 fn plan_json(plan: &mut Option<chaosc::plan::Plan>) -> Vec<u8> {
     let mut json = Vec::new();
     if let Some(plan) = plan {
-        let threads = chaosc::syntax::threads_for(plan.scenarios.len() * 8 * 1024);
-        chaosc::plan::json::write_pretty(plan, &mut json, threads).expect("a plan is written");
+        chaosc::plan::json::write_pretty(plan, &mut json).expect("a plan is written");
     }
     json
 }
@@ -290,13 +293,7 @@ fn main() {
 
     // The input must be valid, or the numbers would measure error paths.
     let parsed = chaosc::syntax::parse(&text, SourceId(0));
-    let errors: Vec<&str> = parsed
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| d.message.as_str())
-        .take(3)
-        .collect();
+    let errors = first_errors(&parsed.diagnostics);
     assert!(
         parsed.file.is_some() && errors.is_empty(),
         "the generated file does not parse: {errors:?}"
@@ -329,13 +326,8 @@ fn main() {
     );
     assert!(
         lowered.plan.is_some(),
-        "the generated file does not plan (first error: {})",
-        lowered
-            .checked
-            .diagnostics
-            .iter()
-            .find(|d| d.is_error())
-            .map_or("", |d| d.message.as_str())
+        "the generated file does not plan: {:?}",
+        first_errors(&lowered.checked.diagnostics)
     );
     let plan_bytes = plan_json(&mut lowered.plan).len();
     println!("plan: {:.1} MB of JSON", mb(plan_bytes));

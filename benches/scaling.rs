@@ -19,6 +19,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
+#[path = "support/errors.rs"]
+mod errors;
+use errors::first_errors;
+
 #[path = "support/min_time.rs"]
 mod min_time;
 #[path = "support/no_files.rs"]
@@ -163,14 +167,7 @@ fn main() {
         }
         // The input must be valid, or the numbers would measure error paths.
         let lowered = lower(path, &text, &NoFiles, &options);
-        let errors: Vec<&str> = lowered
-            .checked
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| d.message.as_str())
-            .take(3)
-            .collect();
+        let errors = first_errors(&lowered.checked.diagnostics);
         assert!(
             errors.is_empty(),
             "the generated program has errors: {errors:?}"

@@ -1,23 +1,17 @@
 //! The contract's example programs (`tests/fixtures/examples/`) and the language
 //! overview check clean.
 
-use chaosc::check::{check, Loader};
+use chaosc::check::check;
+use fixtures::Disk;
 use std::path::{Path, PathBuf};
 
 #[path = "support/fixtures.rs"]
 mod fixtures;
 use fixtures::examples;
 
-struct Fs;
-impl Loader for Fs {
-    fn read(&self, path: &Path) -> std::io::Result<String> {
-        std::fs::read_to_string(path)
-    }
-}
-
 fn render(path: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(path).unwrap();
-    let checked = check(path, &text, &Fs);
+    let checked = check(path, &text, &Disk);
     checked
         .diagnostics
         .iter()
@@ -40,7 +34,7 @@ fn stdlib_modules_check_clean_when_imported() {
         .iter()
         .map(|(name, _)| format!("import \"std/{name}\"\n"))
         .collect();
-    let checked = check(Path::new("all-std.chaos"), &text, &Fs);
+    let checked = check(Path::new("all-std.chaos"), &text, &Disk);
     let problems: Vec<String> = checked
         .diagnostics
         .iter()

@@ -5,22 +5,14 @@
 //! scenario, duplicate scenario names far apart, a const cycle many scenarios reach,
 //! probes declared in templates, errors with suggestions).
 
-use chaosc::check::{compile_on, Loader};
+use chaosc::check::compile_on;
 use chaosc::plan::lower::{lower_on, Options};
+use fixtures::Disk;
 use std::fmt::Write as _;
 use std::path::Path;
 
 #[path = "support/fixtures.rs"]
 mod fixtures;
-
-/// Reads imports from the file system, as the command line does.
-struct Disk;
-
-impl Loader for Disk {
-    fn read(&self, path: &Path) -> std::io::Result<String> {
-        std::fs::read_to_string(path)
-    }
-}
 
 /// The plan of `text` as `chaosc plan --format json` writes it (scenarios printed on
 /// `threads` threads), which must equal serde_json's own pretty printing.
@@ -32,7 +24,7 @@ fn same_json_on_threads(path: &Path, text: &str) {
     alone.push(b'\n');
     for threads in 1..=4 {
         let mut shared = Vec::new();
-        chaosc::plan::json::write_pretty(&mut plan, &mut shared, threads).expect("written");
+        chaosc::plan::json::write_pretty_on(&mut plan, &mut shared, threads).expect("written");
         assert!(
             shared == alone,
             "{}: the plan's JSON on {threads} threads differs from serde_json's",

@@ -28,27 +28,13 @@ impl<'a> Checker<'a> {
         // Computed once, here, for every fork to read.
         let facts = self.file_facts();
         let run = scenarios.len().div_ceil(threads);
-        let forks: Vec<Checker<'a>> = scenarios
-            .chunks(run)
-            .enumerate()
-            .map(|(k, _)| self.fork(self.scenarios.len() + k * run, facts))
-            .collect();
-        let done = crate::syntax::on_threads(forks.len(), {
-            let forks: Vec<std::sync::Mutex<Option<Checker<'a>>>> = forks
-                .into_iter()
-                .map(|fork| std::sync::Mutex::new(Some(fork)))
-                .collect();
-            move |k| {
-                let mut fork = forks[k]
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .take()
-                    .expect("each fork is taken once");
-                for (item, scenario) in scenarios.chunks(run).nth(k).unwrap_or_default() {
-                    fork.check_scenario_item(item, scenario);
-                }
-                fork
+        let (this, base) = (&*self, self.scenarios.len());
+        let done = crate::syntax::on_threads(scenarios.len().div_ceil(run), |k| {
+            let mut fork = this.fork(base + k * run, facts);
+            for (item, scenario) in &scenarios[k * run..((k + 1) * run).min(scenarios.len())] {
+                fork.check_scenario_item(item, scenario);
             }
+            fork
         });
         for fork in done {
             self.join(fork);

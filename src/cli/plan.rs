@@ -161,7 +161,7 @@ pub fn run(args: &PlanArgs, globals: &Globals) -> i32 {
     let Some(plan) = lowered.plan.as_mut() else {
         return EXIT_FAILED;
     };
-    let code = write_plan(plan, args, &old, globals);
+    let code = write_plan(plan, args, old.as_ref(), globals);
     // A plan of a large file is hundreds of megabytes of records: freed off this path.
     crate::shared::release::drop_off_thread(lowered, text.len());
     code
@@ -169,7 +169,7 @@ pub fn run(args: &PlanArgs, globals: &Globals) -> i32 {
 
 /// Writes the plan where `args` say: to `-o PATH` as JSON, and to stdout as JSON, as
 /// text, or as the difference from `old`.
-fn write_plan(plan: &mut Plan, args: &PlanArgs, old: &Option<Plan>, globals: &Globals) -> i32 {
+fn write_plan(plan: &mut Plan, args: &PlanArgs, old: Option<&Plan>, globals: &Globals) -> i32 {
     if let Some(path) = &args.output {
         let written = std::fs::File::create(path).and_then(|file| write_json(plan, file));
         if let Err(error) = written {
@@ -187,7 +187,7 @@ fn write_plan(plan: &mut Plan, args: &PlanArgs, old: &Option<Plan>, globals: &Gl
             super::err(&format!("wrote the plan to `{}`\n", path.display()));
         }
     }
-    if let Some(old) = &old {
+    if let Some(old) = old {
         return print_diff(old, plan, args, globals);
     }
     match args.format {
@@ -209,10 +209,7 @@ fn write_plan(plan: &mut Plan, args: &PlanArgs, old: &Option<Plan>, globals: &Gl
 /// hundreds of megabytes, which a string would hold (and copy as it grows) first.
 fn write_json(plan: &mut Plan, to: impl std::io::Write) -> std::io::Result<()> {
     let mut to = std::io::BufWriter::with_capacity(1 << 16, to);
-    // A scenario is some 8 kB of JSON: shared among the cores as source text of that
-    // size would be.
-    let threads = crate::syntax::threads_for(plan.scenarios.len() * 8 * 1024);
-    crate::plan::json::write_pretty(plan, &mut to, threads)?;
+    crate::plan::json::write_pretty(plan, &mut to)?;
     to.flush()
 }
 

@@ -15,9 +15,18 @@ use std::io::Write;
 /// indentation of a top-level key (a suite's `scenarios` is deeper).
 const EMPTY_SCENARIOS: &[u8] = b"\n  \"scenarios\": []";
 
-/// Writes `plan` as pretty JSON and a newline to `to`, on up to `threads` threads.
-/// The scenarios are taken out of `plan` while the rest is printed, and put back.
-pub fn write_pretty(plan: &mut Plan, to: &mut dyn Write, threads: usize) -> std::io::Result<()> {
+/// Writes `plan` as pretty JSON and a newline to `to`, on the cores when it is large.
+pub fn write_pretty(plan: &mut Plan, to: &mut dyn Write) -> std::io::Result<()> {
+    // A scenario is some 8 kB of JSON: shared among the cores as source text of that
+    // size would be.
+    let threads = crate::syntax::threads_for(plan.scenarios.len() * 8 * 1024);
+    write_pretty_on(plan, to, threads)
+}
+
+/// [`write_pretty`] on up to `threads` threads, for tests that show the bytes do not
+/// depend on it. The scenarios are taken out of `plan` while the rest is printed, and
+/// put back.
+pub fn write_pretty_on(plan: &mut Plan, to: &mut dyn Write, threads: usize) -> std::io::Result<()> {
     if threads <= 1 || plan.scenarios.len() < 2 {
         serde_json::to_writer_pretty(&mut *to, plan)?;
         return to.write_all(b"\n");

@@ -56,3 +56,12 @@ pub fn examples() -> Vec<PathBuf> {
     );
     list
 }
+
+/// Reads imports from the file system, as the command line does.
+pub struct Disk;
+
+impl chaosc::check::Loader for Disk {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        std::fs::read_to_string(path)
+    }
+}
